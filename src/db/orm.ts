@@ -1,0 +1,61 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { MikroORM, type EntityManager, type Options } from '@mikro-orm/core';
+import { LibSqlDriver } from '@mikro-orm/libsql';
+import { Migrator } from '@mikro-orm/migrations';
+import { PostgreSqlDriver } from '@mikro-orm/postgresql';
+import { isPostgres, type Config } from '../config';
+import { ENTITIES } from './entities';
+import { postgresMigrations } from './migrations/postgresql';
+import { sqliteMigrations } from './migrations/sqlite';
+import { CountingLogger } from './query-stats';
+
+/** The database handles the application holds for its lifetime. Requests fork `em`. */
+export interface Database {
+  orm: MikroORM;
+  em: EntityManager;
+  dialect: 'sqlite' | 'postgresql';
+}
+
+/** ORM options for a config: SQLite (libSQL) by default, PostgreSQL for `postgres://` URLs. */
+export function ormOptions(config: Pick<Config, 'databaseUrl' | 'logSql'>, extra: Partial<Options> = {}): Options {
+  const pg = isPostgres(config);
+  const common: Partial<Options> = {
+    entities: ENTITIES,
+    extensions: [Migrator],
+    discovery: { disableDynamicFileAccess: true, requireEntitiesArray: true },
+    // Requests always work on a fork; touching the global context is a bug we want to hear about.
+    allowGlobalContext: false,
+    forceUtcTimezone: true,
+    ignoreUndefinedInQuery: true,
+    loggerFactory: (options) => new CountingLogger(options, config.logSql),
+    debug: ['query'],
+    migrations: {
+      migrationsList: pg ? postgresMigrations : sqliteMigrations,
+      transactional: true,
+      allOrNothing: true,
+      snapshot: false,
+      tableName: 'mikro_orm_migrations',
+    },
+  };
+  if (pg) {
+    return { ...common, driver: PostgreSqlDriver, clientUrl: config.databaseUrl, ...extra } as Options;
+  }
+  const file = config.databaseUrl.replace(/^file:/, '');
+  if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  return { ...common, driver: LibSqlDriver, dbName: file, ...extra } as Options;
+}
+
+/** Connects and brings the schema up to date by running pending migrations. */
+export async function initDatabase(config: Pick<Config, 'databaseUrl' | 'logSql'>, extra: Partial<Options> = {}): Promise<Database> {
+  const orm = await MikroORM.init(ormOptions(config, extra));
+  if (!isPostgres(config)) {
+    // WAL lets readers proceed while a writer commits; foreign keys are off by default in SQLite.
+    const conn = orm.em.getConnection();
+    await conn.execute('pragma journal_mode = wal');
+    await conn.execute('pragma foreign_keys = on');
+    await conn.execute('pragma busy_timeout = 5000');
+  }
+  await orm.getMigrator().up();
+  return { orm, em: orm.em, dialect: isPostgres(config) ? 'postgresql' : 'sqlite' };
+}

@@ -1,0 +1,49 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { DefaultLogger, type LogContext, type LoggerNamespace, type LoggerOptions } from '@mikro-orm/core';
+
+/** SQL issued while serving one request (or one subscription event). */
+export interface QueryStats {
+  count: number;
+  /** Filled only when a caller asks for the statements themselves (the benchmark replays them). */
+  statements?: string[];
+}
+
+/**
+ * Carries the current request's QueryStats through every await, so the ORM's logger can count
+ * statements per request without threading anything through services.
+ */
+export const queryStatsStorage = new AsyncLocalStorage<QueryStats>();
+
+/** Runs `fn` with a fresh counter and returns both its result and the statements it issued. */
+export async function withQueryStats<T>(fn: () => Promise<T>, capture = false): Promise<{ result: T; stats: QueryStats }> {
+  const stats: QueryStats = { count: 0, statements: capture ? [] : undefined };
+  const result = await queryStatsStorage.run(stats, fn);
+  return { result, stats };
+}
+
+/**
+ * MikroORM logger that always counts queries (cheaply) and prints them only when SQL logging is on.
+ */
+export class CountingLogger extends DefaultLogger {
+  constructor(
+    options: LoggerOptions,
+    private readonly printSql: boolean,
+  ) {
+    super(options);
+  }
+
+  override logQuery(context: { query: string } & LogContext): void {
+    const stats = queryStatsStorage.getStore();
+    if (stats && context.level !== 'error') {
+      stats.count++;
+      stats.statements?.push(context.query);
+    }
+    if (this.printSql) super.logQuery({ ...context, enabled: true });
+  }
+
+  override isEnabled(namespace: LoggerNamespace, context?: LogContext): boolean {
+    // The ORM only calls logQuery when 'query' is enabled; counting needs it on always.
+    if (namespace === 'query') return true;
+    return super.isEnabled(namespace, context);
+  }
+}

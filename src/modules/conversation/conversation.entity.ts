@@ -1,0 +1,95 @@
+import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/core';
+import { Field, ID, ObjectType } from 'type-graphql';
+import { newId } from '../../lib/ids';
+import { ChannelKind } from '../channel/channel-kind';
+import { Contact } from '../contact/contact.entity';
+import { Inbox } from '../inbox/inbox.entity';
+import { SenderType } from '../message/sender-type';
+import { Node } from '../node/node.interface';
+import { Tenant } from '../tenant/tenant.entity';
+import { User } from '../user/user.entity';
+import { ConversationStatus } from './conversation-status';
+
+/**
+ * A thread with one customer through one inbox. The "last message" columns are denormalised on
+ * purpose: the inbox list shows them for 50 rows at a time and must not join the message table.
+ * Every list filter has an index that ends in the keyset (last_activity_at, id).
+ */
+@Entity({ tableName: 'conversation' })
+@Index({ properties: ['tenantId', 'lastActivityAt', 'id'] })
+@Index({ properties: ['tenantId', 'inboxId', 'lastActivityAt', 'id'] })
+@Index({ properties: ['tenantId', 'status', 'lastActivityAt', 'id'] })
+@Index({ properties: ['tenantId', 'assigneeId', 'lastActivityAt', 'id'] })
+@Index({ properties: ['tenantId', 'channel', 'lastActivityAt', 'id'] })
+@Index({ properties: ['inboxId', 'contactId', 'status'] })
+@ObjectType('Conversation', { implements: Node, description: 'A thread with one customer through one inbox.' })
+export class Conversation implements Node {
+  @PrimaryKey({ type: 'string', length: 40 })
+  @Field(() => ID)
+  id: string = newId('conversation');
+
+  @ManyToOne(() => Tenant, { mapToPk: true, fieldName: 'tenant_id', deleteRule: 'cascade' })
+  tenantId!: string;
+
+  @ManyToOne(() => Inbox, { mapToPk: true, fieldName: 'inbox_id', deleteRule: 'cascade' })
+  inboxId!: string;
+
+  @ManyToOne(() => Contact, { mapToPk: true, fieldName: 'contact_id', deleteRule: 'cascade', index: true })
+  contactId!: string;
+
+  @Enum({ items: () => ChannelKind })
+  @Field(() => ChannelKind)
+  channel!: ChannelKind;
+
+  @Property({ type: 'string' })
+  @Field({ description: "The customer's address on the channel (E.164 phone number, platform user id, …)." })
+  externalId!: string;
+
+  @Property({ type: 'string', nullable: true })
+  @Field(() => String, { nullable: true })
+  name: string | null = null;
+
+  @Enum({ items: () => ConversationStatus })
+  @Field(() => ConversationStatus)
+  status: ConversationStatus = ConversationStatus.OPEN;
+
+  @ManyToOne(() => User, { mapToPk: true, fieldName: 'assignee_id', nullable: true, deleteRule: 'set null' })
+  assigneeId: string | null = null;
+
+  /** The active session while open; null once closed. */
+  @Property({ type: 'string', length: 40, nullable: true })
+  currentSessionId: string | null = null;
+
+  @Property({ type: 'datetime' })
+  @Field()
+  createdAt: Date = new Date();
+
+  @Property({ type: 'datetime', onUpdate: () => new Date() })
+  @Field()
+  updatedAt: Date = new Date();
+
+  /** Sort key of the inbox list: the last message time, or creation time before any message. */
+  @Property({ type: 'datetime' })
+  @Field({ description: 'Newest activity: the last message time, or when the conversation was created.' })
+  lastActivityAt: Date = new Date();
+
+  @Property({ type: 'datetime', nullable: true })
+  @Field(() => Date, { nullable: true })
+  lastMessageAt: Date | null = null;
+
+  @Property({ type: 'string', length: 40, nullable: true })
+  lastMessageId: string | null = null;
+
+  @Property({ type: 'string', nullable: true })
+  @Field(() => String, { nullable: true, description: 'A short plain-text preview of the last message.' })
+  lastMessagePreview: string | null = null;
+
+  @Enum({ items: () => SenderType, nullable: true })
+  @Field(() => SenderType, { nullable: true })
+  lastMessageSender: SenderType | null = null;
+
+  /** Opens the customer-service window on windowed channels. */
+  @Property({ type: 'datetime', nullable: true })
+  @Field(() => Date, { nullable: true, description: 'When the customer last wrote; this opens the customer-service window.' })
+  lastInboundAt: Date | null = null;
+}

@@ -1,0 +1,103 @@
+import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property, Unique } from '@mikro-orm/core';
+import { Field, ID, ObjectType } from 'type-graphql';
+import { newId } from '../../lib/ids';
+import { Conversation } from '../conversation/conversation.entity';
+import { Inbox } from '../inbox/inbox.entity';
+import { Node } from '../node/node.interface';
+import { Tenant } from '../tenant/tenant.entity';
+import { User } from '../user/user.entity';
+import { ContentKind } from './content-kind';
+import { DeliveryStatus } from './delivery-status';
+import type { StoredContent } from './message-content';
+import { MessageDirection, SenderType } from './sender-type';
+
+/** One entry of a message's delivery history. */
+export interface StatusChange {
+  status: DeliveryStatus;
+  at: string;
+  failureCode?: string | null;
+  failureReason?: string | null;
+}
+
+/**
+ * One Message model for every channel and every content variant. Ids are time-sortable, so the
+ * conversation view pages on (conversation_id, id) alone.
+ */
+@Entity({ tableName: 'message' })
+@Index({ properties: ['conversationId', 'id'] })
+@Index({ properties: ['senderUserId', 'conversationId'] })
+@Unique({ properties: ['inboxId', 'channelMessageId'] })
+@ObjectType('Message', { implements: Node, description: 'A message in a conversation, on any channel.' })
+export class Message implements Node {
+  @PrimaryKey({ type: 'string', length: 40 })
+  @Field(() => ID)
+  id: string = newId('message');
+
+  @ManyToOne(() => Tenant, { mapToPk: true, fieldName: 'tenant_id', deleteRule: 'cascade' })
+  tenantId!: string;
+
+  @ManyToOne(() => Conversation, { mapToPk: true, fieldName: 'conversation_id', deleteRule: 'cascade' })
+  conversationId!: string;
+
+  @ManyToOne(() => Inbox, { mapToPk: true, fieldName: 'inbox_id', deleteRule: 'cascade' })
+  inboxId!: string;
+
+  @Property({ type: 'string', length: 40, nullable: true })
+  sessionId: string | null = null;
+
+  @Enum({ items: () => MessageDirection })
+  @Field(() => MessageDirection)
+  direction!: MessageDirection;
+
+  @Enum({ items: () => SenderType })
+  @Field(() => SenderType)
+  senderType!: SenderType;
+
+  /** The teammate who wrote it, when senderType is USER. */
+  @ManyToOne(() => User, { mapToPk: true, fieldName: 'sender_user_id', nullable: true, deleteRule: 'set null' })
+  senderUserId: string | null = null;
+
+  @Enum({ items: () => ContentKind })
+  @Field(() => ContentKind)
+  contentKind!: ContentKind;
+
+  @Property({ type: 'json' })
+  content!: StoredContent;
+
+  /** Null for inbound messages and internal notes: only outbound messages are delivered. */
+  @Enum({ items: () => DeliveryStatus, nullable: true })
+  @Field(() => DeliveryStatus, { nullable: true, description: 'Outbound only: where the message is on its way.' })
+  deliveryStatus: DeliveryStatus | null = null;
+
+  @Property({ type: 'string', nullable: true })
+  failureCode: string | null = null;
+
+  @Property({ type: 'string', nullable: true })
+  failureReason: string | null = null;
+
+  @Property({ type: 'string', nullable: true })
+  @Field(() => String, { nullable: true, description: "The provider's id for this message (e.g. a wamid)." })
+  channelMessageId: string | null = null;
+
+  @Property({ type: 'string', nullable: true })
+  @Field(() => String, { nullable: true, description: 'The id the sending client chose, echoed for optimistic UIs.' })
+  clientMessageId: string | null = null;
+
+  @Property({ type: 'string', length: 40, nullable: true })
+  replyToId: string | null = null;
+
+  @Property({ type: 'json' })
+  statusHistory: StatusChange[] = [];
+
+  @Property({ type: 'datetime', nullable: true })
+  @Field(() => Date, { nullable: true })
+  lastStatusAt: Date | null = null;
+
+  @Property({ type: 'datetime' })
+  @Field()
+  createdAt: Date = new Date();
+
+  @Property({ type: 'datetime', onUpdate: () => new Date() })
+  @Field()
+  updatedAt: Date = new Date();
+}

@@ -1,0 +1,43 @@
+import { Entity, Enum, ManyToOne, PrimaryKey, Property, Unique } from '@mikro-orm/core';
+import { Field, ID, ObjectType } from 'type-graphql';
+import { newId } from '../../lib/ids';
+import { Conversation } from '../conversation/conversation.entity';
+import { Message } from '../message/message.entity';
+import { SenderType } from '../message/sender-type';
+import { Node } from '../node/node.interface';
+import { Tenant } from '../tenant/tenant.entity';
+
+/** An emoji on a message. One per actor per message: a new emoji replaces the old, as on WhatsApp. */
+@Entity({ tableName: 'reaction' })
+@Unique({ properties: ['messageId', 'actorType', 'actorId'] })
+@ObjectType('Reaction', { implements: Node, description: 'An emoji reaction; one per actor per message.' })
+export class Reaction implements Node {
+  @PrimaryKey({ type: 'string', length: 40 })
+  @Field(() => ID)
+  id: string = newId('reaction');
+
+  @ManyToOne(() => Tenant, { mapToPk: true, fieldName: 'tenant_id', deleteRule: 'cascade' })
+  tenantId!: string;
+
+  @ManyToOne(() => Message, { mapToPk: true, fieldName: 'message_id', deleteRule: 'cascade' })
+  messageId!: string;
+
+  @ManyToOne(() => Conversation, { mapToPk: true, fieldName: 'conversation_id', deleteRule: 'cascade', index: true })
+  conversationId!: string;
+
+  @Enum({ items: () => SenderType })
+  @Field(() => SenderType)
+  actorType!: SenderType;
+
+  /** A user id for USER/BOT reactions, a contact id for CUSTOMER reactions. */
+  @Property({ type: 'string', length: 40 })
+  actorId!: string;
+
+  @Property({ type: 'string' })
+  @Field()
+  emoji!: string;
+
+  @Property({ type: 'datetime' })
+  @Field()
+  createdAt: Date = new Date();
+}

@@ -1,0 +1,45 @@
+import { Entity, Enum, ManyToOne, PrimaryKey, Property, Unique } from '@mikro-orm/core';
+import { Field, ID, ObjectType } from 'type-graphql';
+import { newId } from '../../lib/ids';
+import { Node } from '../node/node.interface';
+import { Tenant } from '../tenant/tenant.entity';
+import { UserRole } from './user-role';
+
+/** A person (agent) or an integration acting as one. */
+@Entity({ tableName: 'app_user' })
+@Unique({ properties: ['tenantId', 'email'] })
+@ObjectType('User', { implements: Node, description: 'A teammate who works the inbox.' })
+export class User implements Node {
+  @PrimaryKey({ type: 'string', length: 40 })
+  @Field(() => ID)
+  id: string = newId('user');
+
+  @ManyToOne(() => Tenant, { mapToPk: true, fieldName: 'tenant_id', deleteRule: 'cascade' })
+  tenantId!: string;
+
+  @Property({ type: 'string' })
+  @Field()
+  name!: string;
+
+  @Property({ type: 'string' })
+  @Field()
+  email!: string;
+
+  @Enum({ items: () => UserRole })
+  @Field(() => UserRole)
+  role: UserRole = UserRole.AGENT;
+
+  /** An automation acting through the API: its messages are BOT messages and bot window rules apply. */
+  @Property({ type: 'boolean', default: false })
+  @Field({ description: 'True for automations; their messages are sent as BOT and bot window rules apply.' })
+  bot: boolean = false;
+
+  /** Deactivated users keep their history but can no longer be assigned or authenticate. */
+  @Property({ type: 'boolean', default: true })
+  @Field()
+  active: boolean = true;
+
+  @Property({ type: 'datetime' })
+  @Field()
+  createdAt: Date = new Date();
+}
