@@ -130,6 +130,7 @@ describe('segmentsForSms', () => {
   test('look-alike accents outside the GSM table force UCS-2', () => {
     // GSM has ù and ì (grave) but not ú or í (acute), a classic surprise on Spanish text.
     assert.deepEqual(segmentsForSms('Sí'), { encoding: 'UCS-2', segments: 1 });
+    // 3GPP 23.038 code 0x09 is capital Ç; lowercase ç has no GSM code.
     assert.deepEqual(segmentsForSms('ç'), { encoding: 'UCS-2', segments: 1 });
   });
 

@@ -57,19 +57,30 @@ function preferServerDefaultHeaders(defaultHeaders: string | undefined): void {
   }
 }
 
-/** Decides the transport: subscriptions must go over the websocket, everything else over POST. */
-function isSubscription(params: FetcherParams, documentAST: DocumentNode | undefined): boolean {
-  let document = documentAST;
-  if (!document) {
-    try {
-      document = parse(params.query);
-    } catch {
-      // Let the server report the syntax error over HTTP rather than guessing a transport.
-      return false;
-    }
+/**
+ * GraphiQL recomputes `operationName` and `documentAST` on a debounce after each edit, so an
+ * execute right after a paste (or a programmatic setValue) can carry the previous document's
+ * operation name and AST. The query text itself is always current: derive both from it.
+ */
+function analyse(params: FetcherParams): { params: FetcherParams; subscription: boolean } {
+  let document: DocumentNode;
+  try {
+    document = parse(params.query);
+  } catch {
+    // Let the server report the syntax error over HTTP rather than guessing a transport.
+    return { params, subscription: false };
   }
-  const operation = getOperationAST(document, params.operationName ?? undefined);
-  return operation?.operation === OperationTypeNode.SUBSCRIPTION;
+  let operationName = params.operationName ?? undefined;
+  let operation = getOperationAST(document, operationName);
+  if (!operation && operationName) {
+    // A stale name from the previous document; with a single operation there is no ambiguity.
+    operation = getOperationAST(document);
+    if (operation) operationName = operation.name?.value;
+  }
+  return {
+    params: { ...params, operationName: operationName ?? null },
+    subscription: operation?.operation === OperationTypeNode.SUBSCRIPTION,
+  };
 }
 
 async function httpFetch(params: FetcherParams, headers: Headers): Promise<ExecutionResult> {
@@ -90,7 +101,7 @@ async function httpFetch(params: FetcherParams, headers: Headers): Promise<Execu
     // GraphQL errors arrive with 4xx statuses under graphql-response+json; the body is still the answer.
     return JSON.parse(text) as ExecutionResult;
   } catch {
-    throw new Error(`HTTP ${response.status} ${response.statusText}: ${text.slice(0, 500)}`);
+    throw plainError(`HTTP ${response.status} ${response.statusText}: ${text.slice(0, 500)}`);
   }
 }
 
@@ -105,21 +116,39 @@ function wsClientFor(headers: Headers): Client {
   const key = JSON.stringify(headers);
   if (wsClient?.key === key) return wsClient.client;
   void wsClient?.client.dispose();
-  const client = createClient({ url: wsUrl, connectionParams: { ...headers }, lazy: true });
+  const client = createClient({
+    url: wsUrl,
+    connectionParams: { ...headers },
+    lazy: true,
+    // graphql-ws retries a 4403 (Forbidden) by default, which leaves the result pane blank for
+    // tens of seconds behind a bad token. Only network-level closes are worth retrying here.
+    shouldRetry: (error) => isCloseLike(error) && (error.code < 4000 || error.code > 4999),
+  });
   wsClient = { key, client };
   return client;
+}
+
+/** GraphiQL prints `stack` next to `message`; for these errors it is bundle noise, not information. */
+function plainError(message: string): Error {
+  const error = new Error(message);
+  error.stack = undefined;
+  return error;
+}
+
+function isCloseLike(error: unknown): error is { code: number; reason: string } {
+  return typeof error === 'object' && error !== null && typeof (error as { code?: unknown }).code === 'number';
 }
 
 /** GraphiQL prints `error.message`; a raw CloseEvent or Event would render as `{ "isTrusted": true }`. */
 function toDisplayableError(error: unknown): unknown {
   if (Array.isArray(error) || error instanceof Error) return error;
-  if (typeof CloseEvent !== 'undefined' && error instanceof CloseEvent) {
-    return new Error(`WebSocket closed (code ${error.code})${error.reason ? `: ${error.reason}` : ''}`);
+  if (isCloseLike(error)) {
+    return plainError(`WebSocket closed (code ${error.code})${error.reason ? `: ${error.reason}` : ''}`);
   }
   if (typeof Event !== 'undefined' && error instanceof Event) {
-    return new Error(`WebSocket error: could not reach ${wsUrl}`);
+    return plainError(`WebSocket error: could not reach ${wsUrl}`);
   }
-  return new Error(String(error));
+  return plainError(String(error));
 }
 
 function wsSubscribe(params: FetcherParams, headers: Headers): Observable<ExecutionResult> {
@@ -145,10 +174,10 @@ function wsSubscribe(params: FetcherParams, headers: Headers): Observable<Execut
 }
 
 /** GraphiQL hands us the parsed headers editor on every call, introspection included. */
-const fetcher: Fetcher = (params: FetcherParams, opts?: FetcherOpts) => {
+const fetcher: Fetcher = (rawParams: FetcherParams, opts?: FetcherOpts) => {
   const headers: Headers = opts?.headers ?? {};
-  if (isSubscription(params, opts?.documentAST)) return wsSubscribe(params, headers);
-  return httpFetch(params, headers);
+  const { params, subscription } = analyse(rawParams);
+  return subscription ? wsSubscribe(params, headers) : httpFetch(params, headers);
 };
 
 const DEFAULT_QUERY = `# Welcome to the Switchboard playground.

@@ -1,0 +1,58 @@
+import { randomUUID } from 'node:crypto';
+import type { SqlEntityManager } from '@mikro-orm/knex';
+import type { Config } from '../config';
+import type { Database } from '../db/orm';
+import { Errors } from '../lib/errors';
+import { authenticate } from '../modules/auth/auth.service';
+import { bearerFrom } from '../modules/auth/token';
+import type { Viewer } from '../modules/auth/viewer';
+import { createLoaders, type Loaders } from './loaders';
+
+/** Long-lived collaborators the server factory builds once and every request shares (read-only). */
+export interface AppDeps {
+  config: Config;
+  db: Database;
+}
+
+/** Per-operation state: a fresh EntityManager fork and fresh loaders; nothing outlives the request. */
+export interface AppContext {
+  requestId: string;
+  deps: AppDeps;
+  em: SqlEntityManager;
+  viewer: Viewer | null;
+  /** Present when authenticated (loaders are scoped to the viewer's tenant and visibility). */
+  loaders: Loaders | null;
+  /** Set when the request presented a token that did not authenticate (vs. no token at all). */
+  authError: 'invalid_token' | null;
+}
+
+/** Builds a context from an Authorization header value (HTTP header or websocket connection_init). */
+export async function createContext(deps: AppDeps, authorization: string | null | undefined, requestId: string = randomUUID()): Promise<AppContext> {
+  const em = deps.db.em.fork() as SqlEntityManager;
+  const token = bearerFrom(authorization);
+  const viewer = token ? await authenticate(em, token) : null;
+  return {
+    requestId,
+    deps,
+    em,
+    viewer,
+    loaders: viewer ? createLoaders(em, viewer) : null,
+    authError: token && !viewer ? 'invalid_token' : authorization && !token ? 'invalid_token' : null,
+  };
+}
+
+/** A fresh context for the same viewer: used per subscription event so no state leaks between events. */
+export function refreshContext(ctx: AppContext): AppContext {
+  const em = ctx.deps.db.em.fork() as SqlEntityManager;
+  return { ...ctx, em, loaders: ctx.viewer ? createLoaders(em, ctx.viewer) : null };
+}
+
+/** The authenticated viewer and their loaders, or UNAUTHENTICATED. */
+export function auth(ctx: AppContext): { viewer: Viewer; loaders: Loaders } {
+  if (!ctx.viewer || !ctx.loaders) {
+    throw Errors.unauthenticated(
+      ctx.authError ? 'The bearer token is invalid, expired or revoked.' : 'Send `Authorization: Bearer <token>`.',
+    );
+  }
+  return { viewer: ctx.viewer, loaders: ctx.loaders };
+}

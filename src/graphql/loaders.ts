@@ -1,0 +1,22 @@
+import type { SqlEntityManager } from '@mikro-orm/knex';
+import type { Viewer } from '../modules/auth/viewer';
+import { createContactLoaders } from '../modules/contact/contact.loaders';
+import { createConversationLoaders } from '../modules/conversation/conversation.loaders';
+import { createInboxLoaders } from '../modules/inbox/inbox.loaders';
+import { createMessageLoaders } from '../modules/message/message.loaders';
+import { createReactionLoaders } from '../modules/reaction/reaction.loaders';
+import { createUserLoaders } from '../modules/user/user.loaders';
+
+/** Every DataLoader, created fresh per operation (and per subscription event) so nothing is shared. */
+export function createLoaders(em: SqlEntityManager, viewer: Viewer) {
+  return {
+    ...createConversationLoaders(em, viewer),
+    ...createMessageLoaders(em, viewer),
+    ...createInboxLoaders(em, viewer),
+    ...createContactLoaders(em, viewer),
+    ...createUserLoaders(em, viewer),
+    ...createReactionLoaders(em, viewer),
+  };
+}
+
+export type Loaders = ReturnType<typeof createLoaders>;

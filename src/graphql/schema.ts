@@ -1,0 +1,35 @@
+import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
+import { buildSchema, type NonEmptyArray } from 'type-graphql';
+import { ContactResolver } from '../modules/contact/contact.resolver';
+import { ConversationResolver } from '../modules/conversation/conversation.resolver';
+import { InboxResolver } from '../modules/inbox/inbox.resolver';
+import { MessageResolver, ReactionResolver } from '../modules/message/message.resolver';
+import { NodeResolver } from '../modules/node/node.resolver';
+import { ViewerResolver } from '../modules/user/viewer.resolver';
+import { RequireViewer, ScopeChecker } from './authorization';
+
+/** Every resolver class of the schema. */
+export const RESOLVERS: NonEmptyArray<Function> = [
+  ViewerResolver,
+  NodeResolver,
+  InboxResolver,
+  ContactResolver,
+  ConversationResolver,
+  MessageResolver,
+  ReactionResolver,
+];
+
+/** Builds the executable schema from the type-graphql classes. */
+export async function buildAppSchema(): Promise<GraphQLSchema> {
+  return buildSchema({
+    resolvers: RESOLVERS,
+    authChecker: ScopeChecker,
+    globalMiddlewares: [RequireViewer],
+    validate: false,
+  });
+}
+
+/** The SDL checked in as schema.graphql: sorted, so diffs show real changes only. */
+export function printSortedSchema(schema: GraphQLSchema): string {
+  return printSchema(lexicographicSortSchema(schema)) + '\n';
+}

@@ -1,0 +1,97 @@
+import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
+import { Connection, ConnectionArgs, pageRequest, toConnection } from '../../graphql/connection';
+import { auth, type AppContext } from '../../graphql/context';
+import { Errors } from '../../lib/errors';
+import { parseId } from '../../lib/parse-id';
+import { Scope } from '../auth/scopes';
+import { Contact } from '../contact/contact.entity';
+import { Inbox } from '../inbox/inbox.entity';
+import { Message } from '../message/message.entity';
+import { User } from '../user/user.entity';
+import { windowFor } from '../window/window.service';
+import { WindowActorKind, WindowType } from '../window/window.types';
+import { Conversation } from './conversation.entity';
+import { ConversationFilter, ConversationOrder } from './conversation.inputs';
+import { cursorFor } from '../../graphql/keyset';
+import { listConversations, listMessages, MESSAGE_ORDER } from './conversation.service';
+
+export const ConversationConnection = Connection('Conversation', Conversation);
+export const MessageConnection = Connection('Message', Message);
+
+/** Loads a conversation the viewer may see, or NOT_FOUND (also for other tenants' ids). */
+export async function loadConversation(ctx: AppContext, field: string, id: string): Promise<Conversation> {
+  const { loaders } = auth(ctx);
+  const conversation = await loaders.conversation.load(parseId(field, id, 'conversation'));
+  if (!conversation) throw Errors.notFound('Conversation', id);
+  return conversation;
+}
+
+@Resolver(() => Conversation)
+export class ConversationResolver {
+  @Authorized(Scope.CONVERSATION_LIST)
+  @Query(() => ConversationConnection, { description: 'The inbox list: conversations you can see, newest activity first.' })
+  async conversations(
+    @Ctx() ctx: AppContext,
+    @Args() paging: ConnectionArgs,
+    @Arg('filter', () => ConversationFilter, { nullable: true }) filter: ConversationFilter | null,
+    @Arg('orderBy', () => ConversationOrder, { defaultValue: ConversationOrder.LAST_ACTIVITY_DESC }) orderBy: ConversationOrder,
+  ) {
+    const { viewer } = auth(ctx);
+    const req = pageRequest(paging, { defaultSize: 20, maxSize: ctx.deps.config.limits.maxPageSize });
+    const { page, cursorOf } = await listConversations(ctx.em, viewer, filter, orderBy, req);
+    return toConnection(page, cursorOf);
+  }
+
+  @Authorized(Scope.CONVERSATION_READ)
+  @Query(() => Conversation, { description: 'One conversation; NOT_FOUND when it does not exist or you cannot see it.' })
+  conversation(@Ctx() ctx: AppContext, @Arg('id', () => ID) id: string): Promise<Conversation> {
+    return loadConversation(ctx, 'id', id);
+  }
+
+  @FieldResolver(() => Inbox)
+  async inbox(@Root() c: Conversation, @Ctx() ctx: AppContext): Promise<Inbox> {
+    return (await auth(ctx).loaders.inbox.load(c.inboxId))!;
+  }
+
+  @FieldResolver(() => Contact)
+  async contact(@Root() c: Conversation, @Ctx() ctx: AppContext): Promise<Contact> {
+    return (await auth(ctx).loaders.contact.load(c.contactId))!;
+  }
+
+  @FieldResolver(() => User, { nullable: true })
+  assignee(@Root() c: Conversation, @Ctx() ctx: AppContext): Promise<User | null> | null {
+    return c.assigneeId ? auth(ctx).loaders.user.load(c.assigneeId) : null;
+  }
+
+  @FieldResolver(() => Message, { nullable: true, description: 'The newest message, for previews with more than text.' })
+  lastMessage(@Root() c: Conversation, @Ctx() ctx: AppContext): Promise<Message | null> | null {
+    return c.lastMessageId ? auth(ctx).loaders.message.load(c.lastMessageId) : null;
+  }
+
+  @FieldResolver(() => Int, { description: 'Customer messages newer than your read marker.' })
+  unreadCount(@Root() c: Conversation, @Ctx() ctx: AppContext): Promise<number> {
+    return auth(ctx).loaders.unreadCount.load(c.id);
+  }
+
+  @FieldResolver(() => WindowType, { description: 'Whether you (or the given actor) can send free-form content now.' })
+  async window(
+    @Root() c: Conversation,
+    @Ctx() ctx: AppContext,
+    @Arg('as', () => WindowActorKind, { nullable: true, description: 'Evaluate for this actor instead of yourself.' })
+    as: WindowActorKind | null,
+  ): Promise<WindowType> {
+    const { viewer, loaders } = auth(ctx);
+    const inbox = (await loaders.inbox.load(c.inboxId))!;
+    const actor = as ?? (viewer.user.bot ? WindowActorKind.BOT : WindowActorKind.USER);
+    return { ...windowFor(c, inbox, actor), actor };
+  }
+
+  @FieldResolver(() => MessageConnection, {
+    description: 'Messages oldest-first within a page; ask for `last: n` (and `before`) to page back from the newest.',
+  })
+  async messages(@Root() c: Conversation, @Ctx() ctx: AppContext, @Args() paging: ConnectionArgs) {
+    const req = pageRequest(paging, { defaultSize: 20, maxSize: ctx.deps.config.limits.maxPageSize, defaultDirection: 'backward' });
+    const page = await listMessages(ctx.em, c, req);
+    return toConnection(page, (m) => cursorFor(MESSAGE_ORDER, m));
+  }
+}

@@ -1,0 +1,96 @@
+import { Arg, Authorized, createUnionType, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
+import { auth, type AppContext } from '../../graphql/context';
+import { Errors } from '../../lib/errors';
+import { parseId } from '../../lib/parse-id';
+import { Scope } from '../auth/scopes';
+import { Contact } from '../contact/contact.entity';
+import { Conversation } from '../conversation/conversation.entity';
+import { Reaction } from '../reaction/reaction.entity';
+import { User } from '../user/user.entity';
+import type { StoredContent } from './message-content';
+import { MessageContentUnion } from './message-content.types';
+import { Message } from './message.entity';
+import { DeliveryFailureType, StatusChangeType } from './message.types';
+import { SenderType } from './sender-type';
+
+/** Who wrote a message or reacted: a teammate (User) or the customer (Contact). */
+export const ActorUnion = createUnionType({
+  name: 'Actor',
+  description: 'A teammate (User) or a customer (Contact).',
+  types: () => [User, Contact] as const,
+  resolveType: (value) => (value instanceof Contact ? 'Contact' : 'User'),
+});
+
+/** Loads a message the viewer may see, or NOT_FOUND. */
+export async function loadMessage(ctx: AppContext, field: string, id: string): Promise<Message> {
+  const message = await auth(ctx).loaders.message.load(parseId(field, id, 'message'));
+  if (!message) throw Errors.notFound('Message', id);
+  return message;
+}
+
+@Resolver(() => Message)
+export class MessageResolver {
+  @Authorized(Scope.CONVERSATION_READ)
+  @Query(() => Message, { description: 'One message with its delivery state; NOT_FOUND when you cannot see it.' })
+  message(@Ctx() ctx: AppContext, @Arg('id', () => ID) id: string): Promise<Message> {
+    return loadMessage(ctx, 'id', id);
+  }
+
+  @FieldResolver(() => Conversation)
+  async conversation(@Root() m: Message, @Ctx() ctx: AppContext): Promise<Conversation> {
+    return (await auth(ctx).loaders.conversation.load(m.conversationId))!;
+  }
+
+  @FieldResolver(() => MessageContentUnion)
+  content(@Root() m: Message): StoredContent {
+    return m.content;
+  }
+
+  @FieldResolver(() => ActorUnion, { nullable: true, description: 'The teammate or customer who wrote it; null for system messages.' })
+  async sender(@Root() m: Message, @Ctx() ctx: AppContext): Promise<User | Contact | null> {
+    const { loaders } = auth(ctx);
+    if (m.senderType === SenderType.CUSTOMER) {
+      const conversation = await loaders.conversation.load(m.conversationId);
+      return conversation ? loaders.contact.load(conversation.contactId) : null;
+    }
+    return m.senderUserId ? loaders.user.load(m.senderUserId) : null;
+  }
+
+  @FieldResolver(() => DeliveryFailureType, { nullable: true, description: 'Set when deliveryStatus is FAILED.' })
+  failure(@Root() m: Message): DeliveryFailureType | null {
+    return m.failureCode ? { code: m.failureCode, reason: m.failureReason ?? m.failureCode } : null;
+  }
+
+  @FieldResolver(() => [StatusChangeType], { description: 'Every delivery status the message went through, oldest first.' })
+  statusHistory(@Root() m: Message): StatusChangeType[] {
+    return m.statusHistory.map((s) => ({
+      status: s.status,
+      at: new Date(s.at),
+      failure: s.failureCode ? { code: s.failureCode, reason: s.failureReason ?? s.failureCode } : null,
+    }));
+  }
+
+  @FieldResolver(() => [Reaction])
+  reactions(@Root() m: Message, @Ctx() ctx: AppContext): Promise<Reaction[]> {
+    return auth(ctx).loaders.reactionsByMessage.load(m.id);
+  }
+
+  @FieldResolver(() => Message, { nullable: true })
+  replyTo(@Root() m: Message, @Ctx() ctx: AppContext): Promise<Message | null> | null {
+    return m.replyToId ? auth(ctx).loaders.message.load(m.replyToId) : null;
+  }
+}
+
+@Resolver(() => Reaction)
+export class ReactionResolver {
+  @FieldResolver(() => Message)
+  async message(@Root() r: Reaction, @Ctx() ctx: AppContext): Promise<Message> {
+    return (await auth(ctx).loaders.message.load(r.messageId))!;
+  }
+
+  @FieldResolver(() => ActorUnion, { nullable: true })
+  actor(@Root() r: Reaction, @Ctx() ctx: AppContext): Promise<User | Contact | null> {
+    const { loaders } = auth(ctx);
+    return r.actorType === SenderType.CUSTOMER ? loaders.contact.load(r.actorId) : loaders.user.load(r.actorId);
+  }
+}

@@ -1,0 +1,179 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomUUID } from 'node:crypto';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { expressMiddleware } from '@as-integrations/express5';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { GraphQLSchema } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+import type { Config } from './config';
+import { initDatabase, type Database } from './db/orm';
+import { queryStatsStorage, type QueryStats } from './db/query-stats';
+import { createContext, type AppContext, type AppDeps } from './graphql/context';
+import { toClientError } from './graphql/errors';
+import { limitsRule } from './graphql/limits';
+import { buildAppSchema } from './graphql/schema';
+import { ErrorCode } from './lib/errors';
+import { createPlaygroundRouter } from './playground/playground';
+
+/** A running Switchboard server. */
+export interface RunningServer {
+  /** `http://host:port/graphql` */
+  url: string;
+  /** `http://host:port` */
+  origin: string;
+  deps: AppDeps;
+  schema: GraphQLSchema;
+  close(): Promise<void>;
+}
+
+export interface ServerOptions {
+  /** Reuse an open database (tests that seed first); otherwise one is opened from config. */
+  db?: Database;
+  /** Headers prefilled in the playground (the demo token). */
+  playgroundHeaders?: Record<string, string>;
+}
+
+type RequestWithStats = Request & { sqlStats?: QueryStats };
+
+/** Apollo plugin: request id on every response, masked errors logged, optional SQL statement counts. */
+function observabilityPlugin(config: Config): ApolloServerPlugin<AppContext> {
+  return {
+    async requestDidStart({ contextValue }) {
+      return {
+        async didEncounterErrors({ errors }) {
+          for (const err of errors) {
+            if (toClientError({ message: err.message, extensions: err.extensions }, err).masked) {
+              console.error(`[request ${contextValue.requestId}]`, err.originalError ?? err);
+            }
+          }
+        },
+        async willSendResponse({ response }) {
+          response.http.headers.set('x-request-id', contextValue.requestId);
+          if (response.body.kind !== 'single') return;
+          const result = response.body.singleResult;
+          for (const e of result.errors ?? []) {
+            if (e.extensions?.code === ErrorCode.INTERNAL_SERVER_ERROR) {
+              (e.extensions as Record<string, unknown>).requestId = contextValue.requestId;
+            }
+          }
+          const stats = queryStatsStorage.getStore();
+          if (config.exposeSqlStats && stats) {
+            result.extensions = { ...result.extensions, sqlStatements: stats.count };
+          }
+        },
+      };
+    },
+  };
+}
+
+/**
+ * Builds and starts the whole server: HTTP GraphQL (Apollo on express), graphql-ws subscriptions
+ * on the same path, the playground, and media routes. Listens on config.port (0 = any free port).
+ */
+export async function createServer(config: Config, options: ServerOptions = {}): Promise<RunningServer> {
+  const db = options.db ?? (await initDatabase(config));
+  const deps: AppDeps = { config, db };
+  const schema = await buildAppSchema();
+  const validationRules = [limitsRule(config.limits)];
+
+  const app = express();
+  app.disable('x-powered-by');
+  const httpServer = http.createServer(app);
+
+  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
+  const wsCleanup = useServer<Record<string, unknown>, { ctx?: AppContext }>(
+    {
+      schema,
+      validate: undefined,
+      onConnect: async (wsCtx) => {
+        const params = wsCtx.connectionParams ?? {};
+        const header = Object.entries(params).find(([k]) => k.toLowerCase() === 'authorization')?.[1];
+        const ctx = await createContext(deps, typeof header === 'string' ? header : null);
+        wsCtx.extra.ctx = ctx;
+        return ctx.viewer !== null;
+      },
+      context: (wsCtx) => wsCtx.extra.ctx!,
+    },
+    wsServer,
+  );
+
+  const apollo = new ApolloServer<AppContext>({
+    schema,
+    validationRules,
+    introspection: true,
+    includeStacktraceInErrorResponses: false,
+    formatError: (formatted, error) => toClientError(formatted, error).error,
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      ApolloServerPluginLandingPageDisabled(),
+      observabilityPlugin(config),
+      {
+        async serverWillStart() {
+          return { drainServer: async () => void (await wsCleanup.dispose()) };
+        },
+      },
+    ],
+  });
+  await apollo.start();
+
+  app.get('/healthz', (_req, res) => void res.json({ ok: true }));
+  app.use(
+    await createPlaygroundRouter({
+      graphqlPath: '/graphql',
+      defaultHeaders: options.playgroundHeaders,
+      title: 'Switchboard',
+      cacheDir: config.cacheDir,
+    }),
+  );
+  app.use(
+    '/graphql',
+    (req: RequestWithStats, _res: Response, next: NextFunction) => {
+      // Everything this request awaits runs inside this store, so the ORM logger can count its SQL.
+      const stats: QueryStats = { count: 0 };
+      req.sqlStats = stats;
+      queryStatsStorage.run(stats, next);
+    },
+    express.json({ limit: config.limits.maxBodyBytes }),
+    expressMiddleware(apollo, {
+      context: async ({ req }) => createContext(deps, req.headers.authorization, (req.headers['x-request-id'] as string) || randomUUID()),
+    }),
+  );
+  app.use((err: Error & { type?: string; status?: number }, _req: Request, res: Response, next: NextFunction) => {
+    if (res.headersSent) return next(err);
+    if (err.type === 'entity.too.large') {
+      res.status(413).json({
+        errors: [{ message: `Request body exceeds ${config.limits.maxBodyBytes} bytes.`, extensions: { code: ErrorCode.PAYLOAD_TOO_LARGE } }],
+      });
+      return;
+    }
+    if (err.type === 'entity.parse.failed') {
+      res.status(400).json({ errors: [{ message: 'Request body is not valid JSON.', extensions: { code: 'BAD_REQUEST' } }] });
+      return;
+    }
+    const requestId = randomUUID();
+    console.error(`[request ${requestId}]`, err);
+    res.status(500).json({ errors: [{ message: 'Internal server error.', extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR, requestId } }] });
+  });
+
+  await new Promise<void>((resolve) => httpServer.listen(config.port, config.host, resolve));
+  const { port } = httpServer.address() as AddressInfo;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const origin = `http://${host}:${port}`;
+
+  let closed: Promise<void> | null = null;
+  return {
+    url: `${origin}/graphql`,
+    origin,
+    deps,
+    schema,
+    close: () =>
+      (closed ??= (async () => {
+        await apollo.stop();
+        if (!options.db) await db.orm.close(true);
+      })()),
+  };
+}
