@@ -18,6 +18,8 @@ import { limitsRule } from './graphql/limits';
 import { buildAppSchema } from './graphql/schema';
 import { ErrorCode } from './lib/errors';
 import { createPlaygroundRouter } from './playground/playground';
+import { MemoryPubSub } from './pubsub/memory-pubsub';
+import type { PubSub } from './pubsub/pubsub';
 
 /** A running Switchboard server. */
 export interface RunningServer {
@@ -33,6 +35,8 @@ export interface RunningServer {
 export interface ServerOptions {
   /** Reuse an open database (tests that seed first); otherwise one is opened from config. */
   db?: Database;
+  /** Share a pub/sub (tests, or Redis for several instances); otherwise an in-process one. */
+  pubsub?: PubSub;
   /** Headers prefilled in the playground (the demo token). */
   playgroundHeaders?: Record<string, string>;
 }
@@ -76,7 +80,7 @@ function observabilityPlugin(config: Config): ApolloServerPlugin<AppContext> {
  */
 export async function createServer(config: Config, options: ServerOptions = {}): Promise<RunningServer> {
   const db = options.db ?? (await initDatabase(config));
-  const deps: AppDeps = { config, db };
+  const deps: AppDeps = { config, db, pubsub: options.pubsub ?? new MemoryPubSub() };
   const schema = await buildAppSchema();
   const validationRules = [limitsRule(config.limits)];
 

@@ -1,3 +1,9 @@
+import { DomainEvent } from '../modules/event/event.entity';
+import { IdempotencyRecord } from '../modules/idempotency/idempotency-record.entity';
+import { Media } from '../modules/media/media.entity';
+import { OutboxEntry } from '../modules/delivery/outbox-entry.entity';
+import { PendingStatus } from '../modules/delivery/pending-status.entity';
+import { WebhookReceipt } from '../modules/delivery/webhook-receipt.entity';
 import { ApiToken } from '../modules/auth/api-token.entity';
 import { Contact } from '../modules/contact/contact.entity';
 import { ContactIdentity } from '../modules/contact/contact-identity.entity';
@@ -25,4 +31,10 @@ export const ENTITIES = [
   Message,
   Reaction,
   ReadMarker,
+  Media,
+  IdempotencyRecord,
+  DomainEvent,
+  OutboxEntry,
+  WebhookReceipt,
+  PendingStatus,
 ];

@@ -36,6 +36,7 @@ export function ormOptions(config: Pick<Config, 'databaseUrl' | 'logSql'>, extra
       allOrNothing: true,
       snapshot: false,
       tableName: 'mikro_orm_migrations',
+      silent: true,
     },
   };
   if (pg) {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { SqlEntityManager } from '@mikro-orm/knex';
 import type { Config } from '../config';
 import type { Database } from '../db/orm';
+import type { PubSub } from '../pubsub/pubsub';
 import { Errors } from '../lib/errors';
 import { authenticate } from '../modules/auth/auth.service';
 import { bearerFrom } from '../modules/auth/token';
@@ -12,6 +13,7 @@ import { createLoaders, type Loaders } from './loaders';
 export interface AppDeps {
   config: Config;
   db: Database;
+  pubsub: PubSub;
 }
 
 /** Per-operation state: a fresh EntityManager fork and fresh loaders; nothing outlives the request. */

@@ -181,22 +181,21 @@ const fetcher: Fetcher = (rawParams: FetcherParams, opts?: FetcherOpts) => {
 };
 
 const DEFAULT_QUERY = `# Welcome to the Switchboard playground.
-# The Headers tab holds a demo token, so you are signed in as the seeded demo user.
-# Run with Ctrl-Enter; subscriptions go over a websocket on the same URL.
+# The Headers tab holds a demo token: you are signed
+# in as the owner of the seeded demo workspace.
+# Ctrl-Enter runs; subscriptions use a websocket.
 query Welcome {
   viewer {
-    id
-    name
+    user { name role }
+    tenant { name }
+    scopes
   }
   conversations(first: 5) {
-    edges {
-      node {
-        id
-        channel
-        status
-        name
-      }
+    nodes {
+      id channel status name
+      lastMessagePreview unreadCount
     }
+    pageInfo { hasNextPage endCursor }
   }
 }
 `;

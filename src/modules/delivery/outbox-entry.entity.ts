@@ -1,0 +1,52 @@
+import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property, Unique } from '@mikro-orm/core';
+import { newId } from '../../lib/ids';
+import { Message } from '../message/message.entity';
+import { Tenant } from '../tenant/tenant.entity';
+
+export enum OutboxState {
+  PENDING = 'pending',
+  DONE = 'done',
+  FAILED = 'failed',
+}
+
+/**
+ * A message waiting to be handed to its provider, written in the same transaction as the message.
+ * Workers claim due entries with a lease (`lockedUntil`), so a crashed worker's entries come back.
+ */
+@Entity({ tableName: 'outbox_entry' })
+@Unique({ properties: ['messageId'] })
+@Index({ properties: ['state', 'nextAttemptAt'] })
+export class OutboxEntry {
+  @PrimaryKey({ type: 'string', length: 40 })
+  id: string = newId('outbox');
+
+  @ManyToOne(() => Tenant, { mapToPk: true, fieldName: 'tenant_id', deleteRule: 'cascade' })
+  tenantId!: string;
+
+  @ManyToOne(() => Message, { mapToPk: true, fieldName: 'message_id', deleteRule: 'cascade' })
+  messageId!: string;
+
+  @Property({ type: 'string', length: 40 })
+  inboxId!: string;
+
+  @Enum({ items: () => OutboxState })
+  state: OutboxState = OutboxState.PENDING;
+
+  @Property({ type: 'integer' })
+  attempts: number = 0;
+
+  @Property({ type: 'datetime' })
+  nextAttemptAt: Date = new Date();
+
+  @Property({ type: 'datetime', nullable: true })
+  lockedUntil: Date | null = null;
+
+  @Property({ type: 'string', nullable: true })
+  lastError: string | null = null;
+
+  @Property({ type: 'datetime' })
+  createdAt: Date = new Date();
+
+  @Property({ type: 'datetime', onUpdate: () => new Date() })
+  updatedAt: Date = new Date();
+}

@@ -1,0 +1,19 @@
+import { Entity, PrimaryKey, Property, Unique } from '@mikro-orm/core';
+import { newId } from '../../lib/ids';
+
+/** A provider event already ingested: makes webhook delivery idempotent by provider event id. */
+@Entity({ tableName: 'webhook_receipt' })
+@Unique({ properties: ['inboxId', 'providerEventId'] })
+export class WebhookReceipt {
+  @PrimaryKey({ type: 'string', length: 40 })
+  id: string = newId('webhook');
+
+  @Property({ type: 'string', length: 40 })
+  inboxId!: string;
+
+  @Property({ type: 'string' })
+  providerEventId!: string;
+
+  @Property({ type: 'datetime' })
+  receivedAt: Date = new Date();
+}

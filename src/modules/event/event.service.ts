@@ -1,0 +1,79 @@
+import type { EntityManager } from '@mikro-orm/core';
+import type { SqlEntityManager } from '@mikro-orm/knex';
+import type { SenderType } from '../message/sender-type';
+import { DomainEvent } from './event.entity';
+import type { EventType } from './event-type';
+
+/** What a service records about a change; the log adds id, cursor and time. */
+export interface EventDraft {
+  tenantId: string;
+  type: EventType;
+  inboxId?: string | null;
+  conversationId?: string | null;
+  messageId?: string | null;
+  actorType?: SenderType | null;
+  actorId?: string | null;
+  causationId?: string | null;
+  payload?: Record<string, unknown>;
+}
+
+/**
+ * Appends an event inside the caller's transaction. The cursor comes from bumping the tenant row,
+ * which takes that row's write lock until commit: two transactions of one tenant can never commit
+ * their cursors out of order, so a reader resuming "after N" cannot skip a late-committing N-1.
+ */
+export async function appendEvent(em: EntityManager, draft: EventDraft): Promise<DomainEvent> {
+  const knex = (em as SqlEntityManager).getKnex();
+  const rows: { event_seq: number | string }[] = await (em as SqlEntityManager).execute(
+    knex('tenant').where({ id: draft.tenantId }).increment('event_seq', 1).returning('event_seq'),
+  );
+  const seq = Number(rows[0].event_seq);
+  const event = em.create(DomainEvent, {
+    tenantId: draft.tenantId,
+    seq,
+    type: draft.type,
+    inboxId: draft.inboxId ?? null,
+    conversationId: draft.conversationId ?? null,
+    messageId: draft.messageId ?? null,
+    actorType: draft.actorType ?? null,
+    actorId: draft.actorId ?? null,
+    causationId: draft.causationId ?? null,
+    payload: draft.payload ?? {},
+    createdAt: new Date(),
+  });
+  em.persist(event);
+  return event;
+}
+
+/** The small, serialisable form of an event that travels over pub/sub. */
+export interface EventMessage {
+  id: string;
+  tenantId: string;
+  seq: number;
+  type: EventType;
+  inboxId: string | null;
+  conversationId: string | null;
+  messageId: string | null;
+  actorType: SenderType | null;
+  actorId: string | null;
+  causationId: string | null;
+  payload: Record<string, unknown>;
+  createdAt: string;
+}
+
+export function toEventMessage(e: DomainEvent): EventMessage {
+  return {
+    id: e.id,
+    tenantId: e.tenantId,
+    seq: Number(e.seq),
+    type: e.type,
+    inboxId: e.inboxId,
+    conversationId: e.conversationId,
+    messageId: e.messageId,
+    actorType: e.actorType,
+    actorId: e.actorId,
+    causationId: e.causationId,
+    payload: e.payload,
+    createdAt: e.createdAt.toISOString(),
+  };
+}

@@ -1,0 +1,17 @@
+/**
+ * Topic-based publish/subscribe between the code that commits changes and the subscriptions that
+ * stream them. Payloads must be small and JSON-serialisable so that a Redis implementation can
+ * carry them between server instances unchanged.
+ */
+export interface PubSub {
+  /** Resolves once every local subscriber has the payload queued (and, for Redis, once it is sent). */
+  publish(topic: string, payload: unknown): Promise<void>;
+  /** An async iterator of payloads published to `topic` after the call; `return()` unsubscribes. */
+  subscribe<T>(topic: string): AsyncIterableIterator<T>;
+  close(): Promise<void>;
+}
+
+/** Topic names in one place, so publishers and subscribers cannot drift apart. */
+export const Topics = {
+  tenant: (tenantId: string) => `tenant:${tenantId}`,
+} as const;
