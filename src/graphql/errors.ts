@@ -1,5 +1,5 @@
 import { unwrapResolverError } from '@apollo/server/errors';
-import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { GraphQLError, Kind, parse, visit, type ArgumentNode, type ASTNode, type GraphQLFormattedError, type ObjectFieldNode } from 'graphql';
 import { AppError, ErrorCode } from '../lib/errors';
 
 /** Codes that graphql-js/Apollo produce for malformed requests; safe to show as they are. */
@@ -21,11 +21,31 @@ const REQUEST_ERROR_CODES = new Set([
  */
 const BAD_VALUE = /^(?:Value ".*" does not exist in ".*" enum|Enum ".*" cannot represent|Int cannot represent|Float cannot represent|String cannot represent|ID cannot represent|Boolean cannot represent|Expected value of type|Field ".*" of required type|Field ".*" is not defined by type|Variable "\$[^"]+" got invalid value)/;
 
+/**
+ * Names the argument a bad value was given for, as a dotted path (`filter.status`): from the
+ * message for variables, and for literals by locating the value in the document and reading the
+ * Argument/ObjectField nodes around it.
+ */
 function argumentName(error: GraphQLError): string | undefined {
   const fromVariable = /^Variable "\$([^"]+)" got invalid value.*?(?: at "([^"]+)")?;/.exec(error.message);
   if (fromVariable) return fromVariable[2] ? `${fromVariable[1]}.${fromVariable[2].replace(/^[^.]+\./, '')}` : fromVariable[1];
-  const node = error.nodes?.[0] as { kind?: string; name?: { value: string } } | undefined;
-  return node?.kind === 'Argument' || node?.kind === 'ObjectField' ? node.name?.value : undefined;
+  const position = error.positions?.[0];
+  if (!error.source || position === undefined) return undefined;
+  let found: string | undefined;
+  try {
+    visit(parse(error.source), {
+      enter(node, _key, _parent, _path, ancestors) {
+        if (found || node.loc?.start !== position || !('kind' in node) || node.kind === Kind.ARGUMENT) return;
+        const names = [...ancestors, node]
+          .filter((a): a is ArgumentNode | ObjectFieldNode => !Array.isArray(a) && (a as ASTNode).kind !== undefined && ((a as ASTNode).kind === Kind.ARGUMENT || (a as ASTNode).kind === Kind.OBJECT_FIELD))
+          .map((a) => a.name.value);
+        if (names.length) found = names.join('.');
+      },
+    });
+  } catch {
+    return undefined;
+  }
+  return found;
 }
 
 /**
@@ -46,8 +66,9 @@ export function toClientError(formatted: GraphQLFormattedError, error: unknown):
     };
   }
   const code = formatted.extensions?.code as string | undefined;
-  if (error instanceof GraphQLError && !error.originalError && BAD_VALUE.test(error.message)) {
-    const field = argumentName(error);
+  const requestError = error instanceof GraphQLError ? error : null;
+  if (requestError && (code === 'GRAPHQL_VALIDATION_FAILED' || code === 'BAD_USER_INPUT') && BAD_VALUE.test(requestError.message)) {
+    const field = argumentName(requestError);
     return {
       masked: false,
       error: {

@@ -1,17 +1,37 @@
+import { EventEmitter } from 'node:events';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print, type ExecutionResult } from 'graphql';
-import { createClient, type Client } from 'graphql-ws';
+import { createClient, type Client, type ClientOptions } from 'graphql-ws';
 import WebSocket from 'ws';
+import { MemoryPubSub } from '../../src/pubsub/memory-pubsub';
 
 /** A graphql-ws client for tests, connected with a bearer token in connection_init. */
-export function wsClient(url: string, token: string | null, opts: { lazy?: boolean; retryAttempts?: number } = {}): Client {
+export function wsClient(
+  url: string,
+  token: string | null,
+  opts: { lazy?: boolean; retryAttempts?: number; on?: ClientOptions['on']; connectionParams?: Record<string, unknown> } = {},
+): Client {
   return createClient({
     url: url.replace(/^http/, 'ws'),
     webSocketImpl: WebSocket,
     lazy: opts.lazy ?? true,
     retryAttempts: opts.retryAttempts ?? 0,
-    connectionParams: token ? { authorization: `Bearer ${token}` } : {},
+    connectionParams: opts.connectionParams ?? (token ? { authorization: `Bearer ${token}` } : {}),
+    on: opts.on,
   });
+}
+
+/** A bare graphql-transport-ws socket, for protocol-level tests (what the server does before/at connection_init). */
+export function rawSocket(url: string): { socket: WebSocket; opened: Promise<void>; closed: Promise<{ code: number; reason: string }> } {
+  const socket = new WebSocket(url.replace(/^http/, 'ws'), 'graphql-transport-ws');
+  const opened = new Promise<void>((resolve, reject) => {
+    socket.once('open', () => resolve());
+    socket.once('error', reject);
+  });
+  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+    socket.once('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+  );
+  return { socket, opened, closed };
 }
 
 /**
@@ -94,5 +114,60 @@ export class SubscriptionCollector<TData> {
 
   stop(): void {
     this.dispose();
+  }
+}
+
+/**
+ * The in-process pub/sub, observable: tests wait for a subscription to be registered on the server
+ * (or released) instead of sleeping. Pass it as `pubsub` to startTestServer.
+ */
+export class TrackingPubSub extends MemoryPubSub {
+  private readonly changed = new EventEmitter();
+
+  private readonly opened = new Map<string, number>();
+
+  /** How many subscriptions `topic` ever had (monotonic, unlike subscriberCount). */
+  subscriptionsOpened(topic: string): number {
+    return this.opened.get(topic) ?? 0;
+  }
+
+  override subscribe<T>(topic: string): AsyncIterableIterator<T> {
+    this.opened.set(topic, this.subscriptionsOpened(topic) + 1);
+    const it = super.subscribe<T>(topic);
+    const release = it.return!.bind(it);
+    it.return = async (value?: unknown) => {
+      const r = await release(value);
+      this.changed.emit('change');
+      return r;
+    };
+    this.changed.emit('change');
+    return it;
+  }
+
+  /** Resolves once `topic` got more than `count` subscriptions in total (see subscriptionsOpened). */
+  waitForOpened(topic: string, count: number, timeoutMs = 5000): Promise<void> {
+    return this.until(() => this.subscriptionsOpened(topic) > count, `${topic} got no new subscription`, timeoutMs);
+  }
+
+  /** Resolves once `topic` has a subscriber count that satisfies `pred`. */
+  waitFor(topic: string, pred: (count: number) => boolean, timeoutMs = 5000): Promise<void> {
+    return this.until(() => pred(this.subscriberCount(topic)), `subscriber count of ${topic} stayed at ${this.subscriberCount(topic)}`, timeoutMs);
+  }
+
+  private until(done: () => boolean, failure: string, timeoutMs: number): Promise<void> {
+    if (done()) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.changed.off('change', check);
+        reject(new Error(failure));
+      }, timeoutMs);
+      const check = () => {
+        if (!done()) return;
+        clearTimeout(timer);
+        this.changed.off('change', check);
+        resolve();
+      };
+      this.changed.on('change', check);
+    });
   }
 }

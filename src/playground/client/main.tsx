@@ -24,7 +24,7 @@ declare global {
   }
 }
 
-type Headers = Record<string, unknown>;
+type HeaderMap = Record<string, unknown>;
 
 const config: PlaygroundConfig = window.__SWITCHBOARD__ ?? { endpoint: '/graphql' };
 const httpUrl = new URL(config.endpoint, window.location.href).toString();
@@ -83,7 +83,7 @@ function analyse(params: FetcherParams): { params: FetcherParams; subscription: 
   };
 }
 
-async function httpFetch(params: FetcherParams, headers: Headers): Promise<ExecutionResult> {
+async function httpFetch(params: FetcherParams, headers: HeaderMap): Promise<ExecutionResult> {
   const response = await fetch(httpUrl, {
     method: 'POST',
     // No multipart/mixed: incremental delivery is not enabled on the server, and the plain JSON
@@ -112,7 +112,7 @@ async function httpFetch(params: FetcherParams, headers: Headers): Promise<Execu
  */
 let wsClient: { key: string; client: Client } | null = null;
 
-function wsClientFor(headers: Headers): Client {
+function wsClientFor(headers: HeaderMap): Client {
   const key = JSON.stringify(headers);
   if (wsClient?.key === key) return wsClient.client;
   void wsClient?.client.dispose();
@@ -151,7 +151,7 @@ function toDisplayableError(error: unknown): unknown {
   return plainError(String(error));
 }
 
-function wsSubscribe(params: FetcherParams, headers: Headers): Observable<ExecutionResult> {
+function wsSubscribe(params: FetcherParams, headers: HeaderMap): Observable<ExecutionResult> {
   return {
     subscribe(nextOrObserver?: unknown, error?: unknown, complete?: unknown) {
       // GraphiQL passes an observer object; the positional form exists only to satisfy the type.
@@ -175,7 +175,7 @@ function wsSubscribe(params: FetcherParams, headers: Headers): Observable<Execut
 
 /** GraphiQL hands us the parsed headers editor on every call, introspection included. */
 const fetcher: Fetcher = (rawParams: FetcherParams, opts?: FetcherOpts) => {
-  const headers: Headers = opts?.headers ?? {};
+  const headers: HeaderMap = opts?.headers ?? {};
   const { params, subscription } = analyse(rawParams);
   return subscription ? wsSubscribe(params, headers) : httpFetch(params, headers);
 };
