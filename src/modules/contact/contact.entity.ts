@@ -20,7 +20,7 @@ export class Contact implements Node {
   @Field(() => String, { nullable: true })
   name: string | null = null;
 
-  @Property({ type: 'datetime' })
+  @Property({ type: 'Date' })
   @Field()
   createdAt: Date = new Date();
 }

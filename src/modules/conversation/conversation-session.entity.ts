@@ -26,11 +26,11 @@ export class ConversationSession {
   @ManyToOne(() => Inbox, { mapToPk: true, fieldName: 'inbox_id', deleteRule: 'cascade' })
   inboxId!: string;
 
-  @Property({ type: 'datetime' })
+  @Property({ type: 'Date' })
   @Field()
   openedAt: Date = new Date();
 
-  @Property({ type: 'datetime', nullable: true })
+  @Property({ type: 'Date', nullable: true })
   @Field(() => Date, { nullable: true })
   closedAt: Date | null = null;
 }

@@ -60,20 +60,20 @@ export class Conversation implements Node {
   @Property({ type: 'string', length: 40, nullable: true })
   currentSessionId: string | null = null;
 
-  @Property({ type: 'datetime' })
+  @Property({ type: 'Date' })
   @Field()
   createdAt: Date = new Date();
 
-  @Property({ type: 'datetime', onUpdate: () => new Date() })
+  @Property({ type: 'Date', onUpdate: () => new Date() })
   @Field()
   updatedAt: Date = new Date();
 
   /** Sort key of the inbox list: the last message time, or creation time before any message. */
-  @Property({ type: 'datetime' })
+  @Property({ type: 'Date' })
   @Field({ description: 'Newest activity: the last message time, or when the conversation was created.' })
   lastActivityAt: Date = new Date();
 
-  @Property({ type: 'datetime', nullable: true })
+  @Property({ type: 'Date', nullable: true })
   @Field(() => Date, { nullable: true })
   lastMessageAt: Date | null = null;
 
@@ -89,7 +89,7 @@ export class Conversation implements Node {
   lastMessageSender: SenderType | null = null;
 
   /** Opens the customer-service window on windowed channels. */
-  @Property({ type: 'datetime', nullable: true })
+  @Property({ type: 'Date', nullable: true })
   @Field(() => Date, { nullable: true, description: 'When the customer last wrote; this opens the customer-service window.' })
   lastInboundAt: Date | null = null;
 }

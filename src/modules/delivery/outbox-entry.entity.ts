@@ -35,18 +35,18 @@ export class OutboxEntry {
   @Property({ type: 'integer' })
   attempts: number = 0;
 
-  @Property({ type: 'datetime' })
+  @Property({ type: 'Date' })
   nextAttemptAt: Date = new Date();
 
-  @Property({ type: 'datetime', nullable: true })
+  @Property({ type: 'Date', nullable: true })
   lockedUntil: Date | null = null;
 
   @Property({ type: 'string', nullable: true })
   lastError: string | null = null;
 
-  @Property({ type: 'datetime' })
+  @Property({ type: 'Date' })
   createdAt: Date = new Date();
 
-  @Property({ type: 'datetime', onUpdate: () => new Date() })
+  @Property({ type: 'Date', onUpdate: () => new Date() })
   updatedAt: Date = new Date();
 }

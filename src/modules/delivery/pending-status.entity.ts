@@ -29,9 +29,9 @@ export class PendingStatus {
   @Property({ type: 'string' })
   providerEventId!: string;
 
-  @Property({ type: 'datetime' })
+  @Property({ type: 'Date' })
   occurredAt!: Date;
 
-  @Property({ type: 'datetime' })
+  @Property({ type: 'Date' })
   receivedAt: Date = new Date();
 }

@@ -14,6 +14,6 @@ export class WebhookReceipt {
   @Property({ type: 'string' })
   providerEventId!: string;
 
-  @Property({ type: 'datetime' })
+  @Property({ type: 'Date' })
   receivedAt: Date = new Date();
 }

@@ -52,6 +52,6 @@ export class DomainEvent {
   @Property({ type: 'json' })
   payload: Record<string, unknown> = {};
 
-  @Property({ type: 'datetime' })
+  @Property({ type: 'Date' })
   createdAt: Date = new Date();
 }

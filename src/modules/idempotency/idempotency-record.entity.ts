@@ -30,9 +30,9 @@ export class IdempotencyRecord {
   @Property({ type: 'string', length: 40 })
   resultId!: string;
 
-  @Property({ type: 'datetime' })
+  @Property({ type: 'Date' })
   createdAt: Date = new Date();
 
-  @Property({ type: 'datetime' })
+  @Property({ type: 'Date' })
   expiresAt!: Date;
 }

@@ -50,7 +50,7 @@ export class Inbox implements Node {
   @Property({ type: 'json' })
   providerConfig: Record<string, unknown> = {};
 
-  @Property({ type: 'datetime' })
+  @Property({ type: 'Date' })
   @Field()
   createdAt: Date = new Date();
 }

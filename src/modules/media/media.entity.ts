@@ -48,7 +48,7 @@ export class Media implements Node {
   @Property({ type: 'string', nullable: true })
   idempotencyKey: string | null = null;
 
-  @Property({ type: 'datetime' })
+  @Property({ type: 'Date' })
   @Field()
   createdAt: Date = new Date();
 }

@@ -89,15 +89,15 @@ export class Message implements Node {
   @Property({ type: 'json' })
   statusHistory: StatusChange[] = [];
 
-  @Property({ type: 'datetime', nullable: true })
+  @Property({ type: 'Date', nullable: true })
   @Field(() => Date, { nullable: true })
   lastStatusAt: Date | null = null;
 
-  @Property({ type: 'datetime' })
+  @Property({ type: 'Date' })
   @Field()
   createdAt: Date = new Date();
 
-  @Property({ type: 'datetime', onUpdate: () => new Date() })
+  @Property({ type: 'Date', onUpdate: () => new Date() })
   @Field()
   updatedAt: Date = new Date();
 }

@@ -37,7 +37,7 @@ export class Reaction implements Node {
   @Field()
   emoji!: string;
 
-  @Property({ type: 'datetime' })
+  @Property({ type: 'Date' })
   @Field()
   createdAt: Date = new Date();
 }

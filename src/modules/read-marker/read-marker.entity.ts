@@ -24,6 +24,6 @@ export class ReadMarker {
   @Property({ type: 'string', length: 40 })
   lastReadMessageId!: string;
 
-  @Property({ type: 'datetime', onUpdate: () => new Date() })
+  @Property({ type: 'Date', onUpdate: () => new Date() })
   updatedAt: Date = new Date();
 }

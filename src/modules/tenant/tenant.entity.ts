@@ -19,7 +19,7 @@ export class Tenant implements Node {
   @Property({ type: 'bigint', default: 0 })
   eventSeq: string | number = 0;
 
-  @Property({ type: 'datetime' })
+  @Property({ type: 'Date' })
   @Field()
   createdAt: Date = new Date();
 }

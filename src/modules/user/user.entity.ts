@@ -39,7 +39,7 @@ export class User implements Node {
   @Field()
   active: boolean = true;
 
-  @Property({ type: 'datetime' })
+  @Property({ type: 'Date' })
   @Field()
   createdAt: Date = new Date();
 }
