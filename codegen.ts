@@ -12,7 +12,8 @@ const config: CodegenConfig = {
       plugins: ['typescript', 'typescript-operations', 'typed-document-node'],
       config: {
         enumsAsTypes: true,
-        avoidOptionals: { field: true, inputValue: false, object: true },
+        avoidOptionals: false,
+        inputMaybeValue: 'T | null | undefined',
         scalars: { DateTimeISO: 'string', ID: 'string', Upload: 'unknown' },
         useTypeImports: true,
       },

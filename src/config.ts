@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 
 /** Everything the process can be told from outside, parsed once at start-up and passed down. */
@@ -18,7 +19,77 @@ export interface Config {
   /** Print request logs. */
   logRequests: boolean;
   limits: Limits;
+  /** HMAC key for signed media URLs; random per process unless set, so signed URLs die with it. */
+  mediaSigningSecret: string;
+  /** How long a signed media URL stays valid. */
+  mediaUrlTtlSeconds: number;
+  /** Largest upload accepted per media kind, in bytes (enforced while the bytes stream in). */
+  uploadLimits: UploadLimits;
+  /** Outbound delivery worker and provider callbacks. */
+  delivery: DeliveryConfig;
+  /** Events older than this are pruned; subscribers resuming from before then get ResyncRequired (EVENT_RETENTION_HOURS). */
+  eventRetentionHours: number;
+  /** How often the event pruning job runs, in ms; 0 disables it (EVENT_PRUNE_INTERVAL_MS). */
+  eventPruneIntervalMs: number;
+  /** Websocket: ms a socket may stay open without sending connection_init (WS_CONNECTION_INIT_TIMEOUT_MS). */
+  connectionInitWaitTimeout: number;
+  /** Websocket: operations one connection may run at once (WS_MAX_SUBSCRIPTIONS). */
+  maxSubscriptionsPerConnection: number;
+  /** Window-shut scheduler: changes due within this many ms are held in memory; the rest come from periodic scans (WINDOW_SCHEDULER_HORIZON_MS). */
+  windowSchedulerHorizonMs: number;
+  /** Window-shut scheduler: most pending changes held at once (WINDOW_SCHEDULER_MAX_PENDING). */
+  windowSchedulerMaxPending: number;
 }
+
+/** How the outbound delivery worker retries, leases and polls. */
+export interface DeliveryConfig {
+  /** Tries per message (the first send included) before a transient failure becomes FAILED. */
+  maxAttempts: number;
+  /** Backoff before retry n is a random delay in [0, min(maxBackoffMs, baseBackoffMs * 2^(n-1))]. */
+  baseBackoffMs: number;
+  maxBackoffMs: number;
+  /** How long a claimed outbox entry stays invisible to other workers; a crashed worker's entries come back after it. */
+  leaseMs: number;
+  /** Safety-net poll when nothing wakes the worker (sends wake it directly). */
+  pollMs: number;
+  /** Sends in flight at once per worker. */
+  concurrency: number;
+  /** Base URL providers call back (`<publicUrl>/webhooks/:inboxId`); null = this server's own origin. */
+  publicUrl: string | null;
+  /** Signs the sandbox provider's callbacks for inboxes without a `webhookSecret` of their own; random per process unless set. */
+  sandboxSecret: string;
+}
+
+export const DEFAULT_DELIVERY: Omit<DeliveryConfig, 'publicUrl' | 'sandboxSecret'> = {
+  maxAttempts: 5,
+  baseBackoffMs: 1000,
+  maxBackoffMs: 5 * 60_000,
+  leaseMs: 60_000,
+  pollMs: 5000,
+  concurrency: 8,
+};
+
+/** Maximum upload size per media kind (keys are the MediaKind values), in bytes. */
+export interface UploadLimits {
+  image: number;
+  video: number;
+  audio: number;
+  document: number;
+  sticker: number;
+}
+
+const MB = 1024 * 1024;
+
+/** The WhatsApp-style limits: generous enough for every channel we send to. */
+export const DEFAULT_UPLOAD_LIMITS: UploadLimits = {
+  image: 5 * MB,
+  video: 16 * MB,
+  audio: 16 * MB,
+  document: 100 * MB,
+  sticker: 500 * 1024,
+};
+
+export const DEFAULT_MEDIA_URL_TTL_SECONDS = 3600;
 
 /** Protective limits on what one request may ask of the server. */
 export interface Limits {
@@ -73,6 +144,31 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       maxBodyBytes: int(env, 'MAX_BODY_BYTES', DEFAULT_LIMITS.maxBodyBytes),
       maxPageSize: DEFAULT_LIMITS.maxPageSize,
     },
+    mediaSigningSecret: env.MEDIA_SIGNING_SECRET || randomBytes(32).toString('base64url'),
+    mediaUrlTtlSeconds: int(env, 'MEDIA_URL_TTL_SECONDS', DEFAULT_MEDIA_URL_TTL_SECONDS),
+    uploadLimits: {
+      image: int(env, 'UPLOAD_MAX_IMAGE_BYTES', DEFAULT_UPLOAD_LIMITS.image),
+      video: int(env, 'UPLOAD_MAX_VIDEO_BYTES', DEFAULT_UPLOAD_LIMITS.video),
+      audio: int(env, 'UPLOAD_MAX_AUDIO_BYTES', DEFAULT_UPLOAD_LIMITS.audio),
+      document: int(env, 'UPLOAD_MAX_DOCUMENT_BYTES', DEFAULT_UPLOAD_LIMITS.document),
+      sticker: int(env, 'UPLOAD_MAX_STICKER_BYTES', DEFAULT_UPLOAD_LIMITS.sticker),
+    },
+    delivery: {
+      maxAttempts: Math.max(1, int(env, 'DELIVERY_MAX_ATTEMPTS', DEFAULT_DELIVERY.maxAttempts)),
+      baseBackoffMs: int(env, 'DELIVERY_BASE_BACKOFF_MS', DEFAULT_DELIVERY.baseBackoffMs),
+      maxBackoffMs: int(env, 'DELIVERY_MAX_BACKOFF_MS', DEFAULT_DELIVERY.maxBackoffMs),
+      leaseMs: Math.max(1, int(env, 'DELIVERY_LEASE_MS', DEFAULT_DELIVERY.leaseMs)),
+      pollMs: Math.max(1, int(env, 'DELIVERY_POLL_MS', DEFAULT_DELIVERY.pollMs)),
+      concurrency: Math.max(1, int(env, 'DELIVERY_CONCURRENCY', DEFAULT_DELIVERY.concurrency)),
+      publicUrl: env.PUBLIC_URL ? env.PUBLIC_URL.replace(/\/+$/, '') : null,
+      sandboxSecret: env.SANDBOX_WEBHOOK_SECRET || randomBytes(32).toString('base64url'),
+    },
+    eventRetentionHours: int(env, 'EVENT_RETENTION_HOURS', 168),
+    eventPruneIntervalMs: int(env, 'EVENT_PRUNE_INTERVAL_MS', 60 * 60_000),
+    connectionInitWaitTimeout: int(env, 'WS_CONNECTION_INIT_TIMEOUT_MS', 3000),
+    maxSubscriptionsPerConnection: int(env, 'WS_MAX_SUBSCRIPTIONS', 20),
+    windowSchedulerHorizonMs: Math.max(1000, int(env, 'WINDOW_SCHEDULER_HORIZON_MS', 60 * 60_000)),
+    windowSchedulerMaxPending: Math.max(1, int(env, 'WINDOW_SCHEDULER_MAX_PENDING', 10_000)),
     ...overrides,
   };
 }

@@ -1,9 +1,14 @@
 import http from 'node:http';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginInlineTraceDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { GraphQLSchema } from 'graphql';
@@ -15,11 +20,21 @@ import { queryStatsStorage, type QueryStats } from './db/query-stats';
 import { createContext, type AppContext, type AppDeps } from './graphql/context';
 import { toClientError } from './graphql/errors';
 import { limitsRule } from './graphql/limits';
+import { websocketOptions } from './graphql/websocket';
 import { buildAppSchema } from './graphql/schema';
 import { ErrorCode } from './lib/errors';
+import { EventPruner } from './modules/event/event-pruner';
+import { WindowScheduler } from './modules/window/window.scheduler';
+import type { SandboxCarrier } from './channels/sandbox/sandbox.carrier';
+import { createDeliveryRuntime } from './modules/delivery/delivery.runtime';
+import { createWebhookRouter } from './modules/delivery/webhook.router';
+import { createMediaRouter } from './modules/media/media.router';
+import { mediaUploadMiddleware } from './modules/media/upload.middleware';
 import { createPlaygroundRouter } from './playground/playground';
 import { MemoryPubSub } from './pubsub/memory-pubsub';
 import type { PubSub } from './pubsub/pubsub';
+import { LocalMediaStorage } from './storage/local-media-storage';
+import type { MediaStorage } from './storage/media-storage';
 
 /** A running Switchboard server. */
 export interface RunningServer {
@@ -39,6 +54,15 @@ export interface ServerOptions {
   pubsub?: PubSub;
   /** Headers prefilled in the playground (the demo token). */
   playgroundHeaders?: Record<string, string>;
+  /**
+   * Keep the plugins Apollo installs unless told otherwise (cache control, which hooks every resolved
+   * field). Only the benchmark sets this, to measure what disabling them saves.
+   */
+  apolloDefaultPlugins?: boolean;
+  /** Where media bytes go (e.g. an S3-compatible store); otherwise `<dataDir>/media`. */
+  mediaStorage?: MediaStorage;
+  /** The simulated provider behind sandbox inboxes; pass one to share it across a restart (tests). */
+  sandbox?: SandboxCarrier;
 }
 
 type RequestWithStats = Request & { sqlStats?: QueryStats };
@@ -80,7 +104,12 @@ function observabilityPlugin(config: Config): ApolloServerPlugin<AppContext> {
  */
 export async function createServer(config: Config, options: ServerOptions = {}): Promise<RunningServer> {
   const db = options.db ?? (await initDatabase(config));
-  const deps: AppDeps = { config, db, pubsub: options.pubsub ?? new MemoryPubSub() };
+  const mediaStorage = options.mediaStorage ?? new LocalMediaStorage(path.join(config.dataDir, 'media'));
+  const pubsub = options.pubsub ?? new MemoryPubSub();
+  const delivery = createDeliveryRuntime(config, db, pubsub, { sandbox: options.sandbox });
+  const eventPruner = new EventPruner(db, { retentionHours: config.eventRetentionHours, intervalMs: config.eventPruneIntervalMs });
+  const windowScheduler = new WindowScheduler({ db, pubsub }, { horizonMs: config.windowSchedulerHorizonMs, maxScheduled: config.windowSchedulerMaxPending });
+  const deps: AppDeps = { config, db, pubsub, mediaStorage, channels: delivery.channels, delivery: delivery.worker, eventPruner, windowScheduler };
   const schema = await buildAppSchema();
   const validationRules = [limitsRule(config.limits)];
 
@@ -89,21 +118,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   const httpServer = http.createServer(app);
 
   const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
-  const wsCleanup = useServer<Record<string, unknown>, { ctx?: AppContext }>(
-    {
-      schema,
-      validate: undefined,
-      onConnect: async (wsCtx) => {
-        const params = wsCtx.connectionParams ?? {};
-        const header = Object.entries(params).find(([k]) => k.toLowerCase() === 'authorization')?.[1];
-        const ctx = await createContext(deps, typeof header === 'string' ? header : null);
-        wsCtx.extra.ctx = ctx;
-        return ctx.viewer !== null;
-      },
-      context: (wsCtx) => wsCtx.extra.ctx!,
-    },
-    wsServer,
-  );
+  const wsCleanup = useServer(websocketOptions(deps, schema), wsServer);
 
   const apollo = new ApolloServer<AppContext>({
     schema,
@@ -115,6 +130,8 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginLandingPageDisabled(),
       observabilityPlugin(config),
+      // No cache hints are used; left installed, Apollo's cache-control plugin wraps every field resolver.
+      ...(options.apolloDefaultPlugins ? [] : [ApolloServerPluginCacheControlDisabled(), ApolloServerPluginInlineTraceDisabled()]),
       {
         async serverWillStart() {
           return { drainServer: async () => void (await wsCleanup.dispose()) };
@@ -125,6 +142,8 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   await apollo.start();
 
   app.get('/healthz', (_req, res) => void res.json({ ok: true }));
+  app.use(createMediaRouter(deps));
+  app.use(createWebhookRouter({ db, pubsub, channels: delivery.channels, maxBodyBytes: config.limits.maxBodyBytes }));
   app.use(
     await createPlaygroundRouter({
       graphqlPath: '/graphql',
@@ -141,6 +160,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       req.sqlStats = stats;
       queryStatsStorage.run(stats, next);
     },
+    mediaUploadMiddleware(config),
     express.json({ limit: config.limits.maxBodyBytes }),
     expressMiddleware(apollo, {
       context: async ({ req }) => createContext(deps, req.headers.authorization, (req.headers['x-request-id'] as string) || randomUUID()),
@@ -167,6 +187,9 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   const { port } = httpServer.address() as AddressInfo;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const origin = `http://${host}:${port}`;
+  delivery.start(origin);
+  eventPruner.start();
+  await windowScheduler.start();
 
   let closed: Promise<void> | null = null;
   return {
@@ -176,6 +199,9 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     schema,
     close: () =>
       (closed ??= (async () => {
+        await delivery.stop();
+        await windowScheduler.stop();
+        await eventPruner.stop();
         await apollo.stop();
         if (!options.db) await db.orm.close(true);
       })()),

@@ -44,6 +44,9 @@ export class CountingLogger extends DefaultLogger {
   override isEnabled(namespace: LoggerNamespace, context?: LogContext): boolean {
     // The ORM only calls logQuery when 'query' is enabled; counting needs it on always.
     if (namespace === 'query') return true;
+    // With 'query-params' on, the ORM logs the SQL it actually executes (values inlined), which is
+    // what a caller capturing statements wants to replay; plain counting keeps the cheaper path.
+    if (namespace === 'query-params' && queryStatsStorage.getStore()?.statements) return true;
     return super.isEnabled(namespace, context);
   }
 }

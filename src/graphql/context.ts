@@ -3,6 +3,12 @@ import type { SqlEntityManager } from '@mikro-orm/knex';
 import type { Config } from '../config';
 import type { Database } from '../db/orm';
 import type { PubSub } from '../pubsub/pubsub';
+import type { AdapterRegistry } from '../channels/adapter-registry';
+import type { DeliveryWorker } from '../modules/delivery/delivery.worker';
+import type { MediaStorage } from '../storage/media-storage';
+import type { EventPruner } from '../modules/event/event-pruner';
+import type { WindowScheduler } from '../modules/window/window.scheduler';
+import type { LiveConnection } from './live-connection';
 import { Errors } from '../lib/errors';
 import { authenticate } from '../modules/auth/auth.service';
 import { bearerFrom } from '../modules/auth/token';
@@ -14,6 +20,16 @@ export interface AppDeps {
   config: Config;
   db: Database;
   pubsub: PubSub;
+  /** Where uploaded media bytes live (a local directory unless the server was given another store). */
+  mediaStorage: MediaStorage;
+  /** Provider adapters by inbox (`channels.forInbox(inbox)`), for sending, webhooks and capabilities. */
+  channels: AdapterRegistry;
+  /** The outbound delivery worker: call `delivery.notify()` after committing a send, so it goes now. */
+  delivery: DeliveryWorker;
+  /** Deletes events past the retention period on a timer (started and stopped with the server). */
+  eventPruner: EventPruner;
+  /** Appends WINDOW_SHUT when customer-service windows end (started and stopped with the server). */
+  windowScheduler: WindowScheduler;
 }
 
 /** Per-operation state: a fresh EntityManager fork and fresh loaders; nothing outlives the request. */
@@ -26,6 +42,8 @@ export interface AppContext {
   loaders: Loaders | null;
   /** Set when the request presented a token that did not authenticate (vs. no token at all). */
   authError: 'invalid_token' | null;
+  /** The websocket connection an operation runs on (subscriptions re-authenticate through it per event). */
+  live?: LiveConnection;
 }
 
 /** Builds a context from an Authorization header value (HTTP header or websocket connection_init). */
@@ -43,10 +61,13 @@ export async function createContext(deps: AppDeps, authorization: string | null 
   };
 }
 
-/** A fresh context for the same viewer: used per subscription event so no state leaks between events. */
-export function refreshContext(ctx: AppContext): AppContext {
+/**
+ * A fresh context for the same viewer (or a re-authenticated one): used per subscription event so
+ * no state leaks between events.
+ */
+export function refreshContext(ctx: AppContext, viewer: Viewer | null = ctx.viewer): AppContext {
   const em = ctx.deps.db.em.fork() as SqlEntityManager;
-  return { ...ctx, em, loaders: ctx.viewer ? createLoaders(em, ctx.viewer) : null };
+  return { ...ctx, em, viewer, loaders: viewer ? createLoaders(em, viewer) : null };
 }
 
 /** The authenticated viewer and their loaders, or UNAUTHENTICATED. */

@@ -3,6 +3,7 @@ import type { Viewer } from '../modules/auth/viewer';
 import { createContactLoaders } from '../modules/contact/contact.loaders';
 import { createConversationLoaders } from '../modules/conversation/conversation.loaders';
 import { createInboxLoaders } from '../modules/inbox/inbox.loaders';
+import { createMediaLoaders } from '../modules/media/media.loaders';
 import { createMessageLoaders } from '../modules/message/message.loaders';
 import { createReactionLoaders } from '../modules/reaction/reaction.loaders';
 import { createUserLoaders } from '../modules/user/user.loaders';
@@ -16,6 +17,7 @@ export function createLoaders(em: SqlEntityManager, viewer: Viewer) {
     ...createContactLoaders(em, viewer),
     ...createUserLoaders(em, viewer),
     ...createReactionLoaders(em, viewer),
+    ...createMediaLoaders(em, viewer),
   };
 }
 

@@ -1,10 +1,17 @@
 import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
 import { buildSchema, type NonEmptyArray } from 'type-graphql';
 import { ContactResolver } from '../modules/contact/contact.resolver';
+import { ConversationMutationResolver } from '../modules/conversation/conversation-mutation.resolver';
 import { ConversationResolver } from '../modules/conversation/conversation.resolver';
 import { InboxResolver } from '../modules/inbox/inbox.resolver';
+import { InboxCapabilitiesResolver } from '../modules/inbox/inbox-capabilities.resolver';
+import { SimulateInboundResolver } from '../modules/delivery/simulate-inbound.resolver';
+import { MediaResolver } from '../modules/media/media.resolver';
 import { MessageResolver, ReactionResolver } from '../modules/message/message.resolver';
+import { SendMessageResolver } from '../modules/message/send-message.resolver';
 import { NodeResolver } from '../modules/node/node.resolver';
+import { ReactionMutationResolver } from '../modules/reaction/reaction.resolver';
+import { EVENT_RESOLVERS, SUBSCRIBE_ONLY_PUBSUB } from '../modules/event/event.resolver';
 import { ViewerResolver } from '../modules/user/viewer.resolver';
 import { RequireViewer, ScopeChecker } from './authorization';
 
@@ -17,6 +24,13 @@ export const RESOLVERS: NonEmptyArray<Function> = [
   ConversationResolver,
   MessageResolver,
   ReactionResolver,
+  ConversationMutationResolver,
+  ReactionMutationResolver,
+  MediaResolver,
+  SendMessageResolver,
+  InboxCapabilitiesResolver,
+  SimulateInboundResolver,
+  ...EVENT_RESOLVERS,
 ];
 
 /** Builds the executable schema from the type-graphql classes. */
@@ -26,6 +40,7 @@ export async function buildAppSchema(): Promise<GraphQLSchema> {
     authChecker: ScopeChecker,
     globalMiddlewares: [RequireViewer],
     validate: false,
+    pubSub: SUBSCRIBE_ONLY_PUBSUB,
   });
 }
 

@@ -104,7 +104,10 @@ export async function postSandboxWebhook(
   const body = opts.body ?? JSON.stringify({ events });
   const res = await fetch(`${origin}/webhooks/${inboxId}`, {
     method: 'POST',
-    headers: (opts.headers as Record<string, string>) ?? { 'content-type': 'application/json', [SANDBOX_SIGNATURE_HEADER]: signSandboxWebhook(secret, body) },
+    headers: (opts.headers as Record<string, string>) ?? {
+      'content-type': 'application/json',
+      [SANDBOX_SIGNATURE_HEADER]: signSandboxWebhook(secret, body),
+    },
     body,
   });
   return { status: res.status, body: (await res.json().catch(() => ({}))) as Record<string, unknown> };

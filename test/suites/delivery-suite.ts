@@ -10,11 +10,15 @@ import { Inbox } from '../../src/modules/inbox/inbox.entity';
 import { DeliveryStatus } from '../../src/modules/message/delivery-status';
 import { STATUS_RANK } from '../../src/modules/message/status-transitions';
 import { Message } from '../../src/modules/message/message.entity';
-import { DeliveryMessageDocument, DeliverySendTextDocument, InboxCapabilitiesDocument, SimulateInboundDocument } from '../generated/graphql';
+import {
+  DeliveryMessageDocument,
+  DeliverySendTextDocument,
+  InboxCapabilitiesDocument,
+  SimulateInboundDocument,
+} from '../generated/graphql';
 import {
   deferred,
   historyOf,
-  patchProviderConfig,
   postSandboxWebhook,
   sandboxSecretFor,
   sandboxStatusEvent,
@@ -71,7 +75,9 @@ export function registerDeliverySuite(name: string, start: (opts: TestServerOpti
         return;
       }
       s = started;
-      const inbound = await s.client().data(SimulateInboundDocument, { inboxId: manualInboxId, from: '+48500100200', text: 'Hello manual', name: 'Manny' });
+      const inbound = await s
+        .client()
+        .data(SimulateInboundDocument, { inboxId: manualInboxId, from: '+48500100200', text: 'Hello manual', name: 'Manny' });
       manualConversationId = inbound.simulateInboundMessage.conversation.id;
     });
     after(async () => {
@@ -90,7 +96,8 @@ export function registerDeliverySuite(name: string, start: (opts: TestServerOpti
     const waitFor = (messageId: string, pred: (m: Message) => boolean) =>
       waitForMessage(s.db, s.server.deps.pubsub, s.demo.tenant.id, messageId, pred);
     const outboxOf = (messageId: string) => s.db.em.fork().findOneOrFail(OutboxEntry, { messageId });
-    const manualPost = (events: Parameters<typeof postSandboxWebhook>[3]) => postSandboxWebhook(s.httpUrl, manualInboxId, MANUAL_SECRET, events);
+    const manualPost = (events: Parameters<typeof postSandboxWebhook>[3]) =>
+      postSandboxWebhook(s.httpUrl, manualInboxId, MANUAL_SECRET, events);
 
     it('a sandbox send goes PENDING → SENT → DELIVERED → READ, one status event per step', async () => {
       const sent = await send(conversationOf('Anna Kowalska').id, 'Your parcel is on its way.');
@@ -99,15 +106,29 @@ export function registerDeliverySuite(name: string, start: (opts: TestServerOpti
 
       const { message } = await s.client().data(DeliveryMessageDocument, { id: sent.id });
       assert.equal(message.deliveryStatus, 'READ');
-      assert.deepEqual(message.statusHistory.map((h) => h.status), ['PENDING', 'SENT', 'DELIVERED', 'READ']);
+      assert.deepEqual(
+        message.statusHistory.map((h) => h.status),
+        ['PENDING', 'SENT', 'DELIVERED', 'READ'],
+      );
       assert.equal(message.channelMessageId, SandboxCarrier.channelMessageIdFor(s.demo.whatsapp.id, sent.id));
       assert.equal(message.failure, null);
       const times = message.statusHistory.map((h) => Date.parse(h.at));
-      assert.deepEqual(times, [...times].sort((a, b) => a - b), 'history never runs backwards in time');
+      assert.deepEqual(
+        times,
+        [...times].sort((a, b) => a - b),
+        'history never runs backwards in time',
+      );
       assert.equal(carrier.acceptedCount(sent.id), 1);
 
       const events = await statusEvents(s.db, sent.id);
-      assert.deepEqual(events.map((e) => [e.payload.from, e.payload.to]), [[PENDING, SENT], [SENT, DELIVERED], [DELIVERED, READ]]);
+      assert.deepEqual(
+        events.map((e) => [e.payload.from, e.payload.to]),
+        [
+          [PENDING, SENT],
+          [SENT, DELIVERED],
+          [DELIVERED, READ],
+        ],
+      );
       assert.equal((await outboxOf(sent.id)).state, OutboxState.DONE);
     });
 
@@ -116,7 +137,10 @@ export function registerDeliverySuite(name: string, start: (opts: TestServerOpti
       await waitFor(sent.id, (m) => m.deliveryStatus === DELIVERED);
       await carrier.idle();
       const { message } = await s.client().data(DeliveryMessageDocument, { id: sent.id });
-      assert.deepEqual(message.statusHistory.map((h) => h.status), ['PENDING', 'SENT', 'DELIVERED']);
+      assert.deepEqual(
+        message.statusHistory.map((h) => h.status),
+        ['PENDING', 'SENT', 'DELIVERED'],
+      );
     });
 
     it('a permanent refusal fails the message at once, with the provider reason, without retrying', async () => {
@@ -129,7 +153,10 @@ export function registerDeliverySuite(name: string, start: (opts: TestServerOpti
 
       const { message } = await s.client().data(DeliveryMessageDocument, { id: sent.id });
       assert.deepEqual(message.failure, { code: 'rejected', reason: failed.failureReason });
-      assert.deepEqual(message.statusHistory.map((h) => h.status), ['PENDING', 'FAILED']);
+      assert.deepEqual(
+        message.statusHistory.map((h) => h.status),
+        ['PENDING', 'FAILED'],
+      );
       assert.equal(message.statusHistory[1].failure?.code, 'rejected');
       const outbox = await outboxOf(sent.id);
       assert.equal(outbox.state, OutboxState.FAILED);
@@ -186,7 +213,10 @@ export function registerDeliverySuite(name: string, start: (opts: TestServerOpti
 
       const { message } = await s.client().data(DeliveryMessageDocument, { id: sent.id });
       assert.equal(message.deliveryStatus, 'READ');
-      assert.deepEqual(message.statusHistory.map((h) => h.status), ['PENDING', 'SENT', 'READ']);
+      assert.deepEqual(
+        message.statusHistory.map((h) => h.status),
+        ['PENDING', 'SENT', 'READ'],
+      );
       assert.equal(message.failure, null);
       assert.equal((await statusEvents(s.db, sent.id)).length, 2);
       const receipts = await s.db.em.fork().count(WebhookReceipt, { inboxId: manualInboxId, providerEventId: `sbevt_${cmid}_read` });
@@ -202,13 +232,20 @@ export function registerDeliverySuite(name: string, start: (opts: TestServerOpti
         manualPost([sandboxStatusEvent(cmid, DELIVERED, { id: 'dup-delivered-a' })]),
         manualPost([sandboxStatusEvent(cmid, READ, { id: 'dup-read-b' })]),
       ]);
-      assert.deepEqual(results.map((r) => r.status), [200, 200, 200, 200]);
+      assert.deepEqual(
+        results.map((r) => r.status),
+        [200, 200, 200, 200],
+      );
       const final = await s.db.em.fork().findOneOrFail(Message, sent.id);
       assert.equal(final.deliveryStatus, READ);
       const history = historyOf(final);
       assert.equal(new Set(history).size, history.length, `no status twice: ${history.join(' → ')}`);
       const ranks = history.map((h) => STATUS_RANK[h]);
-      assert.deepEqual(ranks, [...ranks].sort((a, b) => a - b), 'history only moves forward');
+      assert.deepEqual(
+        ranks,
+        [...ranks].sort((a, b) => a - b),
+        'history only moves forward',
+      );
       assert.equal((await statusEvents(s.db, sent.id)).length, history.length - 1, 'one event per applied change');
     });
 
@@ -235,7 +272,10 @@ export function registerDeliverySuite(name: string, start: (opts: TestServerOpti
       assert.equal(delivered.channelMessageId, SandboxCarrier.channelMessageIdFor(manualInboxId, sent.id));
       assert.equal(await s.db.em.fork().count(PendingStatus, { channelMessageId: delivered.channelMessageId! }), 0);
       const events = await statusEvents(s.db, sent.id);
-      assert.deepEqual(events.map((e) => e.payload.to), [SENT, DELIVERED]);
+      assert.deepEqual(
+        events.map((e) => e.payload.to),
+        [SENT, DELIVERED],
+      );
     });
 
     it('a webhook with a bad or missing signature is 401 and stores nothing', async () => {
@@ -244,20 +284,31 @@ export function registerDeliverySuite(name: string, start: (opts: TestServerOpti
       const receiptsBefore = await s.db.em.fork().count(WebhookReceipt, {});
       const pendingBefore = await s.db.em.fork().count(PendingStatus, {});
 
-      const forged = await postSandboxWebhook(s.httpUrl, manualInboxId, 'not-the-secret', [sandboxStatusEvent(cmid, READ, { id: 'forged-1' })]);
+      const forged = await postSandboxWebhook(s.httpUrl, manualInboxId, 'not-the-secret', [
+        sandboxStatusEvent(cmid, READ, { id: 'forged-1' }),
+      ]);
       assert.equal(forged.status, 401);
       const body = JSON.stringify({ events: [sandboxStatusEvent(cmid, READ, { id: 'forged-2' })] });
-      const unsigned = await postSandboxWebhook(s.httpUrl, manualInboxId, '', [], { body, headers: { 'content-type': 'application/json' } });
+      const unsigned = await postSandboxWebhook(s.httpUrl, manualInboxId, '', [], {
+        body,
+        headers: { 'content-type': 'application/json' },
+      });
       assert.equal(unsigned.status, 401);
       // Signed for another body: the signature covers every byte.
       const tampered = await postSandboxWebhook(s.httpUrl, manualInboxId, '', [], {
         body,
-        headers: { 'content-type': 'application/json', [SANDBOX_SIGNATURE_HEADER]: signSandboxWebhook(MANUAL_SECRET, body.replace('forged-2', 'forged-3')) },
+        headers: {
+          'content-type': 'application/json',
+          [SANDBOX_SIGNATURE_HEADER]: signSandboxWebhook(MANUAL_SECRET, body.replace('forged-2', 'forged-3')),
+        },
       });
       assert.equal(tampered.status, 401);
       // The demo inbox's secret does not open the manual inbox.
       const otherSecret = await sandboxSecretFor(s.db, s.demo.whatsapp.id, delivery);
-      assert.equal((await postSandboxWebhook(s.httpUrl, manualInboxId, otherSecret, [sandboxStatusEvent(cmid, READ, { id: 'forged-4' })])).status, 401);
+      assert.equal(
+        (await postSandboxWebhook(s.httpUrl, manualInboxId, otherSecret, [sandboxStatusEvent(cmid, READ, { id: 'forged-4' })])).status,
+        401,
+      );
 
       const em = s.db.em.fork();
       assert.equal(await em.count(WebhookReceipt, {}), receiptsBefore);
@@ -287,13 +338,20 @@ export function registerDeliverySuite(name: string, start: (opts: TestServerOpti
       const whatsapp = inboxes.nodes.find((i) => i.id === s.demo.whatsapp.id)!;
       const sms = inboxes.nodes.find((i) => i.id === s.demo.sms.id)!;
       assert.deepEqual(
-        { reactions: whatsapp.capabilities.reactions, readReceipts: whatsapp.capabilities.readReceipts, templates: whatsapp.capabilities.templates },
+        {
+          reactions: whatsapp.capabilities.reactions,
+          readReceipts: whatsapp.capabilities.readReceipts,
+          templates: whatsapp.capabilities.templates,
+        },
         { reactions: true, readReceipts: true, templates: true },
       );
       assert.equal(whatsapp.capabilities.maxTextLength, 4096);
       assert.equal(whatsapp.capabilities.textLengthUnit, 'CODE_POINTS');
       assert.deepEqual(whatsapp.capabilities.contentKinds, ['TEXT', 'MEDIA', 'TEMPLATE', 'NOTE']);
-      assert.deepEqual(whatsapp.capabilities.media.find((m) => m.kind === 'IMAGE'), { kind: 'IMAGE', maxBytes: 5 * 1024 * 1024, mimeTypes: ['image/jpeg', 'image/png'] });
+      assert.deepEqual(
+        whatsapp.capabilities.media.find((m) => m.kind === 'IMAGE'),
+        { kind: 'IMAGE', maxBytes: 5 * 1024 * 1024, mimeTypes: ['image/jpeg', 'image/png'] },
+      );
       assert.deepEqual(
         { reactions: sms.capabilities.reactions, readReceipts: sms.capabilities.readReceipts, templates: sms.capabilities.templates },
         { reactions: false, readReceipts: false, templates: false },

@@ -27,7 +27,7 @@ const NODE_LOADERS: Record<IdKind, { scope: Scope | null; load: NodeLoader } | n
   token: null,
   identity: null,
   session: null,
-  media: null,
+  media: { scope: Scope.CONVERSATION_READ, load: (l, id) => l.media.load(id) },
   reaction: {
     scope: Scope.CONVERSATION_READ,
     load: async (l, id) => {

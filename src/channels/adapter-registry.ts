@@ -1,0 +1,73 @@
+import { channelCapabilities } from './capabilities';
+import type { AdapterCapabilities, AdapterInbox, ChannelAdapter } from './channel-adapter';
+import { SandboxAdapter, SANDBOX_PROVIDER } from './sandbox/sandbox.adapter';
+import type { SandboxCarrier } from './sandbox/sandbox.carrier';
+import { WhatsAppCloudAdapter, WHATSAPP_CLOUD_PROVIDER } from './whatsapp-cloud/whatsapp-cloud.adapter';
+
+/** What adapter factories may use; built once per server. */
+export interface AdapterDeps {
+  /** Where providers call this server back for an inbox: `<public url>/webhooks/:inboxId`. */
+  webhookUrl(inboxId: string): string;
+  /** The simulated provider behind sandbox inboxes. */
+  sandbox: SandboxCarrier;
+  /** Server-wide secret sandbox inbox secrets are derived from. */
+  sandboxSecret: string;
+  /** HTTP client for real providers (tests may substitute one). */
+  fetch: typeof fetch;
+}
+
+/** Builds the adapter of one inbox. Cheap and side-effect free: called per send and per webhook. */
+export type AdapterFactory = (inbox: AdapterInbox, deps: AdapterDeps) => ChannelAdapter;
+
+/** Every provider Switchboard speaks, by `Inbox.provider`. */
+export const BUILTIN_ADAPTERS: Readonly<Record<string, AdapterFactory>> = {
+  [SANDBOX_PROVIDER]: (inbox, deps) =>
+    new SandboxAdapter(inbox, { carrier: deps.sandbox, webhookUrl: deps.webhookUrl(inbox.id), serverSecret: deps.sandboxSecret }),
+  [WHATSAPP_CLOUD_PROVIDER]: (inbox, deps) => new WhatsAppCloudAdapter(inbox, deps.fetch),
+};
+
+/** An inbox names a provider this server has no adapter for (a configuration error, not a send failure). */
+export class UnknownProviderError extends Error {
+  constructor(
+    readonly provider: string,
+    readonly inboxId: string,
+    known: readonly string[],
+  ) {
+    super(`Inbox ${inboxId} uses provider "${provider}", which this server has no adapter for (known: ${known.join(', ')}).`);
+    this.name = 'UnknownProviderError';
+  }
+}
+
+/** Provider name → adapter factory, bound to the server's adapter deps. */
+export class AdapterRegistry {
+  constructor(
+    readonly deps: AdapterDeps,
+    private readonly factories: Readonly<Record<string, AdapterFactory>> = BUILTIN_ADAPTERS,
+  ) {}
+
+  /** Provider names this registry knows. */
+  get providers(): string[] {
+    return Object.keys(this.factories);
+  }
+
+  has(provider: string): boolean {
+    return Object.hasOwn(this.factories, provider);
+  }
+
+  /** The adapter for an inbox. @throws UnknownProviderError */
+  forInbox(inbox: AdapterInbox): ChannelAdapter {
+    if (!this.has(inbox.provider)) throw new UnknownProviderError(inbox.provider, inbox.id, this.providers);
+    return this.factories[inbox.provider](inbox, this.deps);
+  }
+
+  /** What a composer may offer in this inbox: the adapter's view, or the channel's rules when the provider is unknown. */
+  capabilities(inbox: AdapterInbox): AdapterCapabilities {
+    if (!this.has(inbox.provider)) return channelCapabilities(inbox.channel);
+    try {
+      return this.forInbox(inbox).capabilities;
+    } catch {
+      // A misconfigured inbox (e.g. a WhatsApp provider on an SMS inbox) still has its channel's rules.
+      return channelCapabilities(inbox.channel);
+    }
+  }
+}

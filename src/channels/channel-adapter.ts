@@ -1,0 +1,140 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { ChannelCapabilities, ChannelMediaRules, TextLengthUnit } from '../modules/channel/channel-rules';
+import type { ChannelKind } from '../modules/channel/channel-kind';
+import type { Inbox } from '../modules/inbox/inbox.entity';
+import type { DeliveryStatus } from '../modules/message/delivery-status';
+import type { StoredContent } from '../modules/message/message-content';
+
+/**
+ * How a provider refused a message. The kind decides what the delivery worker does:
+ * `temporary` is retried with backoff (honouring `retryAfterMs`), every other kind fails the
+ * message at once because sending the same thing again cannot succeed.
+ */
+export type SendFailureKind = 'temporary' | 'rejected' | 'auth' | 'window_closed' | 'unsupported';
+
+/** A provider's refusal, normalised: `code` is stable (ours or the provider's), `reason` is for humans. */
+export interface SendFailure {
+  kind: SendFailureKind;
+  code: string;
+  reason: string;
+  /** The provider asked us to wait this long before trying again (rate limits). */
+  retryAfterMs?: number;
+}
+
+/** What a send attempt came to. */
+export type SendResult = { ok: true; channelMessageId: string } | { ok: false; failure: SendFailure };
+
+/** The outbound message as an adapter sees it: only what goes on the wire. */
+export interface OutboundMessage {
+  /** Switchboard's message id: passed as the provider's idempotency key where the provider has one. */
+  id: string;
+  content: StoredContent;
+  /** The provider's id of the message this one replies to, when known. */
+  replyToChannelMessageId?: string | null;
+}
+
+/** Everything an adapter needs besides the message itself. */
+export interface SendContext {
+  /** The customer's address on the channel (the conversation's external id). */
+  to: string;
+  /** Same as the message id: one logical send, however often it is attempted. */
+  idempotencyKey: string;
+  /** 1 for the first try. */
+  attempt: number;
+  /** Aborted when the worker shuts down; adapters should give up promptly. */
+  signal: AbortSignal;
+}
+
+/** A customer wrote to the inbox. */
+export interface MessageReceivedEvent {
+  type: 'message_received';
+  providerEventId: string;
+  /** The customer's address as the provider gives it (normalised by the inbound service). */
+  from: string;
+  /** The customer's display name, when the provider tells it. */
+  fromName?: string | null;
+  channelMessageId: string;
+  content: StoredContent;
+  /** The provider's id of the message this one replies to, if any. */
+  replyToChannelMessageId?: string | null;
+  occurredAt: Date;
+}
+
+/** A delivery status callback for a message we sent. */
+export interface StatusChangedEvent {
+  type: 'status_changed';
+  providerEventId: string;
+  channelMessageId: string;
+  status: DeliveryStatus;
+  failure?: { code: string; reason: string } | null;
+  occurredAt: Date;
+}
+
+/** A customer reacted to a message (or took their reaction back). */
+export interface ReactionReceivedEvent {
+  type: 'reaction_received';
+  providerEventId: string;
+  /** The message reacted to. */
+  channelMessageId: string;
+  from: string;
+  /** The new emoji, or null when the reaction was removed. */
+  emoji: string | null;
+  removed: boolean;
+  occurredAt: Date;
+}
+
+/** A provider webhook, translated out of the provider's wire format. */
+export type NormalisedInboundEvent = MessageReceivedEvent | StatusChangedEvent | ReactionReceivedEvent;
+
+/** What an inbox can do, for composers: the channel's rules as this provider carries them. */
+export interface AdapterCapabilities extends ChannelCapabilities {
+  readonly maxTextLength: number;
+  readonly textLengthUnit: TextLengthUnit;
+  readonly media: ChannelMediaRules;
+}
+
+/** Thrown by `parseWebhook` for a body that is not in the provider's format (answered 400). */
+export class WebhookPayloadError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'WebhookPayloadError';
+  }
+}
+
+/**
+ * The one interface every provider implements. An adapter is built per inbox (see
+ * adapter-registry.ts) and holds that inbox's provider settings; provider quirks (wire formats,
+ * error codes, address formats) stay behind it.
+ */
+export interface ChannelAdapter {
+  /** The provider name, as stored in `Inbox.provider`. */
+  readonly provider: string;
+  readonly channel: ChannelKind;
+  readonly capabilities: AdapterCapabilities;
+  /**
+   * Hands a message to the provider. Never throws for a refusal: refusals come back as a
+   * failure with a kind; a thrown error is treated as `temporary` by the worker.
+   */
+  send(message: OutboundMessage, ctx: SendContext): Promise<SendResult>;
+  /** Whether a webhook request really comes from the provider (checked before anything is parsed). */
+  verifySignature(rawBody: Buffer, headers: IncomingHttpHeaders): boolean;
+  /**
+   * Translates a verified webhook body into events; events the product does not use are dropped.
+   * @throws WebhookPayloadError when the body is not in the provider's format.
+   */
+  parseWebhook(rawBody: Buffer, headers: IncomingHttpHeaders): NormalisedInboundEvent[];
+  /**
+   * Answers a provider's subscription handshake (`GET /webhooks/:inboxId?...`), e.g. Meta's
+   * `hub.challenge`: the body to echo, or null to refuse. Absent when the provider has none.
+   */
+  verifySubscription?(query: Record<string, unknown>): string | null;
+}
+
+/** Reads a header that may have been sent several times; the first value wins. */
+export function headerValue(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const value = headers[name.toLowerCase()];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** The settings an adapter is built from; providers read their own keys out of `providerConfig`. */
+export type AdapterInbox = Pick<Inbox, 'id' | 'tenantId' | 'channel' | 'provider' | 'providerConfig' | 'senderAddress'>;

@@ -1,0 +1,128 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import { ChannelKind } from '../../modules/channel/channel-kind';
+import { channelCapabilities } from '../capabilities';
+import {
+  headerValue,
+  type AdapterCapabilities,
+  type AdapterInbox,
+  type ChannelAdapter,
+  type NormalisedInboundEvent,
+  type OutboundMessage,
+  type SendContext,
+  type SendResult,
+} from '../channel-adapter';
+import { parseWhatsAppWebhook, toWhatsAppBody, whatsAppFailure, type WaErrorBody } from './whatsapp-cloud.wire';
+
+/** The provider name of WhatsApp Cloud API inboxes. */
+export const WHATSAPP_CLOUD_PROVIDER = 'whatsapp_cloud';
+
+/** Graph API base used when an inbox sets none. */
+export const WHATSAPP_GRAPH_URL = 'https://graph.facebook.com/v21.0';
+
+/** A WhatsApp Cloud inbox's `providerConfig`. */
+export interface WhatsAppCloudSettings {
+  phoneNumberId: string;
+  accessToken: string;
+  /** The Meta app secret: signs webhooks (`X-Hub-Signature-256`). */
+  appSecret: string;
+  /** Echoed back by the subscription handshake (`hub.verify_token`). */
+  verifyToken: string | null;
+  /** Graph API base URL (tests point it at a local fake server). */
+  baseUrl: string;
+}
+
+/** Reads the WhatsApp keys of an inbox's providerConfig; missing credentials are empty (sends fail as `auth`). */
+export function whatsAppSettings(config: Record<string, unknown>): WhatsAppCloudSettings {
+  const s = (key: string) => (typeof config[key] === 'string' ? (config[key] as string) : '');
+  return {
+    phoneNumberId: s('phoneNumberId'),
+    accessToken: s('accessToken'),
+    appSecret: s('appSecret'),
+    verifyToken: s('verifyToken') || null,
+    baseUrl: (s('baseUrl') || WHATSAPP_GRAPH_URL).replace(/\/+$/, ''),
+  };
+}
+
+/** Computes the `X-Hub-Signature-256` value Meta sends with a webhook body. */
+export function whatsAppSignature(appSecret: string, rawBody: Buffer | string): string {
+  return `sha256=${createHmac('sha256', appSecret).update(rawBody).digest('hex')}`;
+}
+
+/**
+ * Adapter for Meta's WhatsApp Cloud API. The Cloud API has no idempotency key, so the message id
+ * travels as `biz_opaque_callback_data` (echoed in status webhooks) instead; a crash between
+ * Meta accepting a message and us storing its wamid can therefore still send it twice, which is
+ * a limit of the provider, not something an adapter can close.
+ */
+export class WhatsAppCloudAdapter implements ChannelAdapter {
+  readonly provider = WHATSAPP_CLOUD_PROVIDER;
+  readonly channel = ChannelKind.WHATSAPP;
+  readonly capabilities: AdapterCapabilities = channelCapabilities(ChannelKind.WHATSAPP);
+  private readonly settings: WhatsAppCloudSettings;
+
+  constructor(
+    inbox: AdapterInbox,
+    private readonly fetchImpl: typeof fetch = fetch,
+  ) {
+    if (inbox.channel !== ChannelKind.WHATSAPP) {
+      throw new Error(`Inbox ${inbox.id}: the WhatsApp Cloud provider carries WhatsApp inboxes only, not ${inbox.channel}.`);
+    }
+    this.settings = whatsAppSettings(inbox.providerConfig);
+  }
+
+  async send(message: OutboundMessage, ctx: SendContext): Promise<SendResult> {
+    const { phoneNumberId, accessToken, baseUrl } = this.settings;
+    if (!phoneNumberId || !accessToken) {
+      return {
+        ok: false,
+        failure: { kind: 'auth', code: 'not_configured', reason: 'The inbox has no WhatsApp phone number id or access token.' },
+      };
+    }
+    const body = toWhatsAppBody(message.content, ctx.to, { replyTo: message.replyToChannelMessageId, callbackData: message.id });
+    if (typeof body === 'string') return { ok: false, failure: { kind: 'unsupported', code: 'unsupported', reason: body } };
+
+    let res: Response;
+    try {
+      res = await this.fetchImpl(`${baseUrl}/${encodeURIComponent(phoneNumberId)}/messages`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+        signal: ctx.signal,
+      });
+    } catch (err) {
+      if (ctx.signal.aborted) throw err;
+      return {
+        ok: false,
+        failure: { kind: 'temporary', code: 'network', reason: `WhatsApp could not be reached: ${(err as Error).message}` },
+      };
+    }
+    const json = (await res.json().catch(() => null)) as (WaErrorBody & { messages?: { id?: string }[] }) | null;
+    const wamid = json?.messages?.[0]?.id;
+    if (res.ok && typeof wamid === 'string' && wamid !== '') return { ok: true, channelMessageId: wamid };
+    if (res.ok)
+      return {
+        ok: false,
+        failure: { kind: 'temporary', code: 'bad_response', reason: 'WhatsApp accepted the request but returned no message id.' },
+      };
+    return { ok: false, failure: whatsAppFailure(res.status, json, res.headers.get('retry-after')) };
+  }
+
+  verifySignature(rawBody: Buffer, headers: IncomingHttpHeaders): boolean {
+    const given = headerValue(headers, 'x-hub-signature-256');
+    if (!this.settings.appSecret || !given || !/^sha256=[0-9a-f]{64}$/i.test(given)) return false;
+    const expected = Buffer.from(whatsAppSignature(this.settings.appSecret, rawBody));
+    return timingSafeEqual(expected, Buffer.from(given.toLowerCase()));
+  }
+
+  parseWebhook(rawBody: Buffer): NormalisedInboundEvent[] {
+    return parseWhatsAppWebhook(rawBody, this.settings.phoneNumberId || null);
+  }
+
+  /** Meta's subscription handshake: echo `hub.challenge` when the verify token matches. */
+  verifySubscription(query: Record<string, unknown>): string | null {
+    const token = this.settings.verifyToken;
+    if (!token || query['hub.mode'] !== 'subscribe' || query['hub.verify_token'] !== token) return null;
+    return typeof query['hub.challenge'] === 'string' ? query['hub.challenge'] : null;
+  }
+}

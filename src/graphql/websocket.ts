@@ -1,0 +1,115 @@
+import {
+  createSourceEventStream,
+  execute,
+  GraphQLError,
+  parse,
+  specifiedRules,
+  validate,
+  type DocumentNode,
+  type ExecutionArgs,
+  type GraphQLFormattedError,
+  type GraphQLSchema,
+} from 'graphql';
+import type { ServerOptions } from 'graphql-ws';
+import type { Extra } from 'graphql-ws/use/ws';
+import { mapAsyncIterator } from '../lib/async-iterators';
+import { AppError, ErrorCode } from '../lib/errors';
+import { LiveEvent } from '../modules/event/event-stream';
+import { refreshContext, type AppContext, type AppDeps } from './context';
+import { toClientError } from './errors';
+import { limitsRule } from './limits';
+import { LiveConnection } from './live-connection';
+
+/** What each socket carries besides graphql-ws's own state. */
+export interface WsExtra extends Extra {
+  connection?: LiveConnection;
+}
+
+/** Close codes this server uses (graphql-ws's own: 4400 bad request, 4408 init timeout, …). */
+export const WS_UNAUTHORIZED = 4401;
+export const WS_FORBIDDEN = 4403;
+
+function withCode(error: GraphQLError, code: string): GraphQLError {
+  if (error.extensions?.code) return error;
+  return new GraphQLError(error.message, { nodes: error.nodes, source: error.source, positions: error.positions, path: error.path, originalError: error.originalError, extensions: { ...error.extensions, code } });
+}
+
+/**
+ * One error as the client sees it, through the same `toClientError` as HTTP. graphql-ws wraps
+ * errors thrown by a stream without a path, so the AppError underneath is unwrapped here.
+ */
+function formatError(error: GraphQLError, where: string): GraphQLFormattedError {
+  const cause = !error.path && error.originalError ? error.originalError : error;
+  const { error: formatted, masked } = toClientError(error.toJSON(), cause);
+  if (masked) console.error(`[ws ${where}]`, error.originalError ?? error);
+  return formatted;
+}
+
+/** Errors of a result without a path or cause are request errors (bad variables): BAD_USER_INPUT, as over HTTP. */
+function requestErrorCode(error: GraphQLError): GraphQLError {
+  return error.path || error.originalError ? error : withCode(error, ErrorCode.BAD_USER_INPUT);
+}
+
+/** The context one event is resolved in: a fresh EntityManager fork and loaders, for the viewer the event was authorised for. */
+function contextForEvent(base: AppContext, payload: unknown): AppContext {
+  return payload instanceof LiveEvent ? refreshContext(base, payload.viewer) : refreshContext(base);
+}
+
+/**
+ * graphql-ws options for /graphql: the token travels in connection_init (`authorization`), an absent
+ * one closes the socket with 4401 and an invalid one with 4403; a socket that never sends
+ * connection_init is closed after `connectionInitWaitTimeout` (4408). Every operation is validated
+ * with the same rules as HTTP (graphql's specified rules + limitsRule), limited to
+ * `maxSubscriptionsPerConnection` at once (RATE_LIMITED), runs in a fresh context with a
+ * re-authenticated viewer, and every subscription event in yet another fresh context.
+ */
+export function websocketOptions(deps: AppDeps, schema: GraphQLSchema): ServerOptions<Record<string, unknown>, WsExtra> {
+  const { config } = deps;
+  return {
+    schema,
+    connectionInitWaitTimeout: config.connectionInitWaitTimeout,
+    onConnect: async (ctx) => {
+      const params = ctx.connectionParams ?? {};
+      const header = Object.entries(params).find(([k]) => k.toLowerCase() === 'authorization')?.[1];
+      if (typeof header !== 'string' || header.trim() === '') {
+        ctx.extra.socket.close(WS_UNAUTHORIZED, 'Unauthorized');
+        return false;
+      }
+      const connection = await LiveConnection.open(deps, header);
+      if (!connection) return false; // graphql-ws closes with 4403 Forbidden
+      ctx.extra.connection = connection;
+      return true;
+    },
+    onSubscribe: async (ctx, _id, payload) => {
+      const running = Object.keys(ctx.subscriptions).length; // includes this one
+      if (running > config.maxSubscriptionsPerConnection) {
+        const limit = config.maxSubscriptionsPerConnection;
+        const error = new AppError(ErrorCode.RATE_LIMITED, `This connection already runs ${limit} operations; complete one before starting another.`, { limit });
+        return [new GraphQLError(error.message, { originalError: error })];
+      }
+      let document: DocumentNode;
+      try {
+        document = parse(payload.query);
+      } catch (error) {
+        return [withCode(error as GraphQLError, 'GRAPHQL_PARSE_FAILED')];
+      }
+      const rules = [...specifiedRules, limitsRule(config.limits, payload.variables ?? {})];
+      const errors = validate(schema, document, rules);
+      if (errors.length) return errors.map((e) => withCode(e, 'GRAPHQL_VALIDATION_FAILED'));
+      const contextValue = await ctx.extra.connection!.operationContext();
+      return { schema, document, variableValues: payload.variables, operationName: payload.operationName, contextValue } satisfies ExecutionArgs;
+    },
+    subscribe: async (args) => {
+      const stream = await createSourceEventStream(args);
+      if (!(Symbol.asyncIterator in Object(stream))) return stream as Awaited<ReturnType<typeof execute>>;
+      const base = args.contextValue as AppContext;
+      const source = (stream as AsyncIterable<unknown>)[Symbol.asyncIterator]();
+      return mapAsyncIterator(source, (payload) => execute({ ...args, rootValue: payload, contextValue: contextForEvent(base, payload) }));
+    },
+    onNext: (_ctx, id, _payload, _args, result) => {
+      if (!result.errors?.length) return;
+      return { ...result, errors: result.errors.map((e) => formatError(requestErrorCode(e), id)) };
+    },
+    onError: (_ctx, id, _payload, errors) => errors.map((e) => formatError(e, id)),
+  };
+}

@@ -1,0 +1,58 @@
+import { AdapterRegistry } from '../../channels/adapter-registry';
+import { SandboxCarrier } from '../../channels/sandbox/sandbox.carrier';
+import type { Config } from '../../config';
+import type { Database } from '../../db/orm';
+import type { PubSub } from '../../pubsub/pubsub';
+import { OutboxDeliveryQueue } from './delivery-queue';
+import { DeliveryWorker } from './delivery.worker';
+
+/** Everything outbound delivery needs for one server's lifetime. */
+export interface DeliveryRuntime {
+  channels: AdapterRegistry;
+  worker: DeliveryWorker;
+  sandbox: SandboxCarrier;
+  /** Once the server listens: webhook URLs can be built from its origin, and the worker starts. */
+  start(origin: string): void;
+  /** Stops the worker (and the sandbox, unless it was handed in to outlive this server). */
+  stop(): Promise<void>;
+}
+
+/**
+ * Builds the adapter registry, the delivery worker and its queue. A given `sandbox` is shared,
+ * not owned (a test passes one to survive a server restart, as a real provider would).
+ */
+export function createDeliveryRuntime(
+  config: Config,
+  db: Database,
+  pubsub: PubSub,
+  opts: { sandbox?: SandboxCarrier } = {},
+): DeliveryRuntime {
+  const sandbox = opts.sandbox ?? new SandboxCarrier();
+  let origin = '';
+  const channels = new AdapterRegistry({
+    webhookUrl: (inboxId) => `${config.delivery.publicUrl ?? origin}/webhooks/${inboxId}`,
+    sandbox,
+    sandboxSecret: config.delivery.sandboxSecret,
+    fetch,
+  });
+  const worker = new DeliveryWorker({
+    db,
+    pubsub,
+    config: config.delivery,
+    adapters: channels,
+    queue: new OutboxDeliveryQueue(db, config.delivery.leaseMs),
+  });
+  return {
+    channels,
+    worker,
+    sandbox,
+    start(listeningOrigin) {
+      origin = listeningOrigin;
+      worker.start();
+    },
+    async stop() {
+      await worker.stop();
+      if (!opts.sandbox) sandbox.close();
+    },
+  };
+}

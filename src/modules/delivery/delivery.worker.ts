@@ -1,0 +1,289 @@
+import type { EntityManager } from '@mikro-orm/core';
+import { UnknownProviderError, type AdapterRegistry } from '../../channels/adapter-registry';
+import type { SendFailure, SendResult } from '../../channels/channel-adapter';
+import type { DeliveryConfig } from '../../config';
+import type { Database } from '../../db/orm';
+import type { PubSub } from '../../pubsub/pubsub';
+import { Conversation } from '../conversation/conversation.entity';
+import type { DomainEvent } from '../event/event.entity';
+import { publishEvents } from '../event/event.publisher';
+import { Inbox } from '../inbox/inbox.entity';
+import { DeliveryStatus } from '../message/delivery-status';
+import { Message } from '../message/message.entity';
+import { SenderType } from '../message/sender-type';
+import { windowFor } from '../window/window.service';
+import { WindowActorKind } from '../window/window.types';
+import { retryDelay } from './backoff';
+import type { DeliveryJob, DeliveryQueue } from './delivery-queue';
+import { OutboxEntry, OutboxState } from './outbox-entry.entity';
+import { applyPendingStatuses, applyStatusChange, lockChannelMessage, lockedRead } from './status.service';
+
+/** What the worker is built with. */
+export interface DeliveryWorkerDeps {
+  db: Database;
+  pubsub: PubSub;
+  config: DeliveryConfig;
+  adapters: AdapterRegistry;
+  queue: DeliveryQueue;
+  /** Jitter source for backoff (tests pin it). */
+  random?: () => number;
+  /** Where unexpected errors go. */
+  log?: (message: string, err?: unknown) => void;
+}
+
+/** What one attempt came to, before it is recorded. */
+type Attempt =
+  | { kind: 'sent'; channelMessageId: string }
+  | { kind: 'failed'; failure: SendFailure }
+  /** The message no longer needs sending (already on its way, failed, or gone). */
+  | { kind: 'skip'; reason: string };
+
+/** Ceiling on how often the loop re-checks when something is due but could not be claimed. */
+const MIN_IDLE_MS = 10;
+
+/**
+ * Hands PENDING outbound messages to their inbox's provider, one outbox entry at a time.
+ *
+ * - Work comes from a {@link DeliveryQueue} (leases, so a crashed worker's entries come back once
+ *   their lease expires); {@link notify} wakes the worker right after a send commits, and a slow
+ *   poll is the safety net.
+ * - Transient failures are retried with full-jitter exponential backoff (honouring the provider's
+ *   Retry-After) up to `maxAttempts`, then the message is FAILED with the last code and reason;
+ *   permanent failures fail at once.
+ * - No message is sent twice: the message id is the provider's idempotency key, so a resend after
+ *   a crash between the provider accepting and our commit is answered, not delivered again.
+ * - The outcome, the message status, parked early callbacks and the events commit in one
+ *   transaction, fenced by the claim's attempt number; events are published after commit.
+ */
+export class DeliveryWorker {
+  private running = false;
+  private loop: Promise<void> | null = null;
+  private wake: (() => void) | null = null;
+  private woken = false;
+  private readonly inFlight = new Map<string, Promise<void>>();
+  private readonly committing = new Set<Promise<unknown>>();
+  private abort = new AbortController();
+  private readonly log: (message: string, err?: unknown) => void;
+
+  constructor(private readonly deps: DeliveryWorkerDeps) {
+    this.log = deps.log ?? ((message, err) => console.error(`[delivery] ${message}`, err ?? ''));
+  }
+
+  /** Starts the loop (idempotent). */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.abort = new AbortController();
+    this.loop = this.run();
+  }
+
+  /** There may be new work: look now rather than at the next poll. Cheap; call after every committed send. */
+  notify(): void {
+    this.woken = true;
+    this.wake?.();
+  }
+
+  /**
+   * Stops claiming, aborts sends in flight and waits for outcomes already being committed. A send
+   * that was still with the provider is abandoned without a trace in the database: its lease runs
+   * out and a worker sends it again (the provider answers a repeated message id without
+   * delivering it twice).
+   */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    this.abort.abort();
+    this.notify();
+    await this.loop;
+    while (this.committing.size) await Promise.allSettled([...this.committing]);
+  }
+
+  /** Sends in flight right now (tests and metrics). */
+  get busy(): number {
+    return this.inFlight.size;
+  }
+
+  private async run(): Promise<void> {
+    const { config, queue } = this.deps;
+    while (this.running) {
+      this.woken = false;
+      let idleMs = config.pollMs;
+      try {
+        const free = config.concurrency - this.inFlight.size;
+        if (free > 0) {
+          const jobs = await queue.claim(free);
+          for (const job of jobs) this.begin(job);
+          // A full batch suggests more is due: claim again straight away.
+          if (jobs.length === free) continue;
+          const due = await queue.nextDueAt();
+          if (due) idleMs = Math.min(config.pollMs, Math.max(MIN_IDLE_MS, due.getTime() - Date.now()));
+        }
+      } catch (err) {
+        if (this.running) this.log('claiming failed; retrying at the next poll', err);
+      }
+      if (!this.running) break;
+      if (!this.woken) await this.idle(idleMs);
+    }
+  }
+
+  /** Waits until woken (notify, a finished job) or `ms` pass. */
+  private idle(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = () => {
+        this.wake = null;
+        done();
+      };
+    });
+  }
+
+  private begin(job: DeliveryJob): void {
+    if (this.inFlight.has(job.outboxId)) return;
+    const run = this.process(job)
+      .catch((err) => this.log(`delivering ${job.messageId} failed unexpectedly; its lease will bring it back`, err))
+      .finally(() => {
+        this.inFlight.delete(job.outboxId);
+        this.notify();
+      });
+    this.inFlight.set(job.outboxId, run);
+  }
+
+  private async process(job: DeliveryJob): Promise<void> {
+    const attempt = await this.attempt(job);
+    // Stopped while the provider had the message: record nothing (see stop()).
+    if (!this.running) return;
+    const commit = this.record(job, attempt);
+    this.committing.add(commit);
+    try {
+      const events = await commit;
+      await publishEvents(this.deps.pubsub, events);
+    } finally {
+      this.committing.delete(commit);
+    }
+  }
+
+  /** Loads what the send needs and asks the provider. Never touches the outbox row. */
+  private async attempt(job: DeliveryJob): Promise<Attempt> {
+    const em = this.deps.db.em.fork();
+    const message = await em.findOne(Message, { id: job.messageId, tenantId: job.tenantId });
+    if (!message) return { kind: 'skip', reason: 'the message no longer exists' };
+    if (message.deliveryStatus !== DeliveryStatus.PENDING)
+      return { kind: 'skip', reason: `the message is already ${message.deliveryStatus}` };
+    const inbox = await em.findOne(Inbox, { id: message.inboxId, tenantId: message.tenantId });
+    const conversation = await em.findOne(Conversation, { id: message.conversationId, tenantId: message.tenantId });
+    if (!inbox || !conversation) return { kind: 'skip', reason: 'the inbox or conversation no longer exists' };
+
+    // Retries can outlast the customer-service window; a provider would refuse anyway.
+    const actor = message.senderType === SenderType.BOT ? WindowActorKind.BOT : WindowActorKind.USER;
+    const window = windowFor(conversation, inbox, actor);
+    if (!window.allowedContent.includes(message.contentKind)) {
+      return {
+        kind: 'failed',
+        failure: {
+          kind: 'window_closed',
+          code: 'window_closed',
+          reason: `The customer-service window is shut (${window.reason}); only templates can be sent.`,
+        },
+      };
+    }
+
+    let adapter;
+    try {
+      adapter = this.deps.adapters.forInbox(inbox);
+    } catch (err) {
+      const reason = err instanceof UnknownProviderError || err instanceof Error ? err.message : String(err);
+      return { kind: 'failed', failure: { kind: 'unsupported', code: 'provider_unavailable', reason } };
+    }
+    const replyTo = message.replyToId ? await em.findOne(Message, { id: message.replyToId, tenantId: message.tenantId }) : null;
+
+    // A send must end well inside the lease, or another worker would claim it while it runs.
+    const timeout = AbortSignal.timeout(Math.max(1, Math.floor(this.deps.config.leaseMs / 2)));
+    const signal = AbortSignal.any([this.abort.signal, timeout]);
+    let result: SendResult;
+    try {
+      result = await Promise.race([
+        adapter.send(
+          { id: message.id, content: message.content, replyToChannelMessageId: replyTo?.channelMessageId ?? null },
+          { to: conversation.externalId, idempotencyKey: message.id, attempt: job.attempt, signal },
+        ),
+        abandonOn(signal),
+      ]);
+    } catch (err) {
+      if (this.abort.signal.aborted) return { kind: 'skip', reason: 'the worker stopped' };
+      const timedOut = timeout.aborted;
+      if (!timedOut) this.log(`the ${inbox.provider} adapter threw while sending ${message.id}`, err);
+      return {
+        kind: 'failed',
+        failure: timedOut
+          ? { kind: 'temporary', code: 'timeout', reason: 'The provider did not answer in time.' }
+          : { kind: 'temporary', code: 'adapter_error', reason: err instanceof Error ? err.message : String(err) },
+      };
+    }
+    return result.ok ? { kind: 'sent', channelMessageId: result.channelMessageId } : { kind: 'failed', failure: result.failure };
+  }
+
+  /** Records an attempt's outcome in one transaction; nothing when the claim was taken over. */
+  private record(job: DeliveryJob, attempt: Attempt): Promise<DomainEvent[]> {
+    const { config } = this.deps;
+    return this.deps.db.em.fork().transactional(async (tx: EntityManager) => {
+      const now = new Date();
+      const entry = await tx.findOne(OutboxEntry, { id: job.outboxId }, lockedRead<OutboxEntry>(tx));
+      // Fencing: our lease ran out and someone else claimed the entry (their outcome wins).
+      if (!entry || entry.state !== OutboxState.PENDING || entry.attempts !== job.attempt) return [];
+      entry.lockedUntil = null;
+      entry.updatedAt = now;
+      if (attempt.kind === 'skip') {
+        entry.state = OutboxState.DONE;
+        entry.lastError = attempt.reason;
+        return [];
+      }
+      const message = await tx.findOne(Message, { id: job.messageId }, lockedRead<Message>(tx));
+      if (!message || message.deliveryStatus !== DeliveryStatus.PENDING) {
+        entry.state = OutboxState.DONE;
+        return [];
+      }
+      const cause = `${job.outboxId}#${job.attempt}`;
+      const events: DomainEvent[] = [];
+
+      if (attempt.kind === 'sent') {
+        await lockChannelMessage(tx, message.inboxId, attempt.channelMessageId);
+        message.channelMessageId ??= attempt.channelMessageId;
+        const sent = await applyStatusChange(tx, message, { status: DeliveryStatus.SENT, at: now, causationId: cause });
+        if (sent) events.push(sent);
+        events.push(...(await applyPendingStatuses(tx, message)));
+        entry.state = OutboxState.DONE;
+        entry.lastError = null;
+        return events;
+      }
+
+      const { failure } = attempt;
+      entry.lastError = `${failure.code}: ${failure.reason}`;
+      if (failure.kind === 'temporary' && job.attempt < config.maxAttempts) {
+        const policy = { baseMs: config.baseBackoffMs, maxMs: config.maxBackoffMs };
+        entry.nextAttemptAt = new Date(now.getTime() + retryDelay(job.attempt, policy, failure.retryAfterMs, this.deps.random));
+        return events;
+      }
+      const failed = await applyStatusChange(tx, message, {
+        status: DeliveryStatus.FAILED,
+        at: now,
+        failure: { code: failure.code, reason: failure.reason },
+        causationId: cause,
+      });
+      if (failed) events.push(failed);
+      entry.state = OutboxState.FAILED;
+      return events;
+    });
+  }
+}
+
+/** Rejects when the signal aborts, so an adapter that ignores its signal cannot hold a job forever. */
+function abandonOn(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => {
+    if (signal.aborted) reject(signal.reason);
+    else signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+  });
+}

@@ -1,0 +1,93 @@
+import express, { type Request, type Response, type Router } from 'express';
+import type { AdapterRegistry } from '../../channels/adapter-registry';
+import { WebhookPayloadError, type ChannelAdapter, type NormalisedInboundEvent } from '../../channels/channel-adapter';
+import type { Database } from '../../db/orm';
+import { isIdOf } from '../../lib/ids';
+import type { PubSub } from '../../pubsub/pubsub';
+import { publishEvents } from '../event/event.publisher';
+import { Inbox } from '../inbox/inbox.entity';
+import { ingestProviderEvent } from './webhook.service';
+
+/** What the webhook endpoint needs from the server. */
+export interface WebhookRouterDeps {
+  db: Database;
+  pubsub: PubSub;
+  channels: AdapterRegistry;
+  /** Largest webhook body accepted (providers batch, but not without bound). */
+  maxBodyBytes: number;
+}
+
+/** Finds the inbox and its adapter, or answers 404 (unknown inbox, malformed id, or a provider we do not speak). */
+async function inboxAdapter(
+  deps: WebhookRouterDeps,
+  req: Request,
+  res: Response,
+): Promise<{ inbox: Inbox; adapter: ChannelAdapter } | null> {
+  const inboxId = String(req.params.inboxId);
+  const inbox = isIdOf('inbox', inboxId) ? await deps.db.em.fork().findOne(Inbox, { id: inboxId }) : null;
+  if (!inbox || !deps.channels.has(inbox.provider)) {
+    res.status(404).json({ error: 'not_found', message: `No webhook endpoint for inbox ${inboxId}.` });
+    return null;
+  }
+  return { inbox, adapter: deps.channels.forInbox(inbox) };
+}
+
+/**
+ * `POST /webhooks/:inboxId`: provider callbacks (statuses, customer messages, reactions).
+ *
+ * The raw body is kept for the signature check, which comes before anything is parsed or stored
+ * (a bad signature is 401 and leaves no trace). Each event is then ingested in its own short
+ * transaction, idempotent by provider event id, and its domain events are published after
+ * commit. The answer is 200 with counts; a failure to store is 500 so the provider redelivers
+ * (the receipts make redelivery harmless).
+ *
+ * `GET /webhooks/:inboxId`: the provider's subscription handshake, where it has one.
+ */
+export function createWebhookRouter(deps: WebhookRouterDeps): Router {
+  const router = express.Router();
+
+  router.post('/webhooks/:inboxId', express.raw({ type: () => true, limit: deps.maxBodyBytes }), async (req: Request, res: Response) => {
+    const found = await inboxAdapter(deps, req, res);
+    if (!found) return;
+    const { inbox, adapter } = found;
+    const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    if (!adapter.verifySignature(rawBody, req.headers)) {
+      res.status(401).json({ error: 'invalid_signature', message: 'The webhook signature does not match this inbox.' });
+      return;
+    }
+    let events: NormalisedInboundEvent[];
+    try {
+      events = adapter.parseWebhook(rawBody, req.headers);
+    } catch (err) {
+      if (!(err instanceof WebhookPayloadError)) throw err;
+      res.status(400).json({ error: 'bad_payload', message: err.message });
+      return;
+    }
+    let duplicates = 0;
+    try {
+      for (const event of events) {
+        const outcome = await ingestProviderEvent(deps.db, inbox, event);
+        if (outcome.duplicate) duplicates++;
+        await publishEvents(deps.pubsub, outcome.events);
+      }
+    } catch (err) {
+      console.error(`[webhook ${inbox.id}] could not ingest`, err);
+      res.status(500).json({ error: 'ingest_failed', message: 'The events could not be stored; redeliver them.' });
+      return;
+    }
+    res.status(200).json({ received: events.length, duplicates });
+  });
+
+  router.get('/webhooks/:inboxId', async (req: Request, res: Response) => {
+    const found = await inboxAdapter(deps, req, res);
+    if (!found) return;
+    const answer = found.adapter.verifySubscription?.(req.query as Record<string, unknown>) ?? null;
+    if (answer === null) {
+      res.status(403).json({ error: 'forbidden', message: 'Subscription verification failed.' });
+      return;
+    }
+    res.status(200).type('text/plain').send(answer);
+  });
+
+  return router;
+}

@@ -1,0 +1,240 @@
+import { Field, InterfaceType, ObjectType, registerEnumType, type ClassType } from 'type-graphql';
+import { DeliveryStatus } from '../message/delivery-status';
+import { SenderType } from '../message/sender-type';
+import { encodeEventCursor } from './event-cursor';
+import { CursorProblem } from './event-log.service';
+import { payloadString } from './event-payloads';
+import type { LiveEvent } from './event-stream';
+import { EventType } from './event-type';
+
+/** What an InboxEvent reports: the log's event types plus RESYNC_REQUIRED, which is never stored. */
+export enum InboxEventType {
+  MESSAGE_ADDED = 'message.added',
+  MESSAGE_STATUS_CHANGED = 'message.status_changed',
+  REACTION_CHANGED = 'reaction.changed',
+  CONVERSATION_CREATED = 'conversation.created',
+  CONVERSATION_ASSIGNED = 'conversation.assigned',
+  CONVERSATION_READ = 'conversation.read',
+  CONVERSATION_CLOSED = 'conversation.closed',
+  CONVERSATION_REOPENED = 'conversation.reopened',
+  WINDOW_OPENED = 'window.opened',
+  WINDOW_SHUT = 'window.shut',
+  RESYNC_REQUIRED = 'resync.required',
+}
+
+registerEnumType(InboxEventType, {
+  name: 'InboxEventType',
+  description: 'What happened. Every value but RESYNC_REQUIRED is an entry of the ordered event log.',
+  valuesConfig: {
+    RESYNC_REQUIRED: { description: 'The stream cannot resume from your cursor without a gap: refetch what you show, then carry on.' },
+  },
+});
+
+/** Log type → API type; exhaustive so a new log type must be exposed deliberately. */
+const API_TYPE: Record<EventType, InboxEventType> = {
+  [EventType.MESSAGE_ADDED]: InboxEventType.MESSAGE_ADDED,
+  [EventType.MESSAGE_STATUS_CHANGED]: InboxEventType.MESSAGE_STATUS_CHANGED,
+  [EventType.REACTION_CHANGED]: InboxEventType.REACTION_CHANGED,
+  [EventType.CONVERSATION_CREATED]: InboxEventType.CONVERSATION_CREATED,
+  [EventType.CONVERSATION_ASSIGNED]: InboxEventType.CONVERSATION_ASSIGNED,
+  [EventType.CONVERSATION_READ]: InboxEventType.CONVERSATION_READ,
+  [EventType.CONVERSATION_CLOSED]: InboxEventType.CONVERSATION_CLOSED,
+  [EventType.CONVERSATION_REOPENED]: InboxEventType.CONVERSATION_REOPENED,
+  [EventType.WINDOW_OPENED]: InboxEventType.WINDOW_OPENED,
+  [EventType.WINDOW_SHUT]: InboxEventType.WINDOW_SHUT,
+};
+
+/** How a conversation changed. */
+export enum ConversationChange {
+  CREATED = 'created',
+  ASSIGNED = 'assigned',
+  READ = 'read',
+  CLOSED = 'closed',
+  REOPENED = 'reopened',
+}
+
+registerEnumType(ConversationChange, {
+  name: 'ConversationChange',
+  description: 'CREATED, ASSIGNED (or unassigned), READ (someone moved their read marker), CLOSED or REOPENED.',
+});
+
+/** Why a stream could not resume from the given cursor. */
+export enum ResyncReason {
+  CURSOR_EXPIRED = 'cursor_expired',
+  CURSOR_UNKNOWN = 'cursor_unknown',
+}
+
+registerEnumType(ResyncReason, {
+  name: 'ResyncReason',
+  description: 'Why resuming was impossible.',
+  valuesConfig: {
+    CURSOR_EXPIRED: { description: 'Events after your cursor are older than the retention period and were deleted.' },
+    CURSOR_UNKNOWN: { description: 'The cursor is ahead of this workspace’s log (from another workspace, or the log was restored).' },
+  },
+});
+
+const RESYNC_REASON: Record<CursorProblem, ResyncReason> = {
+  [CursorProblem.EXPIRED]: ResyncReason.CURSOR_EXPIRED,
+  [CursorProblem.UNKNOWN]: ResyncReason.CURSOR_UNKNOWN,
+};
+
+/** Fields every event carries. `source` (not exposed) is what field resolvers load from. */
+@InterfaceType('InboxEvent', {
+  description: 'Something that happened in an inbox, in log order. Resume a stream after `cursor` to miss nothing.',
+  resolveType: (value: InboxEvent) => value.constructor as ClassType,
+})
+export abstract class InboxEvent {
+  @Field({ description: 'Opaque position in the event log: pass it as `after` to resume right after this event.' })
+  cursor!: string;
+
+  @Field({ description: 'When it happened (for RESYNC_REQUIRED: when the stream gave up on the cursor).' })
+  occurredAt!: Date;
+
+  @Field(() => InboxEventType)
+  type!: InboxEventType;
+
+  @Field(() => SenderType, { description: 'Who did it: USER/BOT (a teammate), CUSTOMER, or SYSTEM (timers, providers).' })
+  actorType!: SenderType;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'What caused it: for a send, the clientMessageId you chose; otherwise a provider or internal reference.',
+  })
+  causationId!: string | null;
+
+  readonly source!: LiveEvent;
+}
+
+@ObjectType('MessageAddedEvent', { implements: InboxEvent, description: 'A message was added to a conversation (sent, received or a note).' })
+export class MessageAddedEvent extends InboxEvent {
+  messageId!: string;
+}
+
+@ObjectType('MessageStatusChangedEvent', { implements: InboxEvent, description: 'An outbound message moved along PENDING → SENT → DELIVERED → READ, or FAILED.' })
+export class MessageStatusChangedEvent extends InboxEvent {
+  messageId!: string;
+
+  @Field(() => DeliveryStatus, { nullable: true, description: 'The status before; null when unknown.' })
+  from!: DeliveryStatus | null;
+}
+
+@ObjectType('ReactionChangedEvent', { implements: InboxEvent, description: 'A reaction was set, replaced or removed.' })
+export class ReactionChangedEvent extends InboxEvent {
+  messageId!: string;
+  reactionId!: string | null;
+
+  @Field()
+  emoji!: string;
+
+  @Field({ description: 'True when `emoji` was taken away.' })
+  removed!: boolean;
+}
+
+@ObjectType('ConversationUpdatedEvent', { implements: InboxEvent, description: 'A conversation was created, assigned, read, closed or reopened.' })
+export class ConversationUpdatedEvent extends InboxEvent {
+  conversationId!: string;
+
+  @Field(() => ConversationChange)
+  change!: ConversationChange;
+}
+
+@ObjectType('WindowChangedEvent', { implements: InboxEvent, description: 'The customer-service window of a conversation opened or a stage of it shut.' })
+export class WindowChangedEvent extends InboxEvent {
+  conversationId!: string;
+  /** The customer message time the window counted from, when the event recorded it. */
+  lastInboundAt!: Date | null;
+
+  @Field({ description: 'True when the customer wrote and the window (re)opened; false when a stage of it shut.' })
+  opened!: boolean;
+}
+
+@ObjectType('ResyncRequiredEvent', {
+  implements: InboxEvent,
+  description:
+    'The stream could not resume from your cursor without missing events. Refetch what you display; the stream carries on live, and this event’s `cursor` is where to resume from next time.',
+})
+export class ResyncRequiredEvent extends InboxEvent {
+  @Field(() => ResyncReason)
+  reason!: ResyncReason;
+
+  @Field({ description: 'The oldest cursor that can still be resumed from.' })
+  oldestCursor!: string;
+}
+
+const CONVERSATION_CHANGE: Partial<Record<EventType, ConversationChange>> = {
+  [EventType.CONVERSATION_CREATED]: ConversationChange.CREATED,
+  [EventType.CONVERSATION_ASSIGNED]: ConversationChange.ASSIGNED,
+  [EventType.CONVERSATION_READ]: ConversationChange.READ,
+  [EventType.CONVERSATION_CLOSED]: ConversationChange.CLOSED,
+  [EventType.CONVERSATION_REOPENED]: ConversationChange.REOPENED,
+};
+
+function dateOrNull(value: string | null): Date | null {
+  const d = value ? new Date(value) : null;
+  return d && !Number.isNaN(d.getTime()) ? d : null;
+}
+
+/** Which GraphQL type each log type is delivered as; exhaustive. */
+const VIEW: Record<EventType, (live: LiveEvent) => InboxEvent> = {
+  [EventType.MESSAGE_ADDED]: (live) => Object.assign(new MessageAddedEvent(), { messageId: live.event!.messageId }),
+  [EventType.MESSAGE_STATUS_CHANGED]: (live) =>
+    Object.assign(new MessageStatusChangedEvent(), {
+      messageId: live.event!.messageId,
+      from: (payloadString(live.event!.payload, 'from') as DeliveryStatus | null) ?? null,
+    }),
+  [EventType.REACTION_CHANGED]: (live) =>
+    Object.assign(new ReactionChangedEvent(), {
+      messageId: live.event!.messageId,
+      reactionId: payloadString(live.event!.payload, 'reactionId'),
+      emoji: payloadString(live.event!.payload, 'emoji') ?? '',
+      removed: live.event!.payload.removed === true,
+    }),
+  [EventType.CONVERSATION_CREATED]: conversationUpdated,
+  [EventType.CONVERSATION_ASSIGNED]: conversationUpdated,
+  [EventType.CONVERSATION_READ]: conversationUpdated,
+  [EventType.CONVERSATION_CLOSED]: conversationUpdated,
+  [EventType.CONVERSATION_REOPENED]: conversationUpdated,
+  [EventType.WINDOW_OPENED]: (live) => windowChanged(live, true),
+  [EventType.WINDOW_SHUT]: (live) => windowChanged(live, false),
+};
+
+function conversationUpdated(live: LiveEvent): InboxEvent {
+  return Object.assign(new ConversationUpdatedEvent(), {
+    conversationId: live.event!.conversationId,
+    change: CONVERSATION_CHANGE[live.event!.type]!,
+  });
+}
+
+function windowChanged(live: LiveEvent, opened: boolean): InboxEvent {
+  return Object.assign(new WindowChangedEvent(), {
+    conversationId: live.event!.conversationId,
+    lastInboundAt: dateOrNull(payloadString(live.event!.payload, 'lastInboundAt')),
+    opened,
+  });
+}
+
+/** The GraphQL object for one delivered event (entity fields are resolved later, per event context). */
+export function toInboxEvent(live: LiveEvent): InboxEvent {
+  if (!live.event) {
+    const resync = live.resync!;
+    return Object.assign(new ResyncRequiredEvent(), {
+      source: live,
+      cursor: encodeEventCursor(live.seq),
+      occurredAt: resync.at,
+      type: InboxEventType.RESYNC_REQUIRED,
+      actorType: SenderType.SYSTEM,
+      causationId: null,
+      reason: RESYNC_REASON[resync.problem],
+      oldestCursor: encodeEventCursor(resync.oldestResumable),
+    });
+  }
+  const e = live.event;
+  return Object.assign(VIEW[e.type](live), {
+    source: live,
+    cursor: encodeEventCursor(live.seq),
+    occurredAt: new Date(e.createdAt),
+    type: API_TYPE[e.type],
+    actorType: e.actorType ?? SenderType.SYSTEM,
+    causationId: e.causationId,
+  });
+}

@@ -1,0 +1,178 @@
+import type { EntityManager, FilterQuery } from '@mikro-orm/core';
+import { AppError, ErrorCode, Errors } from '../../lib/errors';
+import type { Viewer } from '../auth/viewer';
+import type { ChannelKind } from '../channel/channel-kind';
+import { ADDRESS_FORMAT, normalizeAddress } from '../contact/contact-address';
+import { ContactIdentity } from '../contact/contact-identity.entity';
+import { Contact } from '../contact/contact.entity';
+import { findOrCreateContactByAddress } from '../contact/contact.service';
+import { findOpenConversation, latestOpenSession, startConversation } from '../conversation/conversation-session.service';
+import { Conversation } from '../conversation/conversation.entity';
+import { Inbox } from '../inbox/inbox.entity';
+import type { RecipientRef } from './send-message.parse';
+
+/** Where a send lands: the thread, and the inbox it is sent from. */
+export interface ResolvedRecipient {
+  conversation: Conversation;
+  /** The sender inbox (same channel as the conversation). */
+  inbox: Inbox;
+  /** True when this send starts the conversation (the caller appends CONVERSATION_CREATED). */
+  created: boolean;
+}
+
+/** The GraphQL spelling of a channel, as clients see it in errors. */
+const channelName = (channel: ChannelKind) => channel.toUpperCase();
+
+/** An inbox of the viewer's tenant that the viewer can see, or NOT_FOUND. */
+async function visibleInbox(em: EntityManager, viewer: Viewer, inboxId: string): Promise<Inbox> {
+  const inbox = await em.findOne(Inbox, { id: inboxId, tenantId: viewer.tenantId });
+  if (!inbox || !viewer.canSeeInbox(inbox.tenantId, inbox.id)) throw Errors.notFound('Inbox', inboxId);
+  return inbox;
+}
+
+/** `input.inboxId`, when given, must be visible and on the conversation's channel. */
+async function explicitSender(em: EntityManager, viewer: Viewer, inboxId: string, channel: ChannelKind): Promise<Inbox> {
+  const inbox = await visibleInbox(em, viewer, inboxId);
+  if (inbox.channel !== channel) {
+    throw Errors.field('input.inboxId', `is a ${channelName(inbox.channel)} inbox; this recipient is on ${channelName(channel)}.`);
+  }
+  return inbox;
+}
+
+async function toConversation(
+  em: EntityManager,
+  viewer: Viewer,
+  conversationId: string,
+  inboxId: string | null,
+): Promise<ResolvedRecipient> {
+  const conversation = await em.findOne(Conversation, { id: conversationId, tenantId: viewer.tenantId });
+  if (!conversation || !viewer.canSeeInbox(conversation.tenantId, conversation.inboxId))
+    throw Errors.notFound('Conversation', conversationId);
+  if (inboxId) return { conversation, inbox: await explicitSender(em, viewer, inboxId, conversation.channel), created: false };
+  // The latest open session decides the sender; without one (closed) the conversation's own inbox.
+  const session = await latestOpenSession(em, conversation);
+  const senderId = session && viewer.canSeeInbox(conversation.tenantId, session.inboxId) ? session.inboxId : conversation.inboxId;
+  const inbox = await em.findOneOrFail(Inbox, { id: senderId, tenantId: viewer.tenantId });
+  return { conversation, inbox, created: false };
+}
+
+/** The open thread of `contact` in `inbox`, or a new one at `address`. */
+async function threadIn(em: EntityManager, inbox: Inbox, contact: Contact, address: string, now: Date): Promise<ResolvedRecipient> {
+  const open = await findOpenConversation(em, inbox, contact.id);
+  if (open) return { conversation: open, inbox, created: false };
+  return { conversation: startConversation(em, inbox, contact, address, now).conversation, inbox, created: true };
+}
+
+/**
+ * Which inbox a contact send goes out from when the client did not say: the inbox of the
+ * contact's most recent visible conversation on that channel, else the only visible inbox of the
+ * channel; several candidates are ambiguous.
+ */
+async function senderForContact(em: EntityManager, viewer: Viewer, contact: Contact, channel: ChannelKind): Promise<Inbox> {
+  const visible = viewer.visibleInboxIds();
+  const scope = visible ? { $in: visible } : undefined;
+  const latest = await em.findOne(
+    Conversation,
+    { tenantId: viewer.tenantId, contactId: contact.id, channel, ...(scope ? { inboxId: scope } : {}) } as FilterQuery<Conversation>,
+    { orderBy: { lastActivityAt: 'desc', id: 'desc' } },
+  );
+  if (latest) return em.findOneOrFail(Inbox, { id: latest.inboxId, tenantId: viewer.tenantId });
+  const inboxes = await em.find(Inbox, { tenantId: viewer.tenantId, channel, ...(scope ? { id: scope } : {}) } as FilterQuery<Inbox>, {
+    orderBy: { id: 'asc' },
+  });
+  if (inboxes.length === 1) return inboxes[0];
+  if (inboxes.length === 0)
+    throw Errors.field('input.recipient.contact.channel', `you have no ${channelName(channel)} inbox to send from.`);
+  throw new AppError(
+    ErrorCode.BAD_USER_INPUT,
+    `input.inboxId: choose the sender; you can send on ${channelName(channel)} from ${inboxes.map((i) => `${i.name} (${i.id})`).join(', ')}.`,
+    {
+      fields: [{ field: 'input.inboxId', message: `is required: several ${channelName(channel)} inboxes can reach this contact.` }],
+      inboxIds: inboxes.map((i) => i.id),
+    },
+  );
+}
+
+async function toContact(
+  em: EntityManager,
+  viewer: Viewer,
+  contactId: string,
+  channel: ChannelKind | null,
+  inboxId: string | null,
+  now: Date,
+): Promise<ResolvedRecipient> {
+  // Contacts are tenant-wide; what an agent reaches is limited by the inboxes they can send from.
+  const contact = await em.findOne(Contact, { id: contactId, tenantId: viewer.tenantId });
+  if (!contact) throw Errors.notFound('Contact', contactId);
+  const identities = await em.find(ContactIdentity, { contactId, tenantId: viewer.tenantId }, { orderBy: { id: 'asc' } });
+  const routes = channel ? identities.filter((i) => i.channel === channel) : identities;
+  const list = (ids: ContactIdentity[]) => ids.map((i) => `${channelName(i.channel)} ${i.address}`).join(', ');
+  if (routes.length !== 1) {
+    const field = routes.length === 0 && !channel ? 'input.recipient.contact' : 'input.recipient.contact.channel';
+    const message =
+      routes.length === 0
+        ? channel
+          ? `the contact has no ${channelName(channel)} route${identities.length ? ` (it has ${list(identities)})` : ''}.`
+          : 'the contact has no route to send to.'
+        : channel
+          ? `the contact has several ${channelName(channel)} routes (${list(routes)}); send to one with recipient.channel.`
+          : `the contact has several routes (${list(routes)}); choose one with channel.`;
+    throw new AppError(ErrorCode.BAD_USER_INPUT, `${field}: ${message}`, {
+      fields: [{ field, message }],
+      routes: identities.map((i) => ({ channel: channelName(i.channel), address: i.address })),
+    });
+  }
+  const route = routes[0];
+  const inbox = inboxId
+    ? await explicitSender(em, viewer, inboxId, route.channel)
+    : await senderForContact(em, viewer, contact, route.channel);
+  return threadIn(em, inbox, contact, route.address, now);
+}
+
+async function toAddress(
+  em: EntityManager,
+  viewer: Viewer,
+  inboxId: string,
+  raw: string,
+  topInboxId: string | null,
+  now: Date,
+): Promise<ResolvedRecipient> {
+  if (topInboxId && topInboxId !== inboxId) {
+    throw Errors.field('input.inboxId', 'must be left out or equal input.recipient.channel.inboxId.');
+  }
+  const inbox = await visibleInbox(em, viewer, inboxId);
+  const address = normalizeAddress(inbox.channel, raw);
+  if (!address) {
+    throw Errors.field(
+      'input.recipient.channel.address',
+      `is not a valid ${channelName(inbox.channel)} address: expected ${ADDRESS_FORMAT[inbox.channel]}.`,
+    );
+  }
+  const { contact, created } = await findOrCreateContactByAddress(em, viewer.tenantId, inbox.channel, address, { now });
+  if (created) return { conversation: startConversation(em, inbox, contact, address, now).conversation, inbox, created: true };
+  return threadIn(em, inbox, contact, address, now);
+}
+
+/**
+ * Finds (or, for contact and channel recipients, prepares) the conversation a send goes to, and
+ * the sender inbox. Call inside the send transaction: new contacts and conversations are only
+ * persisted in `em` and vanish with a refused send.
+ *
+ * Visibility: a conversation or inbox the viewer cannot see is NOT_FOUND; contacts are
+ * tenant-wide, but are only reached through inboxes the viewer can see.
+ */
+export function resolveRecipient(
+  em: EntityManager,
+  viewer: Viewer,
+  ref: RecipientRef,
+  opts: { inboxId: string | null; now: Date },
+): Promise<ResolvedRecipient> {
+  switch (ref.kind) {
+    case 'conversation':
+      return toConversation(em, viewer, ref.conversationId, opts.inboxId);
+    case 'contact':
+      return toContact(em, viewer, ref.contactId, ref.channel, opts.inboxId, opts.now);
+    case 'channel':
+      return toAddress(em, viewer, ref.inboxId, ref.address, opts.inboxId, opts.now);
+  }
+}

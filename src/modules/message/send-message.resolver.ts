@@ -1,0 +1,22 @@
+import { Arg, Authorized, Ctx, Mutation, Resolver } from 'type-graphql';
+import { auth, type AppContext } from '../../graphql/context';
+import { Scope } from '../auth/scopes';
+import { SendMessageInput } from './message.inputs';
+import { sendMessage } from './message.service';
+import { SendMessagePayload } from './send-message.types';
+
+@Resolver()
+export class SendMessageResolver {
+  @Authorized(Scope.MESSAGE_CREATE)
+  @Mutation(() => SendMessagePayload, {
+    description:
+      'Sends a message to a conversation, a contact or a raw channel address (first-message sends), or stores an internal note. Accepted messages are PENDING; follow delivery with the message status. Errors: BAD_USER_INPUT, NOT_FOUND, UNSUPPORTED_CONTENT, WINDOW_CLOSED, IDEMPOTENCY_CONFLICT.',
+  })
+  async sendMessage(@Ctx() ctx: AppContext, @Arg('input', () => SendMessageInput) input: SendMessageInput): Promise<SendMessagePayload> {
+    const { viewer } = auth(ctx);
+    const { message, conversation } = await sendMessage(ctx.deps, ctx.em, viewer, input);
+    // Committed: wake the delivery worker now instead of at its next poll.
+    ctx.deps.delivery.notify();
+    return { message, conversation };
+  }
+}
