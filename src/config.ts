@@ -54,6 +54,8 @@ export interface DeliveryConfig {
   pollMs: number;
   /** Sends in flight at once per worker. */
   concurrency: number;
+  /** Run the delivery worker in this process (false: an API-only instance; another process delivers). */
+  runWorker: boolean;
   /** Base URL providers call back (`<publicUrl>/webhooks/:inboxId`); null = this server's own origin. */
   publicUrl: string | null;
   /** Signs the sandbox provider's callbacks for inboxes without a `webhookSecret` of their own; random per process unless set. */
@@ -67,6 +69,7 @@ export const DEFAULT_DELIVERY: Omit<DeliveryConfig, 'publicUrl' | 'sandboxSecret
   leaseMs: 60_000,
   pollMs: 5000,
   concurrency: 8,
+  runWorker: true,
 };
 
 /** Maximum upload size per media kind (keys are the MediaKind values), in bytes. */
@@ -160,6 +163,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       leaseMs: Math.max(1, int(env, 'DELIVERY_LEASE_MS', DEFAULT_DELIVERY.leaseMs)),
       pollMs: Math.max(1, int(env, 'DELIVERY_POLL_MS', DEFAULT_DELIVERY.pollMs)),
       concurrency: Math.max(1, int(env, 'DELIVERY_CONCURRENCY', DEFAULT_DELIVERY.concurrency)),
+      runWorker: bool(env, 'DELIVERY_WORKER', DEFAULT_DELIVERY.runWorker),
       publicUrl: env.PUBLIC_URL ? env.PUBLIC_URL.replace(/\/+$/, '') : null,
       sandboxSecret: env.SANDBOX_WEBHOOK_SECRET || randomBytes(32).toString('base64url'),
     },

@@ -19,7 +19,7 @@ import { initDatabase, type Database } from './db/orm';
 import { queryStatsStorage, type QueryStats } from './db/query-stats';
 import { createContext, type AppContext, type AppDeps } from './graphql/context';
 import { toClientError } from './graphql/errors';
-import { limitsRule } from './graphql/limits';
+import { costLimitPlugin, limitsRule } from './graphql/limits';
 import { websocketOptions } from './graphql/websocket';
 import { buildAppSchema } from './graphql/schema';
 import { ErrorCode } from './lib/errors';
@@ -129,6 +129,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginLandingPageDisabled(),
+      costLimitPlugin(config.limits),
       observabilityPlugin(config),
       // No cache hints are used; left installed, Apollo's cache-control plugin wraps every field resolver.
       ...(options.apolloDefaultPlugins ? [] : [ApolloServerPluginCacheControlDisabled(), ApolloServerPluginInlineTraceDisabled()]),

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,14 +17,15 @@ test('the token CLI creates a tenant, a user and a scoped token that the API acc
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchboard-cli-'));
   t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
   const env = { ...process.env, DATA_DIR: dir, DATABASE_URL: `file:${path.join(dir, 'cli.db')}` };
-  const cli = (...args: string[]) =>
-    execFileSync(process.execPath, ['-r', '@swc-node/register', 'src/cli/token.ts', ...args], { cwd: ROOT, env, encoding: 'utf8' }).trim();
+  // Async, so the in-process server keeps serving (and its keep-alive sockets stay healthy) meanwhile.
+  const cli = async (...args: string[]) =>
+    (await promisify(execFile)(process.execPath, ['-r', '@swc-node/register', 'src/cli/token.ts', ...args], { cwd: ROOT, env, encoding: 'utf8' })).stdout.trim();
 
-  const tenantId = cli('tenant:create', '--name', 'Globex');
+  const tenantId = await cli('tenant:create', '--name', 'Globex');
   assert.match(tenantId, /^tn_/);
-  const userId = cli('user:create', '--tenant', tenantId, '--name', 'Gina', '--email', 'gina@globex.test', '--role', 'admin');
+  const userId = await cli('user:create', '--tenant', tenantId, '--name', 'Gina', '--email', 'gina@globex.test', '--role', 'admin');
   assert.match(userId, /^usr_/);
-  const out = cli('token:create', '--user', userId, '--scopes', 'conversation:read');
+  const out = await cli('token:create', '--user', userId, '--scopes', 'conversation:read');
   const token = out.split('\n').pop()!;
   const tokenId = /token id: (tok_\S+)/.exec(out)![1];
   assert.match(token, /^sb_/);
@@ -36,7 +38,7 @@ test('the token CLI creates a tenant, a user and a scoped token that the API acc
   assert.deepEqual(viewer.scopes, ['CONVERSATION_READ']);
   assert.equal(errorCode(await client.request(InboxListDocument, { first: 1 })), 'FORBIDDEN', 'no conversation:list scope');
 
-  assert.throws(() => cli('token:create', '--user', userId, '--scopes', 'conversation:everything'), /Unknown scope/);
-  assert.match(cli('token:revoke', '--tenant', tenantId, '--token', tokenId), /revoked/);
+  await assert.rejects(cli('token:create', '--user', userId, '--scopes', 'conversation:everything'), /Unknown scope/);
+  assert.match(await cli('token:revoke', '--tenant', tenantId, '--token', tokenId), /revoked/);
   assert.equal(errorCode(await client.request(ViewerDocument)), 'UNAUTHENTICATED');
 });

@@ -65,6 +65,11 @@ export function toClientError(formatted: GraphQLFormattedError, error: unknown):
       },
     };
   }
+  // Apollo re-labels every validation error GRAPHQL_VALIDATION_FAILED; our limit rules carry their own code.
+  const inner = error instanceof GraphQLError ? error.originalError : undefined;
+  if (inner instanceof GraphQLError && inner.extensions?.code === ErrorCode.QUERY_TOO_COMPLEX) {
+    return { masked: false, error: { message: inner.message, locations: formatted.locations, extensions: { ...inner.extensions } } };
+  }
   const code = formatted.extensions?.code as string | undefined;
   const requestError = error instanceof GraphQLError ? error : null;
   if (requestError && (code === 'GRAPHQL_VALIDATION_FAILED' || code === 'BAD_USER_INPUT') && BAD_VALUE.test(requestError.message)) {

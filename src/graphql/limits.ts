@@ -11,7 +11,9 @@ import {
   type SelectionSetNode,
   type ValidationContext,
   type ValidationRule,
+  validate,
 } from 'graphql';
+import type { ApolloServerPlugin } from '@apollo/server';
 import type { Limits } from '../config';
 import { ErrorCode } from '../lib/errors';
 
@@ -41,9 +43,11 @@ interface Walk {
 /**
  * Depth, alias and cost limits as one validation rule, so HTTP and websocket operations are held to
  * the same bounds before anything executes. Cost counts every field once, multiplied by the page
- * size of each enclosing list (connections use first/last, default 20).
+ * size of each enclosing list (connections use first/last, default 20; other lists count 20).
+ * Cost needs the variables (page sizes are usually variables): without them only depth and
+ * aliases are checked, and `costLimitPlugin` checks cost once Apollo has the variables.
  */
-export function limitsRule(limits: Limits, variables: Record<string, unknown> = {}): ValidationRule {
+export function limitsRule(limits: Limits, variables?: Record<string, unknown>): ValidationRule {
   return (context: ValidationContext): ASTVisitor => {
     const fragments = new Map<string, FragmentDefinitionNode>();
     for (const def of context.getDocument().definitions) {
@@ -65,8 +69,10 @@ export function limitsRule(limits: Limits, variables: Record<string, unknown> = 
             if (isListType(type)) isList = true;
             type = isNonNullType(type) ? type.ofType : (type as { ofType: GraphQLOutputType }).ofType;
           }
-          const isConnection = getNamedType(fieldDef?.type ?? schema.getQueryType()!)?.name.endsWith('Connection');
-          const size = isConnection ? pageSizeOf(sel, variables, 20) : isList ? 20 : 1;
+          const isConnection = fieldDef ? getNamedType(fieldDef.type).name.endsWith('Connection') : false;
+          // A connection's page size already counts its rows; its edges/nodes lists do not multiply again.
+          const insideConnection = named?.name.endsWith('Connection') ?? false;
+          const size = isConnection ? pageSizeOf(sel, variables ?? {}, 20) : isList && !insideConnection ? 20 : 1;
           acc.cost += multiplier;
           if (sel.selectionSet) walk(sel.selectionSet, fieldDef?.type ?? null, depth + 1, multiplier * Math.max(size, 1), seen, acc);
         } else if (sel.kind === Kind.INLINE_FRAGMENT) {
@@ -92,10 +98,27 @@ export function limitsRule(limits: Limits, variables: Record<string, unknown> = 
         if (acc.aliases > limits.maxAliases) {
           context.reportError(tooComplex(`Query uses ${acc.aliases} aliases; the limit is ${limits.maxAliases}.`, { aliases: acc.aliases, limit: limits.maxAliases }));
         }
-        if (acc.cost > limits.maxCost) {
+        if (variables && acc.cost > limits.maxCost) {
           context.reportError(tooComplex(`Query cost ${acc.cost} exceeds the limit of ${limits.maxCost}.`, { cost: acc.cost, limit: limits.maxCost }));
         }
       },
     };
+  };
+}
+
+/**
+ * Apollo plugin: the cost check with the request's variables, after parsing and validation and
+ * before execution (validation rules never see variables).
+ */
+export function costLimitPlugin(limits: Limits): ApolloServerPlugin {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ document, request, schema }) {
+          const errors = validate(schema, document, [limitsRule(limits, request.variables ?? {})]);
+          if (errors.length) throw errors[0];
+        },
+      };
+    },
   };
 }

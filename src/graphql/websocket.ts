@@ -25,9 +25,11 @@ export interface WsExtra extends Extra {
   connection?: LiveConnection;
 }
 
-/** Close codes this server uses (graphql-ws's own: 4400 bad request, 4408 init timeout, …). */
+/**
+ * Close code for a connection_init without a token. graphql-ws itself closes with 4403 when
+ * onConnect refuses (a bad token), 4408 when connection_init never comes, 4400 on bad messages.
+ */
 export const WS_UNAUTHORIZED = 4401;
-export const WS_FORBIDDEN = 4403;
 
 function withCode(error: GraphQLError, code: string): GraphQLError {
   if (error.extensions?.code) return error;

@@ -201,8 +201,9 @@ export async function seedDemo(em: EntityManager, now = new Date()): Promise<Dem
           emoji: line.reaction.emoji, createdAt: new Date(createdAt.getTime() + 2 * MINUTE),
         });
       }
-      conversation.lastActivityAt = createdAt;
+      // Notes move neither the preview nor the inbox order (as sendMessage does).
       if (content.kind !== ContentKind.NOTE) {
+        conversation.lastActivityAt = createdAt;
         conversation.lastMessageAt = createdAt;
         conversation.lastMessageId = message.id;
         conversation.lastMessagePreview = previewOf(content);

@@ -11,7 +11,7 @@ export interface DeliveryRuntime {
   channels: AdapterRegistry;
   worker: DeliveryWorker;
   sandbox: SandboxCarrier;
-  /** Once the server listens: webhook URLs can be built from its origin, and the worker starts. */
+  /** Once the server listens: webhook URLs can be built from its origin, and the worker starts (unless `runWorker` is off). */
   start(origin: string): void;
   /** Stops the worker (and the sandbox, unless it was handed in to outlive this server). */
   stop(): Promise<void>;
@@ -48,7 +48,7 @@ export function createDeliveryRuntime(
     sandbox,
     start(listeningOrigin) {
       origin = listeningOrigin;
-      worker.start();
+      if (config.delivery.runWorker) worker.start();
     },
     async stop() {
       await worker.stop();

@@ -16,7 +16,8 @@ import { WindowActorKind } from '../window/window.types';
 import { retryDelay } from './backoff';
 import type { DeliveryJob, DeliveryQueue } from './delivery-queue';
 import { OutboxEntry, OutboxState } from './outbox-entry.entity';
-import { applyPendingStatuses, applyStatusChange, lockChannelMessage, lockedRead } from './status.service';
+import { lockChannelMessage, lockedRead } from './delivery.locks';
+import { applyPendingStatuses, applyStatusChange } from './status.service';
 
 /** What the worker is built with. */
 export interface DeliveryWorkerDeps {

@@ -3,7 +3,7 @@ import type { MessageReceivedEvent, ReactionReceivedEvent } from '../../channels
 import { CHANNEL_RULES } from '../channel/channel-rules';
 import { normalizeAddress } from '../contact/contact-address';
 import { ContactIdentity } from '../contact/contact-identity.entity';
-import type { Contact } from '../contact/contact.entity';
+import { Contact } from '../contact/contact.entity';
 import { findOrCreateContactByAddress } from '../contact/contact.service';
 import { ConversationStatus } from '../conversation/conversation-status';
 import { findOpenConversation, openSession, startConversation } from '../conversation/conversation-session.service';
@@ -17,6 +17,7 @@ import { Message } from '../message/message.entity';
 import { MessageDirection, SenderType } from '../message/sender-type';
 import { Reaction } from '../reaction/reaction.entity';
 import { windowFor } from '../window/window.service';
+import { lockedRead } from './delivery.locks';
 import { WindowActorKind } from '../window/window.types';
 
 /** What ingesting one inbound event did. */
@@ -87,7 +88,13 @@ export async function receiveInboundMessage(
   // An address we cannot read cannot be answered either; dropping it beats a contact nobody can reach.
   if (!address) return { events: [], message: null, conversation: null };
 
-  const { contact } = await findOrCreateContactByAddress(em, inbox.tenantId, inbox.channel, address, { name: event.fromName ?? null, now });
+  const { contact, created } = await findOrCreateContactByAddress(em, inbox.tenantId, inbox.channel, address, {
+    name: event.fromName ?? null,
+    now,
+  });
+  // One customer's messages are threaded one at a time (PostgreSQL row lock on the contact), so two
+  // arriving together cannot both reopen the closed conversation or both start a new one.
+  if (!created) await em.findOne(Contact, { id: contact.id }, lockedRead<Contact>(em));
   if (!contact.name && event.fromName) contact.name = event.fromName;
   const { conversation, change, sessionId } = await conversationFor(em, inbox, contact, address, now);
   if (!conversation.name && contact.name) conversation.name = contact.name;

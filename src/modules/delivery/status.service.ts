@@ -1,6 +1,4 @@
-import { LockMode, type EntityManager, type FindOneOptions } from '@mikro-orm/core';
-import type { SqlEntityManager } from '@mikro-orm/knex';
-import { PostgreSqlPlatform } from '@mikro-orm/postgresql';
+import type { EntityManager } from '@mikro-orm/core';
 import type { StatusChangedEvent } from '../../channels/channel-adapter';
 import type { DomainEvent } from '../event/event.entity';
 import { appendEvent } from '../event/event.service';
@@ -9,6 +7,7 @@ import { DeliveryStatus } from '../message/delivery-status';
 import { Message, type StatusChange } from '../message/message.entity';
 import { MessageDirection, SenderType } from '../message/sender-type';
 import { decideTransition } from '../message/status-transitions';
+import { lockChannelMessage, lockedRead } from './delivery.locks';
 import { PendingStatus } from './pending-status.entity';
 
 /** One status a message should move to, from the worker or a provider callback. */
@@ -21,32 +20,6 @@ export interface StatusUpdate {
   causationId?: string | null;
   /** An explicit retry (FAILED → PENDING); the caller re-queues the outbox entry. */
   retry?: boolean;
-}
-
-/** Whether this transaction runs on PostgreSQL (row locks matter there; SQLite serialises writers). */
-export function isPostgres(em: EntityManager): boolean {
-  return em.getPlatform() instanceof PostgreSqlPlatform;
-}
-
-/**
- * Options that re-read a row inside the transaction and, on PostgreSQL, lock it until commit, so
- * two callbacks for one message apply one after the other instead of both deciding from the same
- * stale status. SQLite needs no lock: the embedded database runs on one connection, so its
- * transactions never interleave.
- */
-export function lockedRead<T extends object>(em: EntityManager): FindOneOptions<T> {
-  return isPostgres(em) ? { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true } : { refresh: true };
-}
-
-/**
- * Serialises "store a channel message id" against "park a status for a channel message id we do
- * not know yet" (PostgreSQL transaction-scoped advisory lock). Without it a callback could look
- * for the message just before the worker commits the id and park its status just after the
- * worker looked for parked statuses: a status lost for good.
- */
-export async function lockChannelMessage(em: EntityManager, inboxId: string, channelMessageId: string): Promise<void> {
-  if (!isPostgres(em)) return;
-  await (em as SqlEntityManager).execute('select pg_advisory_xact_lock(hashtext(?))', [`status:${inboxId}:${channelMessageId}`]);
 }
 
 /**

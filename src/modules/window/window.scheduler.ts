@@ -32,6 +32,7 @@ const SYSTEM_CLOCK: SchedulerClock = {
   clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
 };
 
+/** How far ahead the scheduler holds changes, and how many; both come from Config. */
 export interface WindowSchedulerOptions {
   /** Only changes due within this many ms are held; a periodic scan (every horizon/2) picks up the rest. */
   horizonMs: number;
