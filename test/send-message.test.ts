@@ -252,7 +252,9 @@ describe('sendMessage', () => {
   let s: TestServer;
   let foreign: DemoWorkspace;
   before(async () => {
+    // What sendMessage writes, with no worker racing to deliver it (delivery has its own tests).
     s = await startTestServer({
+      deliveryWorker: false,
       beforeStart: async (db) => {
         foreign = await seedDemo(db.em.fork());
       },
@@ -796,7 +798,7 @@ describe('sendMessage idempotency (PostgreSQL)', () => {
       console.log(`# SKIP PostgreSQL send tests: ${why}`);
       return;
     }
-    s = await startTestServer({ dialect: 'postgres' });
+    s = await startTestServer({ dialect: 'postgres', deliveryWorker: false });
   });
   after(() => s?.close());
 

@@ -47,6 +47,8 @@ export interface TestServer {
 
 export interface TestServerOptions extends Omit<ServerOptions, "db"> {
   config?: Partial<Config>;
+  /** false: outbound messages stay PENDING (tests of what a mutation writes, not of delivery). */
+  deliveryWorker?: boolean;
   /** 'sqlite' (default, a temp file) or 'postgres' (a fresh database on the local server). */
   dialect?: "sqlite" | "postgres";
   /** Called with the open database after seeding and before the server starts. */
@@ -69,6 +71,7 @@ export async function startTestServer(
       cacheDir: path.resolve(__dirname, "../../.cache"),
       exposeSqlStats: true,
       ...opts.config,
+      ...(opts.deliveryWorker === false ? { delivery: { ...(opts.config?.delivery ?? loadConfig({}).delivery), runWorker: false } } : {}),
     },
   );
   const db = await initDatabase(config);

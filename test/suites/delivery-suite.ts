@@ -3,6 +3,11 @@ import assert from 'node:assert/strict';
 import { SandboxCarrier } from '../../src/channels/sandbox/sandbox.carrier';
 import { SANDBOX_SIGNATURE_HEADER, signSandboxWebhook } from '../../src/channels/sandbox/sandbox.wire';
 import { ChannelKind } from '../../src/modules/channel/channel-kind';
+import { ContactIdentity } from '../../src/modules/contact/contact-identity.entity';
+import { ConversationSession } from '../../src/modules/conversation/conversation-session.entity';
+import { Conversation } from '../../src/modules/conversation/conversation.entity';
+import { DomainEvent } from '../../src/modules/event/event.entity';
+import { EventType } from '../../src/modules/event/event-type';
 import { OutboxEntry, OutboxState } from '../../src/modules/delivery/outbox-entry.entity';
 import { PendingStatus } from '../../src/modules/delivery/pending-status.entity';
 import { WebhookReceipt } from '../../src/modules/delivery/webhook-receipt.entity';
@@ -331,6 +336,43 @@ export function registerDeliverySuite(name: string, start: (opts: TestServerOpti
       });
       assert.equal(bad.status, 400);
       assert.equal(await s.db.em.fork().count(WebhookReceipt, { providerEventId: 'x' }), 0);
+    });
+
+    it('customer messages arriving together reopen a closed conversation once, and a new customer gets one contact', async () => {
+      const david = conversationOf('David Okafor');
+      const secret = await sandboxSecretFor(s.db, s.demo.whatsapp.id, delivery);
+      const inbound = (id: string, from: string, text: string) => ({
+        id: `sbevt_${id}`,
+        type: 'message' as const,
+        timestamp: new Date().toISOString(),
+        from,
+        message: { id: `sandbox.in.${id}`, text },
+      });
+      const em = s.db.em.fork();
+      const sessionsBefore = await em.count(ConversationSession, { conversationId: david.id });
+      const results = await Promise.all([
+        postSandboxWebhook(s.httpUrl, s.demo.whatsapp.id, secret, [inbound('david-1', '+2348012345678', 'One')]),
+        postSandboxWebhook(s.httpUrl, s.demo.whatsapp.id, secret, [inbound('david-2', '+2348012345678', 'Two')]),
+        postSandboxWebhook(s.httpUrl, s.demo.whatsapp.id, secret, [inbound('new-1', '+447700900123', 'Hi')]),
+        postSandboxWebhook(s.httpUrl, s.demo.whatsapp.id, secret, [inbound('new-2', '+447700900123', 'Hello?')]),
+      ]);
+      assert.deepEqual(
+        results.map((r) => r.status),
+        [200, 200, 200, 200],
+      );
+
+      const check = s.db.em.fork();
+      const davids = await check.find(Message, { channelMessageId: { $in: ['sandbox.in.david-1', 'sandbox.in.david-2'] } });
+      assert.deepEqual(new Set(davids.map((m) => m.conversationId)), new Set([david.id]));
+      assert.equal(await check.count(ConversationSession, { conversationId: david.id }), sessionsBefore + 1);
+      assert.equal(await check.count(DomainEvent, { conversationId: david.id, type: EventType.CONVERSATION_REOPENED }), 1);
+
+      const identities = await check.find(ContactIdentity, { tenantId: s.demo.tenant.id, address: '+447700900123' });
+      assert.equal(identities.length, 1);
+      const newcomers = await check.find(Message, { channelMessageId: { $in: ['sandbox.in.new-1', 'sandbox.in.new-2'] } });
+      assert.equal(newcomers.length, 2);
+      assert.equal(new Set(newcomers.map((m) => m.conversationId)).size, 1, 'one conversation for the new customer');
+      assert.equal(await check.count(Conversation, { contactId: identities[0].contactId }), 1);
     });
 
     it('inboxes expose their capabilities so a composer can adapt', async () => {
