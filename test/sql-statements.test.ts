@@ -18,7 +18,7 @@ test('SQL statements per request do not grow with the page size', async (t) => {
     },
   });
   t.after(() => s.close());
-  const statements = async <T>(res: Promise<{ extensions?: Record<string, unknown>; errors?: unknown }>) => {
+  const statements = async (res: Promise<{ extensions?: Record<string, unknown>; errors?: unknown }>) => {
     const r = await res;
     assert.equal(r.errors, undefined, JSON.stringify(r.errors));
     return r.extensions!.sqlStatements as number;

@@ -32,7 +32,7 @@ import {
   type StreamEventFragment,
   type StreamInboxEventsSubscription,
 } from './generated/graphql';
-import { addMessage, assign, react, recordEvents, setStatus } from './helpers/events';
+import { addMessage, assign, react, setStatus } from './helpers/events';
 import { postgresUnavailable } from './helpers/postgres';
 import { startTestServer, type TestServer } from './helpers/server';
 import { rawSocket, SubscriptionCollector, TrackingPubSub, wsClient } from './helpers/subscriptions';

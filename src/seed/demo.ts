@@ -23,7 +23,6 @@ export const DEMO_TENANT_NAME = 'Acme Demo';
 export const DEMO_OWNER_EMAIL = 'olivia@acme.test';
 
 const MINUTE = 60_000;
-const HOUR = 60 * MINUTE;
 
 /** The demo workspace's handles, for printing and for tests. */
 export interface DemoWorkspace {
