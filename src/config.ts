@@ -16,8 +16,6 @@ export interface Config {
   logSql: boolean;
   /** Report `extensions.sqlStatements` on responses (tests and the benchmark count queries with it). */
   exposeSqlStats: boolean;
-  /** Print request logs. */
-  logRequests: boolean;
   limits: Limits;
   /** HMAC key for signed media URLs; random per process unless set, so signed URLs die with it. */
   mediaSigningSecret: string;
@@ -139,7 +137,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     seedDemo: bool(env, 'SEED_DEMO', true),
     logSql: bool(env, 'LOG_SQL', false),
     exposeSqlStats: bool(env, 'EXPOSE_SQL_STATS', false),
-    logRequests: bool(env, 'LOG_REQUESTS', false),
     limits: {
       maxDepth: int(env, 'MAX_QUERY_DEPTH', DEFAULT_LIMITS.maxDepth),
       maxAliases: int(env, 'MAX_QUERY_ALIASES', DEFAULT_LIMITS.maxAliases),
