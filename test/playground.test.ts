@@ -4,9 +4,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { chromium, type Page } from 'playwright-core';
+import { Topics } from '../src/pubsub/pubsub';
+import { SimulateInboundDocument } from './generated/graphql';
 import { startTestServer } from './helpers/server';
+import { TrackingPubSub } from './helpers/subscriptions';
 
 const CHROMIUM_PATH = '/usr/bin/chromium';
+const NO_CHROMIUM = `Chromium not found at ${CHROMIUM_PATH}: install it with \`apt-get install -y chromium\` to run this test`;
 
 const CHROMIUM_ARGS = [
   '--headless',
@@ -58,6 +62,120 @@ const QUERY_EDITOR = '.graphiql-query-editor';
 const HEADERS_EDITOR = '.graphiql-editor-tool .graphiql-editor:not(.hidden)';
 const RESPONSE = '.graphiql-response';
 
+const EXECUTE_BUTTON = '.graphiql-execute-button';
+
+/** Replaces the active tab's operation, as pasting it would. */
+async function setQuery(page: Page, query: string): Promise<void> {
+  await page.evaluate(`${codeMirror(QUERY_EDITOR)}.setValue(${JSON.stringify(query)})`);
+}
+
+/** Polls `probe` (no eval in the page, see waitForEditorValue) until it returns something. */
+async function until<T>(probe: () => Promise<T | undefined>, failure: () => Promise<string> | string, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`${await failure()} (after ${timeoutMs} ms)`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** Waits for the run button to read "Execute" or "Stop": GraphiQL's own sign of a running operation. */
+function waitForRunButton(page: Page, state: 'Execute' | 'Stop'): Promise<true> {
+  const label = () => page.getAttribute(EXECUTE_BUTTON, 'aria-label');
+  return until(
+    async () => ((await label())?.startsWith(state) ? true : undefined),
+    async () => `the run button still says ${JSON.stringify(await label())}, not ${state}`,
+  );
+}
+
+/**
+ * GraphiQL shows only the latest result of a subscription, as a person watching the pane sees one
+ * event replace the previous. The page keeps every value the response pane showed, so a check
+ * sees the whole sequence however slowly it polls.
+ */
+async function recordResponses(page: Page): Promise<void> {
+  await page.evaluate(`(() => {
+    const editor = ${codeMirror(RESPONSE)};
+    const shown = (window.__shownResponses = []);
+    editor.on('change', () => {
+      const value = editor.getValue();
+      if (value.trim() !== '') shown.push(value);
+    });
+  })()`);
+}
+
+/** Everything the response pane showed since `recordResponses`, oldest first. */
+function shownResponses(page: Page): Promise<string[]> {
+  return page.evaluate<string[]>('window.__shownResponses.slice()');
+}
+
+/** The selection of the subscription the test runs, as a reader of the pane gets it. */
+interface PaneEvent {
+  __typename: string;
+  cursor: string;
+  type: string;
+  to?: string;
+  message?: { id: string; direction?: string };
+}
+
+/** The `data` of the results this file's operations show in the pane (each selects one of these). */
+interface PaneData {
+  inboxEvents?: PaneEvent;
+  sendMessage?: { message: { id: string; direction: string; deliveryStatus: string } };
+  simulateInboundMessage?: { message: { id: string; direction: string }; conversation: { id: string } };
+}
+
+/**
+ * Waits until the response pane has shown (from the `from`-th value on) a result that `pick`
+ * recognises; fails at once on a pane showing errors rather than data.
+ */
+async function waitForResponse<T>(
+  page: Page,
+  from: number,
+  pick: (data: PaneData) => T | undefined,
+  what: string,
+): Promise<{ found: T; index: number }> {
+  let seen: string[] = [];
+  return until(
+    async () => {
+      seen = (await shownResponses(page)).slice(from);
+      for (const [offset, text] of seen.entries()) {
+        let result: { data?: PaneData | null; errors?: unknown };
+        try {
+          result = JSON.parse(text) as typeof result;
+        } catch {
+          throw new Error(`the response pane shows something that is not JSON while waiting for ${what}:\n${text}`);
+        }
+        if (result.errors !== undefined || !result.data)
+          throw new Error(`the response pane shows no data while waiting for ${what}:\n${text}`);
+        const found = pick(result.data);
+        if (found !== undefined) return { found, index: from + offset };
+      }
+      return undefined;
+    },
+    () => `the response pane never showed ${what}; it showed:\n${seen.join('\n') || '(nothing)'}`,
+  );
+}
+
+function paneEvent(text: string): PaneEvent {
+  return (JSON.parse(text) as { data: { inboxEvents: PaneEvent } }).data.inboxEvents;
+}
+
+/** The subscription a user would write to follow the inbox, resuming `after` a cursor if given. */
+function inboxEventsSubscription(after?: string): string {
+  return `subscription {
+  inboxEvents${after === undefined ? '' : `(after: ${JSON.stringify(after)})`} {
+    __typename
+    cursor
+    type
+    ... on MessageStatusChangedEvent { to message { id } }
+    ... on MessageAddedEvent { message { id direction } }
+  }
+}
+`;
+}
+
 test('playground', async (t) => {
   const server = await startTestServer();
   t.after(() => server.close());
@@ -94,7 +212,7 @@ test('playground', async (t) => {
 
   await t.test('renders offline in Chromium and runs a query with the prefilled demo token', { timeout: 120_000 }, async (t) => {
     if (!existsSync(CHROMIUM_PATH)) {
-      t.skip(`Chromium not found at ${CHROMIUM_PATH}: install it with \`apt-get install -y chromium\` to run this test`);
+      t.skip(NO_CHROMIUM);
       return;
     }
 
@@ -150,4 +268,233 @@ test('playground', async (t) => {
       throw error;
     }
   });
+});
+
+test('playground: watch a send reach READ, play the customer, stop and resume from the last cursor', { timeout: 180_000 }, async (t) => {
+  if (!existsSync(CHROMIUM_PATH)) {
+    t.skip(NO_CHROMIUM);
+    return;
+  }
+  // Observed so the test knows when the page's subscription really listens on the server, instead of sleeping.
+  const pubsub = new TrackingPubSub();
+  const server = await startTestServer({ pubsub });
+  t.after(() => server.close());
+  const topic = Topics.tenant(server.demo.tenant.id);
+  const anna = server.demo.conversations.find((c) => c.name === 'Anna Kowalska');
+  assert.ok(anna, 'the demo seed has Anna Kowalska on WhatsApp');
+
+  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+  // Two windows of the playground, as a user would open them: GraphiQL 3 has one execution for all
+  // its tabs (clicking another tab stops a running subscription, and a new tab shows its results),
+  // so the sends cannot come from a second tab of the watching window.
+  const context = await browser.newContext({ viewport: { width: 1400, height: 850 } });
+  const watcher = await context.newPage();
+  const sender = await context.newPage();
+
+  const requested: string[] = [];
+  const problems: string[] = [];
+  /** HTTP operations the watching window sends once its subscription runs: none, it does not poll. */
+  const watcherPolls: string[] = [];
+  let watching = false;
+  for (const [name, page] of [
+    ['watcher', watcher],
+    ['sender', sender],
+  ] as const) {
+    page.on('request', (request) => requested.push(request.url()));
+    page.on('websocket', (socket) => requested.push(socket.url()));
+    page.on('pageerror', (error) => problems.push(`${name} page error: ${error.message}`));
+    page.on('console', (message) => {
+      if (/Content.Security.Policy/i.test(message.text())) problems.push(`${name} CSP: ${message.text()}`);
+    });
+    await page.route(
+      (url) => isOffMachine(url.toString()),
+      (route) => route.abort('blockedbyclient'),
+    );
+  }
+  watcher.on('request', (request) => {
+    // Schema introspection may still be in flight from page load; anything else would be polling.
+    if (watching && request.method() === 'POST' && !(request.postData() ?? '').includes('__schema'))
+      watcherPolls.push(request.postData() ?? '');
+  });
+  /** The watching window's websockets, to see the connection go when the subscription stops. */
+  const watcherSockets: { open: boolean }[] = [];
+  watcher.on('websocket', (socket) => {
+    const entry = { open: true };
+    watcherSockets.push(entry);
+    socket.on('close', () => (entry.open = false));
+  });
+
+  const open = async (page: Page) => {
+    // Only the page in front gets animation frames at full rate, and Playwright's click waits on them.
+    await page.bringToFront();
+    await page.goto(server.url);
+    await page.waitForSelector(`${QUERY_EDITOR} .CodeMirror`);
+    await page.waitForSelector(`${HEADERS_EDITOR} .CodeMirror`);
+    await page.waitForSelector(`${RESPONSE} .CodeMirror`);
+    assert.match(await editorValue(page, HEADERS_EDITOR), new RegExp(`Bearer ${server.demoToken}`));
+    await recordResponses(page);
+  };
+  /** Runs the active tab's operation and waits for its (single) result in the pane. */
+  const runInSender = async <T>(query: string, pick: (data: PaneData) => T | undefined, what: string): Promise<T> => {
+    await sender.bringToFront();
+    await setQuery(sender, query);
+    const from = (await shownResponses(sender)).length;
+    await sender.click(EXECUTE_BUTTON);
+    return (await waitForResponse(sender, from, pick, what)).found;
+  };
+  /** Runs a subscription in the watching window and returns once the server listens for it. */
+  const subscribeInWatcher = async (query: string): Promise<number> => {
+    await watcher.bringToFront();
+    await setQuery(watcher, query);
+    const from = (await shownResponses(watcher)).length;
+    const opened = pubsub.subscriptionsOpened(topic);
+    await watcher.click(EXECUTE_BUTTON);
+    await waitForRunButton(watcher, 'Stop');
+    await pubsub.waitForOpened(topic, opened, 30_000);
+    return from;
+  };
+
+  try {
+    await open(watcher);
+    await open(sender);
+    const listeners = pubsub.subscriberCount(topic);
+
+    // 1. A subscription tab, then a send from the other window: the status moves to READ on its own.
+    const live = await subscribeInWatcher(inboxEventsSubscription());
+    watching = true;
+    const sent = await runInSender(
+      `mutation SendFromPlayground {
+  sendMessage(input: {
+    recipient: { conversation: { conversationId: ${JSON.stringify(anna.id)} } }
+    content: { text: { body: "Your parcel left the warehouse this morning." } }
+  }) {
+    message { id direction deliveryStatus }
+  }
+}
+`,
+      (data) => data.sendMessage?.message,
+      'the sendMessage result',
+    );
+    assert.equal(sent.direction, 'OUTBOUND');
+    const read = await waitForResponse(
+      watcher,
+      live,
+      (data) => (data.inboxEvents?.message?.id === sent.id && data.inboxEvents.to === 'READ' ? true : undefined),
+      `MessageStatusChangedEvent to READ for ${sent.id}`,
+    );
+    const watched = (await shownResponses(watcher))
+      .slice(live, read.index + 1)
+      .map(paneEvent)
+      .filter((e) => e.message?.id === sent.id);
+    assert.deepEqual(
+      watched.map((e) => (e.__typename === 'MessageAddedEvent' ? `added ${e.message?.direction}` : `status ${e.to}`)),
+      ['added OUTBOUND', 'status SENT', 'status DELIVERED', 'status READ'],
+      'the pane showed the message arrive, then each step of its delivery in order',
+    );
+
+    // 2. Play the customer from the other window: the inbound message arrives in the subscription tab.
+    const inbound = await runInSender(
+      `mutation PlayTheCustomer {
+  simulateInboundMessage(inboxId: ${JSON.stringify(server.demo.whatsapp.id)}, from: ${JSON.stringify(anna.externalId)}, text: "Great, thank you!") {
+    message { id direction }
+    conversation { id }
+  }
+}
+`,
+      (data) => data.simulateInboundMessage,
+      'the simulateInboundMessage result',
+    );
+    assert.equal(inbound.conversation.id, anna.id, "the customer's message continues Anna's conversation");
+    const arrived = await waitForResponse(
+      watcher,
+      live,
+      (data) =>
+        data.inboxEvents?.__typename === 'MessageAddedEvent' && data.inboxEvents.message?.id === inbound.message.id
+          ? data.inboxEvents.message
+          : undefined,
+      `MessageAddedEvent for ${inbound.message.id}`,
+    );
+    assert.equal(arrived.found.direction, 'INBOUND');
+    watching = false;
+    assert.deepEqual(watcherPolls, [], 'the subscription tab got every event without sending a request');
+
+    // 3. Stop (the connection goes), miss an event, resume after the last cursor shown: nothing is lost or repeated.
+    await watcher.bringToFront();
+    await watcher.click(EXECUTE_BUTTON);
+    await waitForRunButton(watcher, 'Execute');
+    await pubsub.waitFor(topic, (count) => count === listeners, 30_000);
+    // The page's client is lazy: with its only subscription stopped, it closes the socket.
+    await until(
+      async () => (watcherSockets.length > 0 && watcherSockets.every((socket) => !socket.open) ? true : undefined),
+      () => `the watching window's websocket stayed open after the stop (${watcherSockets.length} opened)`,
+    );
+    const socketsBeforeResume = watcherSockets.length;
+    const beforeStop = (await shownResponses(watcher)).slice(live).map(paneEvent);
+    const lastCursor = paneEvent(await editorValue(watcher, RESPONSE)).cursor;
+    assert.equal(lastCursor, beforeStop.at(-1)?.cursor, 'the pane still shows the last event received');
+
+    const { simulateInboundMessage: missed } = await server.client().data(SimulateInboundDocument, {
+      inboxId: server.demo.whatsapp.id,
+      from: anna.externalId,
+      text: 'Sorry, one more question: do you open on Sunday?',
+      name: null,
+    });
+
+    const resumed = await subscribeInWatcher(inboxEventsSubscription(lastCursor));
+    assert.ok(
+      watcherSockets.length > socketsBeforeResume && watcherSockets.at(-1)?.open,
+      'the resumed subscription runs on a new connection',
+    );
+    const replay = await waitForResponse(
+      watcher,
+      resumed,
+      (data) => (data.inboxEvents?.message?.id === missed.message.id ? data.inboxEvents : undefined),
+      `the replayed MessageAddedEvent for ${missed.message.id}`,
+    );
+    assert.equal(replay.found.__typename, 'MessageAddedEvent');
+    assert.equal(replay.found.message?.direction, 'INBOUND');
+    const replayed = (await shownResponses(watcher)).slice(resumed).map(paneEvent);
+    assert.equal(replayed[0]?.message?.id, missed.message.id, 'the first event after the cursor is the one written while stopped');
+    const before = new Set(beforeStop.map((e) => e.cursor));
+    assert.deepEqual(
+      replayed.filter((e) => before.has(e.cursor)),
+      [],
+      'nothing seen before the stop comes again',
+    );
+
+    // The resumed subscription is live again once it has caught up.
+    const after = await runInSender(
+      `mutation PlayTheCustomerAgain {
+  simulateInboundMessage(inboxId: ${JSON.stringify(server.demo.whatsapp.id)}, from: ${JSON.stringify(anna.externalId)}, text: "See you at 5pm.") {
+    message { id }
+  }
+}
+`,
+      (data) => data.simulateInboundMessage?.message,
+      'the second simulateInboundMessage result',
+    );
+    await waitForResponse(
+      watcher,
+      resumed,
+      (data) => (data.inboxEvents?.message?.id === after.id ? true : undefined),
+      `MessageAddedEvent for ${after.id} after resuming`,
+    );
+
+    await watcher.bringToFront();
+    await watcher.screenshot({ path: '/tmp/playground-subscription.png' });
+    assert.deepEqual(requested.filter(isOffMachine), [], 'the pages must not reach any host but the server');
+    assert.ok(
+      requested.some((url) => url.startsWith(server.url.replace(/^http/, 'ws'))),
+      'the subscription went over the websocket on the GraphQL endpoint',
+    );
+    assert.deepEqual(problems, []);
+  } catch (error) {
+    const shot = path.join(os.tmpdir(), 'switchboard-playground-subscription-failure.png');
+    await watcher.screenshot({ path: shot }).catch(() => undefined);
+    if (error instanceof Error) error.message += `\n(screenshot of the subscription window: ${shot})`;
+    throw error;
+  } finally {
+    // Before the server closes (t.after), so the page's websocket goes first.
+    await browser.close();
+  }
 });
