@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import type { EntityManager } from '@mikro-orm/core';
+import { PostgreSqlPlatform } from '@mikro-orm/postgresql';
 
 /** Everything the process can be told from outside, parsed once at start-up and passed down. */
 export interface Config {
@@ -29,6 +31,11 @@ export interface Config {
   eventRetentionHours: number;
   /** How often the event pruning job runs, in ms; 0 disables it (EVENT_PRUNE_INTERVAL_MS). */
   eventPruneIntervalMs: number;
+  /**
+   * Webhook receipts (redelivery dedup) and statuses parked for unknown channel message ids older
+   * than this are pruned by the same job; keep it past the providers' retry window (WEBHOOK_RETENTION_HOURS).
+   */
+  webhookRetentionHours: number;
   /** Websocket: ms a socket may stay open without sending connection_init (WS_CONNECTION_INIT_TIMEOUT_MS). */
   connectionInitWaitTimeout: number;
   /** Websocket: operations one connection may run at once (WS_MAX_SUBSCRIPTIONS). */
@@ -166,6 +173,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     },
     eventRetentionHours: int(env, 'EVENT_RETENTION_HOURS', 168),
     eventPruneIntervalMs: int(env, 'EVENT_PRUNE_INTERVAL_MS', 60 * 60_000),
+    webhookRetentionHours: int(env, 'WEBHOOK_RETENTION_HOURS', 168),
     connectionInitWaitTimeout: int(env, 'WS_CONNECTION_INIT_TIMEOUT_MS', 3000),
     maxSubscriptionsPerConnection: int(env, 'WS_MAX_SUBSCRIPTIONS', 20),
     windowSchedulerHorizonMs: Math.max(1000, int(env, 'WINDOW_SCHEDULER_HORIZON_MS', 60 * 60_000)),
@@ -174,7 +182,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   };
 }
 
-/** True when the configured database is PostgreSQL rather than the embedded SQLite. */
-export function isPostgres(config: Pick<Config, 'databaseUrl'>): boolean {
-  return /^postgres(ql)?:\/\//.test(config.databaseUrl);
+/**
+ * True when the database is PostgreSQL rather than the embedded SQLite: asked of the configuration
+ * (its URL) before connecting, or of an EntityManager (its platform) once connected. The one
+ * dialect check; code that only holds an `em` (row locks, advisory locks) asks it too.
+ */
+export function isPostgres(source: Pick<Config, 'databaseUrl'> | EntityManager): boolean {
+  if ('databaseUrl' in source) return /^postgres(ql)?:\/\//.test(source.databaseUrl);
+  return source.getPlatform() instanceof PostgreSqlPlatform;
 }

@@ -18,7 +18,8 @@ import type { Config } from './config';
 import { initDatabase, type Database } from './db/orm';
 import { queryStatsStorage, type QueryStats } from './db/query-stats';
 import { createContext, type AppContext, type AppDeps } from './graphql/context';
-import { toClientError } from './graphql/errors';
+import { isMaskedError, toClientError } from './graphql/errors';
+import { refuseHttpSubscriptionsPlugin } from './graphql/http-subscriptions';
 import { costLimitPlugin, limitsRule } from './graphql/limits';
 import { websocketOptions } from './graphql/websocket';
 import { buildAppSchema } from './graphql/schema';
@@ -74,7 +75,8 @@ function observabilityPlugin(config: Config): ApolloServerPlugin<AppContext> {
       return {
         async didEncounterErrors({ errors }) {
           for (const err of errors) {
-            if (toClientError({ message: err.message, extensions: err.extensions }, err).masked) {
+            // Only the masking decision: building the client's view is formatError's job, done once.
+            if (isMaskedError(err, err.extensions?.code)) {
               console.error(`[request ${contextValue.requestId}]`, err.originalError ?? err);
             }
           }
@@ -103,14 +105,18 @@ function observabilityPlugin(config: Config): ApolloServerPlugin<AppContext> {
  * on the same path, the playground, and media routes. Listens on config.port (0 = any free port).
  */
 export async function createServer(config: Config, options: ServerOptions = {}): Promise<RunningServer> {
+  const schema = await buildAppSchema();
   const db = options.db ?? (await initDatabase(config));
   const mediaStorage = options.mediaStorage ?? new LocalMediaStorage(path.join(config.dataDir, 'media'));
   const pubsub = options.pubsub ?? new MemoryPubSub();
   const delivery = createDeliveryRuntime(config, db, pubsub, { sandbox: options.sandbox });
-  const eventPruner = new EventPruner(db, { retentionHours: config.eventRetentionHours, intervalMs: config.eventPruneIntervalMs });
+  const eventPruner = new EventPruner(db, {
+    retentionHours: config.eventRetentionHours,
+    webhookRetentionHours: config.webhookRetentionHours,
+    intervalMs: config.eventPruneIntervalMs,
+  });
   const windowScheduler = new WindowScheduler({ db, pubsub }, { horizonMs: config.windowSchedulerHorizonMs, maxScheduled: config.windowSchedulerMaxPending });
   const deps: AppDeps = { config, db, pubsub, mediaStorage, channels: delivery.channels, delivery: delivery.worker, eventPruner, windowScheduler };
-  const schema = await buildAppSchema();
   const validationRules = [limitsRule(config.limits)];
 
   const app = express();
@@ -130,6 +136,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginLandingPageDisabled(),
       costLimitPlugin(config.limits),
+      refuseHttpSubscriptionsPlugin(),
       observabilityPlugin(config),
       // No cache hints are used; left installed, Apollo's cache-control plugin wraps every field resolver.
       ...(options.apolloDefaultPlugins ? [] : [ApolloServerPluginCacheControlDisabled(), ApolloServerPluginInlineTraceDisabled()]),
@@ -140,18 +147,43 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       },
     ],
   });
-  await apollo.start();
+
+  let apolloStarted = false;
+  /** Stops everything, in this order; each step is a no-op for a part that never started. */
+  const shutdown = async () => {
+    await delivery.stop();
+    await windowScheduler.stop();
+    await eventPruner.stop();
+    // Apollo's drain closes the websocket and HTTP servers; before Apollo started, close them here.
+    if (apolloStarted) await apollo.stop();
+    else await Promise.all([wsCleanup.dispose(), new Promise<void>((resolve) => httpServer.close(() => resolve()))]);
+    if (!options.db) await db.orm.close(true);
+  };
+  /** Starting is all-or-nothing: a step that fails stops whatever started before it, then rethrows. */
+  const orUndo = async <T>(step: () => Promise<T>): Promise<T> => {
+    try {
+      return await step();
+    } catch (err) {
+      await shutdown().catch((cleanupErr) => console.error('[server] stopping after a failed start failed too', cleanupErr));
+      throw err;
+    }
+  };
+
+  await orUndo(() => apollo.start());
+  apolloStarted = true;
 
   app.get('/healthz', (_req, res) => void res.json({ ok: true }));
   app.use(createMediaRouter(deps));
   app.use(createWebhookRouter({ db, pubsub, channels: delivery.channels, maxBodyBytes: config.limits.maxBodyBytes }));
   app.use(
-    await createPlaygroundRouter({
-      graphqlPath: '/graphql',
-      defaultHeaders: options.playgroundHeaders,
-      title: 'Switchboard',
-      cacheDir: config.cacheDir,
-    }),
+    await orUndo(() =>
+      createPlaygroundRouter({
+        graphqlPath: '/graphql',
+        defaultHeaders: options.playgroundHeaders,
+        title: 'Switchboard',
+        cacheDir: config.cacheDir,
+      }),
+    ),
   );
   app.use(
     '/graphql',
@@ -184,13 +216,25 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     res.status(500).json({ errors: [{ message: 'Internal server error.', extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR, requestId } }] });
   });
 
-  await new Promise<void>((resolve) => httpServer.listen(config.port, config.host, resolve));
+  await orUndo(
+    () =>
+      new Promise<void>((resolve, reject) => {
+        // A port in use arrives as an 'error' event, not as a callback error.
+        httpServer.once('error', reject);
+        httpServer.listen(config.port, config.host, () => {
+          httpServer.off('error', reject);
+          resolve();
+        });
+      }),
+  );
   const { port } = httpServer.address() as AddressInfo;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const origin = `http://${host}:${port}`;
-  delivery.start(origin);
-  eventPruner.start();
-  await windowScheduler.start();
+  await orUndo(async () => {
+    delivery.start(origin);
+    eventPruner.start();
+    await windowScheduler.start();
+  });
 
   let closed: Promise<void> | null = null;
   return {
@@ -198,13 +242,6 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     origin,
     deps,
     schema,
-    close: () =>
-      (closed ??= (async () => {
-        await delivery.stop();
-        await windowScheduler.stop();
-        await eventPruner.stop();
-        await apollo.stop();
-        if (!options.db) await db.orm.close(true);
-      })()),
+    close: () => (closed ??= shutdown()),
   };
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConversationViewFullDocument, InboxListFullDocument } from './generated/graphql';
+import { ConversationViewFullDocument, InboxListFullDocument, InboxListWithMessagesDocument } from './generated/graphql';
 import { addBulkConversations } from './helpers/bulk';
 import { startTestServer } from './helpers/server';
 import type { Conversation } from '../src/modules/conversation/conversation.entity';
@@ -37,4 +37,27 @@ test('SQL statements per request do not grow with the page size', async (t) => {
   const page = await s.client().data(ConversationViewFullDocument, { id: big.id, last: 50 });
   assert.equal(page.conversation.messages.edges.length, 50);
   assert.ok(page.conversation.messages.edges.some((e) => e.node.reactions.length > 0));
+});
+
+test('messages nested in the inbox list: the same SQL statements at 5 and at 50 conversations', async (t) => {
+  const s = await startTestServer({
+    deliveryWorker: false,
+    beforeStart: async (db, demo) => {
+      await addBulkConversations(db.em.fork(), demo, { conversations: 60, messagesEach: 6 });
+    },
+  });
+  t.after(() => s.close());
+  for (const token of [s.tokens.owner, s.tokens.agent]) {
+    const c = s.client(token);
+    const run = async (first: number) => {
+      const r = await c.request(InboxListWithMessagesDocument, { first, messagesLast: 3 });
+      assert.equal(r.errors, undefined, JSON.stringify(r.errors));
+      assert.equal(r.data!.conversations.nodes.length, first);
+      assert.ok(r.data!.conversations.nodes.every((n) => n.messages.edges.length > 0 && n.messages.edges.length <= 3));
+      return r.extensions!.sqlStatements as number;
+    };
+    const at5 = await run(5);
+    const at50 = await run(50);
+    assert.equal(at50, at5, `inbox list with messages(last: 3): ${at5} statements at 5, ${at50} at 50`);
+  }
 });

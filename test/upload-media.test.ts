@@ -2,7 +2,9 @@ import 'reflect-metadata';
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
 import path from 'node:path';
+import { pipeline, Transform, type Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { deflateSync } from 'node:zlib';
@@ -14,6 +16,8 @@ import { Scope } from '../src/modules/auth/scopes';
 import { Media } from '../src/modules/media/media.entity';
 import { signedMediaPath } from '../src/modules/media/media-url';
 import { seedDemo } from '../src/seed/demo';
+import { LocalMediaStorage } from '../src/storage/local-media-storage';
+import type { MediaStorage, StagedObject } from '../src/storage/media-storage';
 import { MediaNodeDocument, UploadMediaDocument, type UploadMediaMutation } from './generated/graphql';
 import { errorCode } from './helpers/client';
 import { startTestServer, type TestServer } from './helpers/server';
@@ -118,16 +122,79 @@ async function stored(s: TestServer): Promise<{ rows: number; files: string[] }>
   return { rows: await rowCount(s), files: mediaFiles(s) };
 }
 
-/** Re-checks `check` until it passes (for cleanup that follows a client disconnect), up to 5 s. */
-async function eventually(check: () => Promise<void> | void): Promise<void> {
-  const deadline = Date.now() + 5000;
-  for (;;) {
+/** A promise with its resolve exposed. */
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+/** What a test can wait for about one upload, as the storage sees it. */
+interface UploadWatch {
+  /** Resolves when the upload's first bytes pass into storage (it is being staged). */
+  streaming: Promise<void>;
+  /**
+   * Resolves when storage is done with the upload: `put` failed (it removes what it wrote before
+   * rejecting), or the staged bytes were committed or discarded. Every database write of the
+   * upload happens before this, so the test can read the outcome without polling for it.
+   */
+  settled: Promise<void>;
+}
+
+/**
+ * The server's real local storage, with test hooks ({@link watchNext}) so tests wait for what the
+ * server did instead of polling the media directory.
+ */
+class ObservedMediaStorage implements MediaStorage {
+  private readonly watches: { streaming: () => void; settled: () => void }[] = [];
+
+  constructor(private readonly inner: MediaStorage) {}
+
+  /** Hooks on the next upload that reaches storage. */
+  watchNext(): UploadWatch {
+    const streaming = deferred();
+    const settled = deferred();
+    this.watches.push({ streaming: streaming.resolve, settled: settled.resolve });
+    return { streaming: streaming.promise, settled: settled.promise };
+  }
+
+  async put(body: Readable): Promise<StagedObject> {
+    const watch = this.watches.shift();
+    if (!watch) return this.inner.put(body);
+    const tap = new Transform({
+      transform(chunk, _encoding, done) {
+        done(null, chunk);
+        watch.streaming();
+      },
+    });
+    let staged: StagedObject;
     try {
-      return await check();
+      // pipeline, so a failure of the client's stream reaches the inner put as it would unobserved.
+      staged = await this.inner.put(pipeline(body, tap, () => {}));
     } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 20));
+      watch.settled();
+      throw err;
     }
+    const after = (step: () => Promise<void>) => async () => {
+      try {
+        await step();
+      } finally {
+        watch.settled();
+      }
+    };
+    return { key: staged.key, size: staged.size, commit: after(() => staged.commit()), discard: after(() => staged.discard()) };
+  }
+
+  get(key: string) {
+    return this.inner.get(key);
+  }
+
+  stat(key: string) {
+    return this.inner.stat(key);
+  }
+
+  delete(key: string) {
+    return this.inner.delete(key);
   }
 }
 
@@ -168,10 +235,14 @@ const get = (s: TestServer, urlPath: string, headers: Record<string, string> = {
 describe('uploadMedia and GET /media/:id', () => {
   let s: TestServer;
   let otherToken: string;
+  // The media directory is the server's `<dataDir>/media`, as without the hooks.
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchboard-upload-test-'));
+  const storage = new ObservedMediaStorage(new LocalMediaStorage(path.join(dataDir, 'media')));
 
   before(async () => {
     s = await startTestServer({
-      config: { uploadLimits: { ...DEFAULT_UPLOAD_LIMITS, image: IMAGE_LIMIT } },
+      mediaStorage: storage,
+      config: { dataDir, uploadLimits: { ...DEFAULT_UPLOAD_LIMITS, image: IMAGE_LIMIT } },
       beforeStart: async (db) => {
         // A second workspace, to show media never crosses tenants.
         const other = await seedDemo(db.em.fork());
@@ -184,7 +255,10 @@ describe('uploadMedia and GET /media/:id', () => {
       },
     });
   });
-  after(() => s.close());
+  after(async () => {
+    await s.close();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
 
   test('a PNG claimed as text/plain is stored as image/png with its real size and SHA-256', async () => {
     const bytes = png(8, 8);
@@ -283,16 +357,16 @@ describe('uploadMedia and GET /media/:id', () => {
 
   test('a client that disconnects mid-file leaves no row and no file, and the server keeps serving', { timeout: 15_000 }, async () => {
     const before = await stored(s);
+    const watch = storage.watchNext();
     const req = openUpload(s);
     req.write(multipartHead('partial.png', 'image/png'));
     req.write(png(60, 60).subarray(0, IMAGE_LIMIT / 2)); // under the limit, and not the end of the file
-    // Wait until the server is writing the file into staging, then cut the connection.
-    await eventually(() => {
-      const staged = mediaFiles(s).filter((f) => f.startsWith('.staging'));
-      assert.ok(staged.some((f) => fs.statSync(path.join(mediaDir(s), f)).size > 0), 'upload is being staged');
-    });
+    // Once the server is writing the file into staging, cut the connection…
+    await watch.streaming;
     req.destroy();
-    await eventually(async () => assert.deepEqual(await stored(s), before));
+    // …and once storage is done with it (the failed write cleaned up), nothing may be left.
+    await watch.settled;
+    assert.deepEqual(await stored(s), before);
 
     const next = await upload(s, png(2, 2), { filename: 'after-abort.png' });
     assert.equal(next.errors, undefined);

@@ -1,5 +1,5 @@
 import { unwrapResolverError } from '@apollo/server/errors';
-import { GraphQLError, Kind, parse, visit, type ArgumentNode, type ASTNode, type GraphQLFormattedError, type ObjectFieldNode } from 'graphql';
+import { GraphQLError, Kind, parse, visit, type ArgumentNode, type ASTNode, type GraphQLFormattedError, type ObjectFieldNode, type Source } from 'graphql';
 import { AppError, ErrorCode } from '../lib/errors';
 
 /** Codes that graphql-js/Apollo produce for malformed requests; safe to show as they are. */
@@ -22,30 +22,75 @@ const REQUEST_ERROR_CODES = new Set([
 const BAD_VALUE = /^(?:Value ".*" does not exist in ".*" enum|Enum ".*" cannot represent|Int cannot represent|Float cannot represent|String cannot represent|ID cannot represent|Boolean cannot represent|Expected value of type|Field ".*" of required type|Field ".*" is not defined by type|Variable "\$[^"]+" got invalid value)/;
 
 /**
+ * Above this size a document's bad values are reported without naming their argument: indexing a
+ * large document costs more than a field name is worth to anyone sending one.
+ */
+export const MAX_INDEXED_SOURCE_CHARS = 64 * 1024;
+
+/**
+ * Where each argument value of a document starts → its dotted argument path (`filter.status`).
+ * Built once per document (one parse, one walk) however many errors point into it; keyed by the
+ * graphql-js Source every error of a request shares, so entries go when the request's document does.
+ */
+const argumentPathsBySource = new WeakMap<Source, ReadonlyMap<number, string> | null>();
+
+function argumentPaths(source: Source): ReadonlyMap<number, string> | null {
+  if (argumentPathsBySource.has(source)) return argumentPathsBySource.get(source)!;
+  let paths: Map<number, string> | null = null;
+  if (source.body.length <= MAX_INDEXED_SOURCE_CHARS) {
+    paths = new Map();
+    try {
+      const found = paths;
+      visit(parse(source), {
+        enter(node, _key, parent, _path, ancestors) {
+          const start = node.loc?.start;
+          if (start === undefined || node.kind === Kind.ARGUMENT || found.has(start)) return;
+          // `ancestors` stops above the parent: a value given straight to an argument has it as parent.
+          const names = [...ancestors, parent, node]
+            .filter((a): a is ArgumentNode | ObjectFieldNode => !!a && !Array.isArray(a) && ((a as ASTNode).kind === Kind.ARGUMENT || (a as ASTNode).kind === Kind.OBJECT_FIELD))
+            .map((a) => a.name.value);
+          if (names.length) found.set(start, names.join('.'));
+        },
+      });
+    } catch {
+      paths = null;
+    }
+  }
+  argumentPathsBySource.set(source, paths);
+  return paths;
+}
+
+/**
  * Names the argument a bad value was given for, as a dotted path (`filter.status`): from the
- * message for variables, and for literals by locating the value in the document and reading the
- * Argument/ObjectField nodes around it.
+ * message for variables, and for literals from the document's argument index (see argumentPaths).
  */
 function argumentName(error: GraphQLError): string | undefined {
   const fromVariable = /^Variable "\$([^"]+)" got invalid value.*?(?: at "([^"]+)")?;/.exec(error.message);
   if (fromVariable) return fromVariable[2] ? `${fromVariable[1]}.${fromVariable[2].replace(/^[^.]+\./, '')}` : fromVariable[1];
   const position = error.positions?.[0];
   if (!error.source || position === undefined) return undefined;
-  let found: string | undefined;
-  try {
-    visit(parse(error.source), {
-      enter(node, _key, _parent, _path, ancestors) {
-        if (found || node.loc?.start !== position || !('kind' in node) || node.kind === Kind.ARGUMENT) return;
-        const names = [...ancestors, node]
-          .filter((a): a is ArgumentNode | ObjectFieldNode => !Array.isArray(a) && (a as ASTNode).kind !== undefined && ((a as ASTNode).kind === Kind.ARGUMENT || (a as ASTNode).kind === Kind.OBJECT_FIELD))
-          .map((a) => a.name.value);
-        if (names.length) found = names.join('.');
-      },
-    });
-  } catch {
-    return undefined;
-  }
-  return found;
+  return argumentPaths(error.source)?.get(position);
+}
+
+/** How an error reaches the client; deciding it is cheap (no document is read). */
+type ErrorKind = 'app' | 'too-complex' | 'bad-value' | 'request' | 'internal';
+
+function classify(code: string | undefined, error: unknown): ErrorKind {
+  if (unwrapResolverError(error) instanceof AppError) return 'app';
+  // Apollo re-labels every validation error GRAPHQL_VALIDATION_FAILED; our limit rules carry their own code.
+  const inner = error instanceof GraphQLError ? error.originalError : undefined;
+  if (inner instanceof GraphQLError && inner.extensions?.code === ErrorCode.QUERY_TOO_COMPLEX) return 'too-complex';
+  if (error instanceof GraphQLError && (code === 'GRAPHQL_VALIDATION_FAILED' || code === 'BAD_USER_INPUT') && BAD_VALUE.test(error.message)) return 'bad-value';
+  if (code && REQUEST_ERROR_CODES.has(code)) return 'request';
+  return 'internal';
+}
+
+/**
+ * Whether toClientError would mask this error (so the server must log it), without building the
+ * client's view of it: `code` is the error's `extensions.code` as Apollo reports it.
+ */
+export function isMaskedError(error: unknown, code: unknown): boolean {
+  return classify(typeof code === 'string' ? code : undefined, error) === 'internal';
 }
 
 /**
@@ -53,47 +98,48 @@ function argumentName(error: GraphQLError): string | undefined {
  * errors pass through; everything else is masked (and must be logged by the caller with its id).
  */
 export function toClientError(formatted: GraphQLFormattedError, error: unknown): { error: GraphQLFormattedError; masked: boolean } {
-  const original = unwrapResolverError(error);
-  if (original instanceof AppError) {
-    return {
-      masked: false,
-      error: {
-        message: original.message,
-        locations: formatted.locations,
-        path: formatted.path,
-        extensions: { code: original.code, ...original.details },
-      },
-    };
-  }
-  // Apollo re-labels every validation error GRAPHQL_VALIDATION_FAILED; our limit rules carry their own code.
-  const inner = error instanceof GraphQLError ? error.originalError : undefined;
-  if (inner instanceof GraphQLError && inner.extensions?.code === ErrorCode.QUERY_TOO_COMPLEX) {
-    return { masked: false, error: { message: inner.message, locations: formatted.locations, extensions: { ...inner.extensions } } };
-  }
   const code = formatted.extensions?.code as string | undefined;
-  const requestError = error instanceof GraphQLError ? error : null;
-  if (requestError && (code === 'GRAPHQL_VALIDATION_FAILED' || code === 'BAD_USER_INPUT') && BAD_VALUE.test(requestError.message)) {
-    const field = argumentName(requestError);
-    return {
-      masked: false,
-      error: {
-        message: formatted.message,
-        locations: formatted.locations,
-        extensions: { code: ErrorCode.BAD_USER_INPUT, ...(field ? { fields: [{ field, message: formatted.message }] } : {}) },
-      },
-    };
+  switch (classify(code, error)) {
+    case 'app': {
+      const original = unwrapResolverError(error) as AppError;
+      return {
+        masked: false,
+        error: {
+          message: original.message,
+          locations: formatted.locations,
+          path: formatted.path,
+          extensions: { code: original.code, ...original.details },
+        },
+      };
+    }
+    case 'too-complex': {
+      const inner = (error as GraphQLError).originalError as GraphQLError;
+      return { masked: false, error: { message: inner.message, locations: formatted.locations, extensions: { ...inner.extensions } } };
+    }
+    case 'bad-value': {
+      const field = argumentName(error as GraphQLError);
+      return {
+        masked: false,
+        error: {
+          message: formatted.message,
+          locations: formatted.locations,
+          extensions: { code: ErrorCode.BAD_USER_INPUT, ...(field ? { fields: [{ field, message: formatted.message }] } : {}) },
+        },
+      };
+    }
+    case 'request': {
+      const { stacktrace: _drop, ...extensions } = formatted.extensions ?? {};
+      return { masked: false, error: { ...formatted, extensions } };
+    }
+    case 'internal':
+      return {
+        masked: true,
+        error: {
+          message: 'Internal server error.',
+          locations: formatted.locations,
+          path: formatted.path,
+          extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR },
+        },
+      };
   }
-  if (code && REQUEST_ERROR_CODES.has(code)) {
-    const { stacktrace: _drop, ...extensions } = formatted.extensions ?? {};
-    return { masked: false, error: { ...formatted, extensions } };
-  }
-  return {
-    masked: true,
-    error: {
-      message: 'Internal server error.',
-      locations: formatted.locations,
-      path: formatted.path,
-      extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR },
-    },
-  };
 }

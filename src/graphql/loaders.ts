@@ -2,6 +2,7 @@ import type { SqlEntityManager } from '@mikro-orm/knex';
 import type { Viewer } from '../modules/auth/viewer';
 import { createContactLoaders } from '../modules/contact/contact.loaders';
 import { createConversationLoaders } from '../modules/conversation/conversation.loaders';
+import { createConversationMessagesLoaders } from '../modules/conversation/conversation-messages.loader';
 import { createInboxLoaders } from '../modules/inbox/inbox.loaders';
 import { createMediaLoaders } from '../modules/media/media.loaders';
 import { createMessageLoaders } from '../modules/message/message.loaders';
@@ -12,6 +13,7 @@ import { createUserLoaders } from '../modules/user/user.loaders';
 export function createLoaders(em: SqlEntityManager, viewer: Viewer) {
   return {
     ...createConversationLoaders(em, viewer),
+    ...createConversationMessagesLoaders(em),
     ...createMessageLoaders(em, viewer),
     ...createInboxLoaders(em, viewer),
     ...createContactLoaders(em, viewer),

@@ -6,6 +6,7 @@ import { ConversationResolver } from '../modules/conversation/conversation.resol
 import { InboxResolver } from '../modules/inbox/inbox.resolver';
 import { InboxCapabilitiesResolver } from '../modules/inbox/inbox-capabilities.resolver';
 import { SimulateInboundResolver } from '../modules/delivery/simulate-inbound.resolver';
+import { RetryMessageResolver } from '../modules/delivery/retry-message.resolver';
 import { MediaResolver } from '../modules/media/media.resolver';
 import { MessageResolver, ReactionResolver } from '../modules/message/message.resolver';
 import { SendMessageResolver } from '../modules/message/send-message.resolver';
@@ -30,6 +31,7 @@ export const RESOLVERS: NonEmptyArray<Function> = [
   SendMessageResolver,
   InboxCapabilitiesResolver,
   SimulateInboundResolver,
+  RetryMessageResolver,
   ...EVENT_RESOLVERS,
 ];
 

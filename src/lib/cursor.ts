@@ -6,6 +6,11 @@ import { Errors } from './errors';
  */
 export type CursorValue = string | number;
 
+/**
+ * A cursor for the row whose sort-key values are `values`, in the list named `scope`: base64url of
+ * the JSON `[scope, ...values]`. Opaque to clients but not secret (it holds only values the client
+ * could see); {@link decodeCursor} with the same scope and value shape reads it back.
+ */
 export function encodeCursor(scope: string, values: CursorValue[]): string {
   return Buffer.from(JSON.stringify([scope, ...values]), 'utf8').toString('base64url');
 }

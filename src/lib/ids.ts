@@ -29,8 +29,10 @@ export type IdPrefix = (typeof ID_PREFIXES)[IdKind];
 const ENCODING = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 const ULID_RE = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 
-let lastTime = -1;
-let lastRandom: number[] = [];
+const RANDOM_BITS = 80n;
+const RANDOM_LIMIT = 1n << RANDOM_BITS;
+/** How far apart ids of one millisecond are: 1 + up to 40 random bits, so a sibling is not "previous + 1". */
+const STEP_BYTES = 5;
 
 function encodeTime(ms: number): string {
   let out = '';
@@ -42,40 +44,62 @@ function encodeTime(ms: number): string {
   return out;
 }
 
-function freshRandom(): number[] {
-  const bytes = randomBytes(16);
-  return Array.from({ length: 16 }, (_, i) => bytes[i] & 31);
+function encodeRandom(random: bigint): string {
+  let out = '';
+  for (let i = 0; i < 16; i++) {
+    out = ENCODING[Number(random & 31n)] + out;
+    random >>= 5n;
+  }
+  return out;
 }
 
-/** Increments the 80-bit random part so ids in the same millisecond stay ordered (ULID monotonicity). */
-function increment(random: number[]): number[] {
-  const next = random.slice();
-  for (let i = next.length - 1; i >= 0; i--) {
-    if (next[i] < 31) {
-      next[i]++;
-      return next;
+function toBigInt(bytes: Uint8Array): bigint {
+  let n = 0n;
+  for (const b of bytes) n = (n << 8n) | BigInt(b);
+  return n;
+}
+
+/** Where a ULID generator reads the time and its randomness (tests pass their own). */
+export interface UlidSources {
+  now(): number;
+  random(bytes: number): Uint8Array;
+}
+
+/**
+ * A ULID generator, monotonic for its own ids (ULID monotonicity): within one millisecond each id
+ * adds a random step to the previous random part, so ids stay ordered without being guessable from
+ * their neighbours. When the 80-bit random part would overflow, the id moves to the next
+ * millisecond (running ahead of the clock until it catches up), as ULID libraries do.
+ * With `at` (seeding history, tests) the id is placed at that instant and is only ordered by time.
+ */
+export function createUlidGenerator(sources: UlidSources = { now: Date.now, random: randomBytes }): (at?: number) => string {
+  let lastTime = -1;
+  let lastRandom = 0n;
+  const fresh = () => toBigInt(sources.random(10));
+  return (at) => {
+    if (at !== undefined) return encodeTime(at) + encodeRandom(fresh());
+    const now = sources.now();
+    if (now > lastTime) {
+      lastTime = now;
+      lastRandom = fresh();
+    } else {
+      const next = lastRandom + 1n + toBigInt(sources.random(STEP_BYTES));
+      if (next < RANDOM_LIMIT) {
+        lastRandom = next;
+      } else {
+        lastTime += 1;
+        lastRandom = fresh();
+      }
     }
-    next[i] = 0;
-  }
-  throw new Error('ULID random part overflowed within one millisecond');
+    return encodeTime(lastTime) + encodeRandom(lastRandom);
+  };
 }
 
 /**
  * A new ULID. Without `at` it is monotonic for this process; with `at` (seeding history, tests) it is
  * placed at that instant and only ordered against other ids by time.
  */
-export function ulid(at?: number): string {
-  if (at !== undefined) return encodeTime(at) + freshRandom().map((n) => ENCODING[n]).join('');
-  let now = Date.now();
-  if (now <= lastTime) {
-    lastRandom = increment(lastRandom);
-    now = lastTime;
-  } else {
-    lastTime = now;
-    lastRandom = freshRandom();
-  }
-  return encodeTime(now) + lastRandom.map((n) => ENCODING[n]).join('');
-}
+export const ulid: (at?: number) => string = createUlidGenerator();
 
 /** A new id of the given kind, e.g. `newId('message')` → `msg_01…`. */
 export function newId(kind: IdKind, at?: Date): string {
@@ -98,12 +122,4 @@ export function idKind(id: string): IdKind | null {
 /** True when `id` is a well-formed id of `kind`. */
 export function isIdOf(kind: IdKind, id: string): boolean {
   return idKind(id) === kind;
-}
-
-/** The millisecond timestamp encoded in an id (used to place seeded history on a timeline). */
-export function idTime(id: string): number {
-  const body = id.slice(id.indexOf('_') + 1, id.indexOf('_') + 11);
-  let ms = 0;
-  for (const ch of body) ms = ms * 32 + ENCODING.indexOf(ch);
-  return ms;
 }

@@ -4,7 +4,14 @@ import { AppError, ErrorCode } from '../../src/lib/errors';
 import { ALL_CHANNEL_KINDS, ChannelKind } from '../../src/modules/channel/channel-kind';
 import { CHANNEL_RULES, KB, MB } from '../../src/modules/channel/channel-rules';
 import { ContentKind, MediaKind } from '../../src/modules/message/content-kind';
-import { malformedContent, unsupportedContent, validateContent, type MediaFacts } from '../../src/modules/message/content.rules';
+import {
+  CONTENT_LIMITS,
+  malformedContent,
+  unsupportedContent,
+  validateContent,
+  type ContentLimit,
+  type MediaFacts,
+} from '../../src/modules/message/content.rules';
 import type { StoredContent } from '../../src/modules/message/message-content';
 
 const text = (body: string): StoredContent => ({ kind: ContentKind.TEXT, body });
@@ -308,4 +315,162 @@ describe('rich cards', () => {
 test('malformedContent and unsupportedContent honour a custom base path', () => {
   assert.deepEqual(malformedContent(text(''), 'args.content'), [{ field: 'args.content.text.body', message: 'must not be empty.' }]);
   assert.equal(unsupportedContent(ChannelKind.SMS, rich, new Map(), 'args.content')[0].field, 'args.content.rich');
+});
+
+describe('size caps (CONTENT_LIMITS)', () => {
+  type Build = (n: number) => StoredContent;
+  const tpl = (components: unknown[]): StoredContent => ({ ...template, components }) as StoredContent;
+  const body = (parameters: unknown[]) => tpl([{ type: 'body', parameters }]);
+  const card = (c: Record<string, unknown>): StoredContent =>
+    ({ kind: ContentKind.RICH, cards: [{ header: { title: 'Hi' }, body: null, footer: null, actions: [], ...c }] }) as StoredContent;
+  const button = (index: number, subType = 'quick_reply') => ({ type: 'button', subType, index, parameters: [] });
+  const media = (fields: Record<string, unknown>): StoredContent => ({ ...hosted(MediaKind.IMAGE), ...fields }) as unknown as StoredContent;
+  const httpsUrl = (n: number) => `https://x.test/${'a'.repeat(n - 'https://x.test/'.length)}`;
+  const isoOf = (n: number) => `2026-05-01T10:00:00.${'1'.repeat(n - '2026-05-01T10:00:00.Z'.length)}Z`;
+  const reply = { type: 'reply', label: 'Yes', value: 'yes' };
+
+  /**
+   * Per cap: the channel to send on, content of size n, and the field the refusal names. Typed as
+   * a Record over ContentLimit, so a cap added without a case here does not compile.
+   */
+  const CASES: Record<ContentLimit, { channel: ChannelKind; build: Build; field: string }> = {
+    noteBody: { channel: ChannelKind.SMS, build: (n) => note('n'.repeat(n)), field: 'input.content.note.body' },
+    mediaCaption: { channel: ChannelKind.WHATSAPP, build: (n) => media({ caption: 'c'.repeat(n) }), field: 'input.content.media.caption' },
+    url: { channel: ChannelKind.WHATSAPP, build: (n) => media({ url: httpsUrl(n) }), field: 'input.content.media.url' },
+    templateName: {
+      channel: ChannelKind.WHATSAPP,
+      build: (n) => ({ ...template, name: 'o'.repeat(n) }) as StoredContent,
+      field: 'input.content.template.name',
+    },
+    templateLanguage: {
+      channel: ChannelKind.WHATSAPP,
+      // Longer than any code the pattern accepts: the cap answers first, with a length message.
+      build: (n) => ({ ...template, language: n <= 15 ? 'pt_BR' : 'x'.repeat(n) }) as StoredContent,
+      field: 'input.content.template.language',
+    },
+    templateComponents: {
+      channel: ChannelKind.WHATSAPP,
+      build: (n) =>
+        tpl([{ type: 'header', parameters: [] }, { type: 'body', parameters: [] }, ...Array.from({ length: n - 2 }, (_, i) => button(i))]),
+      field: 'input.content.template.components',
+    },
+    templateButtonSubType: {
+      channel: ChannelKind.WHATSAPP,
+      build: (n) => tpl([button(0, 'q'.repeat(n))]),
+      field: 'input.content.template.components[0].subType',
+    },
+    templateParameters: {
+      channel: ChannelKind.WHATSAPP,
+      build: (n) => body(Array.from({ length: n }, () => ({ type: 'text', text: 'x' }))),
+      field: 'input.content.template.components[0].parameters',
+    },
+    templateText: {
+      channel: ChannelKind.WHATSAPP,
+      build: (n) => body([{ type: 'text', text: 't'.repeat(n) }]),
+      field: 'input.content.template.components[0].parameters[0].text',
+    },
+    templateFallbackValue: {
+      channel: ChannelKind.WHATSAPP,
+      build: (n) => body([{ type: 'currency', fallbackValue: 'f'.repeat(n), code: 'EUR', amount1000: 1 }]),
+      field: 'input.content.template.components[0].parameters[0].currency.fallbackValue',
+    },
+    templateDateTime: {
+      channel: ChannelKind.WHATSAPP,
+      build: (n) => body([{ type: 'date_time', fallbackValue: 'May 1', isoDateTime: isoOf(n) }]),
+      field: 'input.content.template.components[0].parameters[0].dateTime.isoDateTime',
+    },
+    cards: {
+      channel: ChannelKind.MESSENGER,
+      build: (n) =>
+        ({ kind: ContentKind.RICH, cards: Array.from({ length: n }, () => ({ header: { title: 'Hi' }, actions: [] })) }) as StoredContent,
+      field: 'input.content.rich.cards',
+    },
+    cardTitle: {
+      channel: ChannelKind.MESSENGER,
+      build: (n) => card({ header: { title: 'T'.repeat(n) } }),
+      field: 'input.content.rich.cards[0].header.title',
+    },
+    cardBody: {
+      channel: ChannelKind.MESSENGER,
+      build: (n) => card({ body: { text: 'b'.repeat(n) } }),
+      field: 'input.content.rich.cards[0].body.text',
+    },
+    cardFooter: {
+      channel: ChannelKind.MESSENGER,
+      build: (n) => card({ footer: { text: 'f'.repeat(n) } }),
+      field: 'input.content.rich.cards[0].footer.text',
+    },
+    cardActions: {
+      channel: ChannelKind.MESSENGER,
+      build: (n) => card({ actions: Array.from({ length: n }, () => reply) }),
+      field: 'input.content.rich.cards[0].actions',
+    },
+    actionLabel: {
+      channel: ChannelKind.MESSENGER,
+      build: (n) => card({ actions: [{ ...reply, label: 'L'.repeat(n) }] }),
+      field: 'input.content.rich.cards[0].actions[0].label',
+    },
+    actionValue: {
+      channel: ChannelKind.MESSENGER,
+      build: (n) => card({ actions: [{ ...reply, value: 'v'.repeat(n) }] }),
+      field: 'input.content.rich.cards[0].actions[0].value',
+    },
+  };
+
+  for (const [limit, { channel, build, field }] of Object.entries(CASES) as [ContentLimit, (typeof CASES)[ContentLimit]][]) {
+    test(`${limit}: ${CONTENT_LIMITS[limit]} passes, one more is BAD_USER_INPUT naming ${field}`, () => {
+      const max = CONTENT_LIMITS[limit];
+      assert.equal(verdict(channel, build(max)), 'ok');
+      assert.deepEqual(verdict(channel, build(max + 1)), bad(field));
+    });
+  }
+
+  test('the documented values', () => {
+    assert.deepEqual(
+      { ...CONTENT_LIMITS },
+      {
+        noteBody: 20_000,
+        mediaCaption: 1024,
+        url: 2048,
+        templateName: 512,
+        templateLanguage: 15,
+        templateComponents: 10,
+        templateButtonSubType: 32,
+        templateParameters: 50,
+        templateText: 1024,
+        templateFallbackValue: 256,
+        templateDateTime: 64,
+        cards: 10,
+        cardTitle: 80,
+        cardBody: 1024,
+        cardFooter: 60,
+        cardActions: 3,
+        actionLabel: 20,
+        actionValue: 2000,
+      },
+    );
+  });
+
+  test('lengths count characters (code points), not UTF-16 units', () => {
+    assert.equal(verdict(ChannelKind.SMS, note('😀'.repeat(CONTENT_LIMITS.noteBody))), 'ok');
+    assert.deepEqual(verdict(ChannelKind.SMS, note('😀'.repeat(CONTENT_LIMITS.noteBody + 1))), bad('input.content.note.body'));
+  });
+
+  test('a 900 KB note is refused, with the cap in the message', () => {
+    const violations = malformedContent(note('x'.repeat(900 * 1024)));
+    assert.deepEqual(violations, [{ field: 'input.content.note.body', message: 'must be at most 20000 characters.' }]);
+  });
+
+  test('an oversized list is one violation on the list, not one per item', () => {
+    const huge = tpl([
+      { type: 'header', parameters: [] },
+      { type: 'body', parameters: [] },
+      button(0),
+      { type: 'button', subType: 'url', index: 1, parameters: Array.from({ length: 20_000 }, () => ({ type: 'text', text: ' ' })) },
+    ]);
+    const violations = malformedContent(huge);
+    assert.deepEqual(violations, [
+      { field: 'input.content.template.components[3].parameters', message: 'must hold at most 50 parameters; got 20000.' },
+    ]);
+  });
 });

@@ -174,6 +174,65 @@ describe('replayThenLive', () => {
     assert.deepEqual(seqs(await take(it, 5)), [1]);
   });
 
+  test('a long replay is pulled a page at a time: at most a page of the log is held ahead of the consumer', async () => {
+    const PAGE = 200;
+    const TOTAL = 50_000;
+    let yielded = 0;
+    let released = false;
+    // Like the event stream's read: one query per page, rows yielded one by one.
+    async function* read(after: number, upTo: number | null): AsyncGenerator<Item> {
+      try {
+        let cursor = after;
+        for (;;) {
+          const end = Math.min(upTo ?? TOTAL, cursor + PAGE);
+          const page = Array.from({ length: Math.max(0, end - cursor) }, (_, i) => ({ seq: cursor + i + 1 }));
+          for (const item of page) {
+            yielded++;
+            yield item;
+          }
+          if (page.length < PAGE) return;
+          cursor = end;
+        }
+      } finally {
+        released = true;
+      }
+    }
+    const live = new Channel();
+    const it = replayThenLive({ live, read, seqOf: (i) => i.seq, after: 0 });
+    assert.deepEqual((await it.next()).value, { seq: 1 });
+    assert.ok(yielded <= PAGE, `${yielded} log items were read before the first one was emitted`);
+    let ahead = 0;
+    for (let seq = 2; seq <= TOTAL; seq++) {
+      const r = await it.next();
+      if (r.value?.seq !== seq) assert.fail(`expected ${seq}, got ${JSON.stringify(r)}`);
+      ahead = Math.max(ahead, yielded - seq);
+    }
+    assert.ok(ahead <= PAGE, `up to ${ahead} log items were held ahead of the consumer`);
+    live.push({ seq: TOTAL + 1 });
+    assert.deepEqual((await it.next()).value, { seq: TOTAL + 1 });
+    assert.equal(released, true, 'the read ran to its end');
+    await it.return!();
+  });
+
+  test('return() in the middle of a replay releases the log read', async () => {
+    let released = false;
+    async function* read(after: number): AsyncGenerator<Item> {
+      try {
+        for (let seq = after + 1; seq <= 1000; seq++) yield { seq };
+      } finally {
+        released = true;
+      }
+    }
+    const live = new Channel();
+    const it = replayThenLive({ live, read, seqOf: (i) => i.seq, after: 0 });
+    assert.deepEqual(seqs(await take(it, 3)), [1, 2, 3]);
+    await it.return!();
+    await new Promise((r) => setImmediate(r));
+    assert.equal(released, true);
+    assert.equal(live.returned, true);
+    assert.deepEqual(await it.next(), { value: undefined, done: true });
+  });
+
   test('randomised: duplicates, reordering and drops in live delivery never change the output', async () => {
     let seed = 42;
     const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);

@@ -57,6 +57,27 @@ const CALLBACK_TRIES = 5;
 const CALLBACK_RETRY_BASE_MS = 25;
 
 /**
+ * How many entries each of the carrier's logs and maps keeps by default. The carrier runs for the
+ * life of `npm start`; without a bound a busy sandbox would grow without end. A real provider's
+ * idempotency window is bounded too: a message id older than the last `historyLimit` sends is
+ * sent as new.
+ */
+export const SANDBOX_HISTORY_LIMIT = 10_000;
+
+/** Appends `item` and drops the oldest entries beyond `limit` (the newest `limit` stay, in order). */
+function pushBounded<T>(list: T[], item: T, limit: number): void {
+  list.push(item);
+  if (list.length > limit) list.splice(0, list.length - limit);
+}
+
+/** Sets `key` as the newest entry of `map` and evicts the oldest beyond `limit` (Maps keep insertion order). */
+function setBounded<K, V>(map: Map<K, V>, key: K, value: V, limit: number): void {
+  map.delete(key);
+  map.set(key, value);
+  while (map.size > limit) map.delete(map.keys().next().value as K);
+}
+
+/**
  * The built-in simulated provider: the "other side" of sandbox inboxes. It accepts messages (or
  * refuses them, per {@link sandboxScenario}), is idempotent by message id, and reports statuses
  * back over real HTTP to `POST /webhooks/:inboxId`, signed in its own wire format, exactly as
@@ -66,12 +87,14 @@ const CALLBACK_RETRY_BASE_MS = 25;
  * its restarted successor, as a real provider outlives our process.
  */
 export class SandboxCarrier {
-  /** Messages accepted, once each: a repeated message id is answered, not sent again. */
+  /** Messages accepted, once each: a repeated message id is answered, not sent again. The newest `historyLimit`. */
   readonly accepted: SandboxAccepted[] = [];
-  /** Every send request, in arrival order. */
+  /** Every send request, in arrival order. The newest `historyLimit`. */
   readonly requests: SandboxRequestLog[] = [];
-  /** Every callback POST made, with the HTTP status it got (0 when the request itself failed). */
+  /** Every callback POST made, with the HTTP status it got (0 when the request itself failed). The newest `historyLimit`. */
   readonly callbacks: { url: string; events: SandboxWireEvent[]; status: number }[] = [];
+  /** How many entries each log above and each per-message map keeps (see {@link SANDBOX_HISTORY_LIMIT}). */
+  readonly historyLimit: number;
   /**
    * Test hook: runs after a new message is accepted and before the sender hears back, i.e. in
    * the gap where a crash would leave us not knowing the provider already has the message.
@@ -85,9 +108,10 @@ export class SandboxCarrier {
   private readonly random: () => number;
   private readonly fetchImpl: typeof fetch;
 
-  constructor(opts: { random?: () => number; fetch?: typeof fetch } = {}) {
+  constructor(opts: { random?: () => number; fetch?: typeof fetch; historyLimit?: number } = {}) {
     this.random = opts.random ?? Math.random;
     this.fetchImpl = opts.fetch ?? fetch;
+    this.historyLimit = Math.max(1, opts.historyLimit ?? SANDBOX_HISTORY_LIMIT);
   }
 
   /** The channel message id the sandbox gives a message: derived from its id, so it is stable. */
@@ -109,9 +133,13 @@ export class SandboxCarrier {
   async send(req: SandboxSendRequest): Promise<SendResult> {
     const key = `${req.inboxId}:${req.messageId}`;
     const attempt = (this.tries.get(key) ?? 0) + 1;
-    this.tries.set(key, attempt);
+    setBounded(this.tries, key, attempt, this.historyLimit);
     const log = (outcome: SandboxRequestLog['outcome'], failure?: SendFailure) =>
-      this.requests.push({ inboxId: req.inboxId, messageId: req.messageId, attempt, outcome, ...(failure ? { failure } : {}) });
+      pushBounded(
+        this.requests,
+        { inboxId: req.inboxId, messageId: req.messageId, attempt, outcome, ...(failure ? { failure } : {}) },
+        this.historyLimit,
+      );
 
     await this.wait(req.settings.latencyMs, req.signal);
     const known = this.seen.get(key);
@@ -138,8 +166,8 @@ export class SandboxCarrier {
       acceptedAt: new Date(),
     };
     const entry: Seen = { record, scenario, callbacksScheduled: false };
-    this.seen.set(key, entry);
-    this.accepted.push(record);
+    setBounded(this.seen, key, entry, this.historyLimit);
+    pushBounded(this.accepted, record, this.historyLimit);
     log('accepted');
     if (this.afterAccept) await this.afterAccept(record);
     if (!entry.callbacksScheduled) this.scheduleCallbacks(entry, req);
@@ -206,7 +234,7 @@ export class SandboxCarrier {
         break;
       }
     }
-    this.callbacks.push({ url: target.url, events, status });
+    pushBounded(this.callbacks, { url: target.url, events, status }, this.historyLimit);
     return status;
   }
 

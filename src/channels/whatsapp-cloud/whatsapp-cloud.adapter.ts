@@ -122,7 +122,15 @@ export class WhatsAppCloudAdapter implements ChannelAdapter {
   /** Meta's subscription handshake: echo `hub.challenge` when the verify token matches. */
   verifySubscription(query: Record<string, unknown>): string | null {
     const token = this.settings.verifyToken;
-    if (!token || query['hub.mode'] !== 'subscribe' || query['hub.verify_token'] !== token) return null;
+    if (!token || query['hub.mode'] !== 'subscribe' || !sameSecret(query['hub.verify_token'], token)) return null;
     return typeof query['hub.challenge'] === 'string' ? query['hub.challenge'] : null;
   }
+}
+
+/** Compares a presented secret with ours in constant time (only the length can tell them apart early). */
+function sameSecret(given: unknown, expected: string): boolean {
+  if (typeof given !== 'string') return false;
+  const a = Buffer.from(given, 'utf8');
+  const b = Buffer.from(expected, 'utf8');
+  return a.length === b.length && timingSafeEqual(a, b);
 }

@@ -2,6 +2,7 @@ import { Errors } from '../../lib/errors';
 import { SenderType } from '../message/sender-type';
 import type { User } from '../user/user.entity';
 import { UserRole } from '../user/user-role';
+import { WindowActorKind } from '../window/window.types';
 import type { Scope } from './scopes';
 
 /**
@@ -34,12 +35,13 @@ export class Viewer {
     return this.user.bot ? SenderType.BOT : SenderType.USER;
   }
 
-  get seesWholeTenant(): boolean {
-    return this.memberInboxIds === null;
+  /** Which window rules apply to this viewer's sends: bots are held to the standard window, people may get a longer one. */
+  get windowActor(): WindowActorKind {
+    return this.user.bot ? WindowActorKind.BOT : WindowActorKind.USER;
   }
 
-  hasScope(scope: Scope): boolean {
-    return this.scopes.has(scope);
+  get seesWholeTenant(): boolean {
+    return this.memberInboxIds === null;
   }
 
   /** Throws FORBIDDEN naming the missing scopes. */
@@ -49,12 +51,6 @@ export class Viewer {
       throw Errors.forbidden(`This token lacks the scope${missing.length > 1 ? 's' : ''} ${missing.join(', ')}.`, {
         missingScopes: missing,
       });
-    }
-  }
-
-  requireRole(...roles: UserRole[]): void {
-    if (!roles.includes(this.role)) {
-      throw Errors.forbidden(`This needs the role ${roles.join(' or ')}; you are ${this.role}.`, { requiredRoles: roles });
     }
   }
 

@@ -1,13 +1,34 @@
-import type { EntityManager } from '@mikro-orm/core';
-import { byIdLoader, groupLoader } from '../../graphql/loader-kit';
+import DataLoader from 'dataloader';
+import type { FilterQuery } from '@mikro-orm/core';
+import type { SqlEntityManager } from '@mikro-orm/knex';
+import { groupLoader } from '../../graphql/loader-kit';
 import type { Viewer } from '../auth/viewer';
+import { Conversation } from '../conversation/conversation.entity';
 import { ContactIdentity } from './contact-identity.entity';
 import { Contact } from './contact.entity';
 
-/** Per-request contact loaders. Contacts are tenant-wide; conversations decide what an agent reaches. */
-export function createContactLoaders(em: EntityManager, viewer: Viewer) {
+/**
+ * Per-request contact loaders. Owners and admins see every contact of the tenant; an agent sees a
+ * contact only through a conversation with it in one of their inboxes (one statement per batch).
+ */
+export function createContactLoaders(em: SqlEntityManager, viewer: Viewer) {
   return {
-    contact: byIdLoader(em, Contact, viewer.tenantId),
+    contact: new DataLoader<string, Contact | null>(async (ids) => {
+      const where: FilterQuery<Contact>[] = [{ id: { $in: [...ids] }, tenantId: viewer.tenantId }];
+      const visible = viewer.visibleInboxIds();
+      if (visible) {
+        const reachable = em
+          .createQueryBuilder(Conversation, 'c')
+          .select('c.contact_id')
+          .where({ tenantId: viewer.tenantId, inboxId: { $in: visible } })
+          .getKnexQuery();
+        where.push({ id: { $in: reachable } } as unknown as FilterQuery<Contact>);
+      }
+      const rows = await em.find(Contact, { $and: where });
+      const byId = new Map(rows.map((c) => [c.id, c]));
+      return ids.map((id) => byId.get(id) ?? null);
+    }),
+    /** Only ever asked for a contact the viewer already reached through the loader above. */
     identitiesByContact: groupLoader(em, ContactIdentity, 'contactId', { tenantId: viewer.tenantId }, { id: 'asc' }),
   };
 }

@@ -1,11 +1,13 @@
 import { LockMode } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/knex';
+import type { AppDeps } from '../../graphql/context';
 import { Errors } from '../../lib/errors';
 import { newId } from '../../lib/ids';
 import type { Viewer } from '../auth/viewer';
 import { TENANT_WIDE_ROLES } from '../auth/viewer';
 import type { DomainEvent } from '../event/event.entity';
 import { EventType } from '../event/event-type';
+import { publishEvents } from '../event/event.publisher';
 import { appendEvent } from '../event/event.service';
 import { InboxMember } from '../inbox/inbox-member.entity';
 import type { Message } from '../message/message.entity';
@@ -15,11 +17,20 @@ import { closeSessions } from './conversation-session.service';
 import { ConversationStatus } from './conversation-status';
 import { Conversation } from './conversation.entity';
 
-/** What a conversation action left behind: the conversation as committed and the events to publish. */
+/** What a conversation action left behind: the conversation as committed and the events it published. */
 export interface ConversationChange {
   conversation: Conversation;
-  /** Appended in the action's transaction; publish them after it returns. Empty for a no-op. */
+  /** Appended in the action's transaction and published once it committed. Empty for a no-op. */
   events: DomainEvent[];
+}
+
+/** What the actions need besides the request: where committed events go. */
+export type ConversationActionDeps = Pick<AppDeps, 'pubsub'>;
+
+/** Publishes what a committed action appended (awaited, so subscribers hear it before the answer). */
+async function published<T extends ConversationChange>(deps: ConversationActionDeps, change: T): Promise<T> {
+  await publishEvents(deps.pubsub, change.events);
+  return change;
 }
 
 /**
@@ -48,15 +59,17 @@ async function requireAssignable(em: SqlEntityManager, conversation: Conversatio
 
 /**
  * Hands `conversation` to `assigneeId`, or unassigns it when null. Assigning the current assignee
- * again changes nothing and records no event. Records CONVERSATION_ASSIGNED with `{ from, to }`.
+ * again changes nothing and records no event. Records CONVERSATION_ASSIGNED with `{ from, to }`
+ * and publishes it after commit.
  */
 export async function reassignConversation(
+  deps: ConversationActionDeps,
   em: SqlEntityManager,
   viewer: Viewer,
   conversation: Conversation,
   assigneeId: string | null,
 ): Promise<ConversationChange> {
-  return em.transactional(async (tx) => {
+  const change = await em.transactional(async (tx): Promise<ConversationChange> => {
     const current = await lockConversation(tx, conversation.id);
     if (assigneeId !== null) await requireAssignable(tx, current, assigneeId);
     const from = current.assigneeId;
@@ -73,6 +86,7 @@ export async function reassignConversation(
     });
     return { conversation: current, events: [event] };
   });
+  return published(deps, change);
 }
 
 /** What marking a conversation read did. */
@@ -86,12 +100,13 @@ export interface MarkReadResult extends ConversationChange {
  * are time-sortable, so the marker keeps the greatest id it was given). One conditional upsert
  * decides it in the database, so concurrent calls cannot lose the newest one or interleave into
  * a step back: `INSERT … ON CONFLICT (conversation_id, user_id) DO UPDATE … WHERE the stored id is
- * smaller`. Records CONVERSATION_READ only when the marker moved.
+ * smaller`. Records CONVERSATION_READ only when the marker moved, and publishes it after commit.
  *
  * `message` must be a message of `conversation` (BAD_USER_INPUT naming `lastMessageId`);
  * visibility of both is the caller's check.
  */
 export async function markConversationRead(
+  deps: ConversationActionDeps,
   em: SqlEntityManager,
   viewer: Viewer,
   conversation: Conversation,
@@ -100,7 +115,7 @@ export async function markConversationRead(
   if (message.conversationId !== conversation.id) {
     throw Errors.field('lastMessageId', 'is a message of another conversation.');
   }
-  return em.transactional(async (tx) => {
+  const change = await em.transactional(async (tx): Promise<MarkReadResult> => {
     const now = new Date();
     const written = await tx
       .createQueryBuilder(ReadMarker)
@@ -129,16 +144,23 @@ export async function markConversationRead(
     });
     return { conversation, events: [event], moved: true };
   });
+  return published(deps, change);
 }
 
 /**
  * Closes the conversation's active session: the session gets `closedAt`, the conversation becomes
  * CLOSED with no current session. The thread stays; the next inbound message or outbound send
  * opens a new session (and reopens the conversation). Closing a closed conversation changes
- * nothing and records no event. Records CONVERSATION_CLOSED with `{ sessionId }`.
+ * nothing and records no event. Records CONVERSATION_CLOSED with `{ sessionId }` and publishes it
+ * after commit.
  */
-export async function closeConversation(em: SqlEntityManager, viewer: Viewer, conversation: Conversation): Promise<ConversationChange> {
-  return em.transactional(async (tx) => {
+export async function closeConversation(
+  deps: ConversationActionDeps,
+  em: SqlEntityManager,
+  viewer: Viewer,
+  conversation: Conversation,
+): Promise<ConversationChange> {
+  const change = await em.transactional(async (tx): Promise<ConversationChange> => {
     const current = await lockConversation(tx, conversation.id);
     if (current.status === ConversationStatus.CLOSED) return { conversation: current, events: [] };
     const sessionId = current.currentSessionId;
@@ -154,4 +176,5 @@ export async function closeConversation(em: SqlEntityManager, viewer: Viewer, co
     });
     return { conversation: current, events: [event] };
   });
+  return published(deps, change);
 }

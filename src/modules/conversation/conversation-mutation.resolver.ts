@@ -3,16 +3,14 @@ import { auth, type AppContext } from '../../graphql/context';
 import { Errors } from '../../lib/errors';
 import { parseId } from '../../lib/parse-id';
 import { Scope } from '../auth/scopes';
-import { publishEvents } from '../event/event.publisher';
 import { loadMessage } from '../message/message.resolver';
 import { closeConversation, markConversationRead, reassignConversation, type ConversationChange } from './conversation-actions.service';
 import { CloseConversationPayload, MarkConversationReadPayload, ReassignConversationPayload } from './conversation-actions.types';
 import type { Conversation } from './conversation.entity';
 import { loadConversation } from './conversation.resolver';
 
-/** Publishes what the action committed and makes the rest of this request read the new state. */
-async function settle(ctx: AppContext, change: ConversationChange): Promise<Conversation> {
-  await publishEvents(ctx.deps.pubsub, change.events);
+/** Makes the rest of this request read the state the action committed. */
+function settle(ctx: AppContext, change: ConversationChange): Conversation {
   const { loaders } = auth(ctx);
   const { conversation } = change;
   // Loaders cache per request: anything read before the change must not answer for it.
@@ -37,8 +35,8 @@ export class ConversationMutationResolver {
     if (userId === undefined) throw Errors.field('userId', 'is required; pass null to unassign.');
     const assigneeId = userId === null ? null : parseId('userId', userId, 'user');
     const conversation = await loadConversation(ctx, 'conversationId', conversationId);
-    const change = await reassignConversation(ctx.em, viewer, conversation, assigneeId);
-    return { conversation: await settle(ctx, change) };
+    const change = await reassignConversation(ctx.deps, ctx.em, viewer, conversation, assigneeId);
+    return { conversation: settle(ctx, change) };
   }
 
   @Authorized(Scope.CONVERSATION_READ)
@@ -55,8 +53,8 @@ export class ConversationMutationResolver {
     parseId('lastMessageId', lastMessageId, 'message');
     const conversation = await loadConversation(ctx, 'conversationId', conversationId);
     const message = await loadMessage(ctx, 'lastMessageId', lastMessageId);
-    const change = await markConversationRead(ctx.em, viewer, conversation, message);
-    return { conversation: await settle(ctx, change) };
+    const change = await markConversationRead(ctx.deps, ctx.em, viewer, conversation, message);
+    return { conversation: settle(ctx, change) };
   }
 
   @Authorized(Scope.CONVERSATION_CLOSE)
@@ -70,7 +68,7 @@ export class ConversationMutationResolver {
   ): Promise<CloseConversationPayload> {
     const { viewer } = auth(ctx);
     const conversation = await loadConversation(ctx, 'conversationId', conversationId);
-    const change = await closeConversation(ctx.em, viewer, conversation);
-    return { conversation: await settle(ctx, change) };
+    const change = await closeConversation(ctx.deps, ctx.em, viewer, conversation);
+    return { conversation: settle(ctx, change) };
   }
 }

@@ -22,6 +22,8 @@ import { ConversationStatus } from './conversation-status';
 @Index({ properties: ['tenantId', 'assigneeId', 'lastActivityAt', 'id'] })
 @Index({ properties: ['tenantId', 'channel', 'lastActivityAt', 'id'] })
 @Index({ properties: ['inboxId', 'contactId', 'status'] })
+// The window scheduler's scan: an inbox's conversations whose last inbound falls in a time range.
+@Index({ properties: ['inboxId', 'lastInboundAt'] })
 @ObjectType('Conversation', { implements: Node, description: 'A thread with one customer through one inbox.' })
 export class Conversation implements Node {
   @PrimaryKey({ type: 'string', length: 40 })

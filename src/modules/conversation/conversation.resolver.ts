@@ -13,7 +13,7 @@ import { WindowActorKind, WindowType } from '../window/window.types';
 import { Conversation } from './conversation.entity';
 import { ConversationFilter, ConversationOrder } from './conversation.inputs';
 import { cursorFor } from '../../graphql/keyset';
-import { listConversations, listMessages, MESSAGE_ORDER } from './conversation.service';
+import { listConversations, MESSAGE_ORDER } from './conversation.service';
 
 export const ConversationConnection = Connection('Conversation', Conversation);
 export const MessageConnection = Connection('Message', Message);
@@ -63,6 +63,8 @@ export class ConversationResolver {
     return c.assigneeId ? auth(ctx).loaders.user.load(c.assigneeId) : null;
   }
 
+  // History, not just what this client wrote: a message:create token reaches conversations through payloads.
+  @Authorized(Scope.CONVERSATION_READ)
   @FieldResolver(() => Message, { nullable: true, description: 'The newest message, for previews with more than text.' })
   lastMessage(@Root() c: Conversation, @Ctx() ctx: AppContext): Promise<Message | null> | null {
     return c.lastMessageId ? auth(ctx).loaders.message.load(c.lastMessageId) : null;
@@ -86,12 +88,13 @@ export class ConversationResolver {
     return { ...windowFor(c, inbox, actor), actor };
   }
 
+  @Authorized(Scope.CONVERSATION_READ)
   @FieldResolver(() => MessageConnection, {
     description: 'Messages oldest-first within a page; ask for `last: n` (and `before`) to page back from the newest.',
   })
   async messages(@Root() c: Conversation, @Ctx() ctx: AppContext, @Args() paging: ConnectionArgs) {
     const req = pageRequest(paging, { defaultSize: 20, maxSize: ctx.deps.config.limits.maxPageSize, defaultDirection: 'backward' });
-    const page = await listMessages(ctx.em, c, req);
+    const page = await auth(ctx).loaders.conversationMessages.load({ conversation: c, ...req });
     return toConnection(page, (m) => cursorFor(MESSAGE_ORDER, m));
   }
 }

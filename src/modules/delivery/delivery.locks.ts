@@ -1,17 +1,12 @@
 import { LockMode, type EntityManager, type FindOneOptions } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/knex';
-import { PostgreSqlPlatform } from '@mikro-orm/postgresql';
+import { isPostgres } from '../../config';
 
 /*
  * Locking for delivery and inbound writes. PostgreSQL runs transactions in parallel, so rows that
  * decide what a write does are locked; the embedded SQLite database runs every transaction on its
  * one connection, one after the other, so there the helpers only re-read.
  */
-
-/** Whether this transaction runs on PostgreSQL (row locks matter there; SQLite serialises writers). */
-export function isPostgres(em: EntityManager): boolean {
-  return em.getPlatform() instanceof PostgreSqlPlatform;
-}
 
 /**
  * Options that re-read a row inside the transaction and, on PostgreSQL, lock it until commit, so

@@ -15,6 +15,7 @@ import { windowFor } from '../window/window.service';
 import { WindowActorKind } from '../window/window.types';
 import { retryDelay } from './backoff';
 import type { DeliveryJob, DeliveryQueue } from './delivery-queue';
+import { attemptInRun } from './delivery-runs';
 import { OutboxEntry, OutboxState } from './outbox-entry.entity';
 import { lockChannelMessage, lockedRead } from './delivery.locks';
 import { applyPendingStatuses, applyStatusChange } from './status.service';
@@ -263,9 +264,11 @@ export class DeliveryWorker {
 
       const { failure } = attempt;
       entry.lastError = `${failure.code}: ${failure.reason}`;
-      if (failure.kind === 'temporary' && job.attempt < config.maxAttempts) {
+      // Judged within its run: an explicit retry (retryMessage) starts a new run with a fresh budget.
+      const tries = attemptInRun(job.attempt, config.maxAttempts);
+      if (failure.kind === 'temporary' && tries < config.maxAttempts) {
         const policy = { baseMs: config.baseBackoffMs, maxMs: config.maxBackoffMs };
-        entry.nextAttemptAt = new Date(now.getTime() + retryDelay(job.attempt, policy, failure.retryAfterMs, this.deps.random));
+        entry.nextAttemptAt = new Date(now.getTime() + retryDelay(tries, policy, failure.retryAfterMs, this.deps.random));
         return events;
       }
       const failed = await applyStatusChange(tx, message, {

@@ -51,14 +51,21 @@ async function conversationFor(
   change: EventType.CONVERSATION_CREATED | EventType.CONVERSATION_REOPENED | null;
   sessionId: string | null;
 }> {
+  // The conversation row is locked (after the contact, before the tenant's event cursor: the lock
+  // order sends, close and reassign use) so an inbound message cannot deadlock with them.
+  const lock = (c: Conversation) => em.findOneOrFail(Conversation, { id: c.id }, lockedRead<Conversation>(em));
   const open = await findOpenConversation(em, inbox, contact.id);
-  if (open) return { conversation: open, change: null, sessionId: open.currentSessionId };
+  // Re-checked under the lock: a close that committed meanwhile sends us down the reopen path.
+  if (open && (await lock(open)).status === ConversationStatus.OPEN) {
+    return { conversation: open, change: null, sessionId: open.currentSessionId };
+  }
   const closed = await em.findOne(
     Conversation,
     { tenantId: inbox.tenantId, inboxId: inbox.id, contactId: contact.id, status: ConversationStatus.CLOSED },
     { orderBy: { lastActivityAt: 'desc', id: 'desc' } },
   );
   if (closed) {
+    await lock(closed);
     const session = openSession(em, closed, inbox.id, now);
     return { conversation: closed, change: EventType.CONVERSATION_REOPENED, sessionId: session.id };
   }

@@ -1,17 +1,10 @@
 import { Arg, Authorized, Ctx, ID, Mutation, Resolver } from 'type-graphql';
-import { SandboxAdapter } from '../../channels/sandbox/sandbox.adapter';
 import { auth, type AppContext } from '../../graphql/context';
 import { Errors } from '../../lib/errors';
 import { parseId } from '../../lib/parse-id';
 import { Scope } from '../auth/scopes';
-import { fitsTextLimit, channelRules } from '../channel/channel-rules';
-import { ADDRESS_FORMAT } from '../contact/contact-address';
-import { Conversation } from '../conversation/conversation.entity';
-import { Message } from '../message/message.entity';
-import { inboundAddress } from './inbound.service';
+import { simulateInbound } from './simulate-inbound.service';
 import { SimulateInboundPayload } from './simulate-inbound.types';
-
-const MAX_NAME_LENGTH = 200;
 
 @Resolver()
 export class SimulateInboundResolver {
@@ -31,27 +24,6 @@ export class SimulateInboundResolver {
     const { loaders } = auth(ctx);
     const inbox = await loaders.inbox.load(parseId('inboxId', inboxId, 'inbox'));
     if (!inbox) throw Errors.notFound('Inbox', inboxId);
-    const adapter = ctx.deps.channels.has(inbox.provider) ? ctx.deps.channels.forInbox(inbox) : null;
-    if (!(adapter instanceof SandboxAdapter)) {
-      throw Errors.field('inboxId', `is carried by the ${inbox.provider} provider; only sandbox inboxes can simulate customers.`);
-    }
-    const address = inboundAddress(inbox, from);
-    const violations = [];
-    if (!address) violations.push({ field: 'from', message: `must be ${ADDRESS_FORMAT[inbox.channel]}.` });
-    const body = text.trim();
-    if (body === '') violations.push({ field: 'text', message: 'must not be empty.' });
-    else if (!fitsTextLimit(inbox.channel, body)) {
-      violations.push({ field: 'text', message: `must fit the channel's limit of ${channelRules(inbox.channel).maxTextLength}.` });
-    }
-    const displayName = name?.trim() || null;
-    if (displayName && displayName.length > MAX_NAME_LENGTH)
-      violations.push({ field: 'name', message: `must be at most ${MAX_NAME_LENGTH} characters.` });
-    if (violations.length) throw Errors.badInput(violations);
-
-    const delivered = await adapter.simulateInbound({ from: address!, text: body, name: displayName });
-    if (delivered.status !== 200) throw new Error(`The sandbox webhook was answered with HTTP ${delivered.status}.`);
-    const message = await ctx.em.findOneOrFail(Message, { inboxId: inbox.id, channelMessageId: delivered.channelMessageId });
-    const conversation = await ctx.em.findOneOrFail(Conversation, { id: message.conversationId, tenantId: inbox.tenantId });
-    return { message, conversation };
+    return simulateInbound(ctx.em, ctx.deps.channels, inbox, { from, text, name });
   }
 }

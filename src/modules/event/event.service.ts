@@ -61,6 +61,12 @@ export interface EventMessage {
   createdAt: string;
 }
 
+/**
+ * The serialisable form of a stored event: what publishing sends over pub/sub and what a replay
+ * from the log yields, so live and replayed events look the same to subscribers. Plain JSON (the
+ * seq as a number, the time as ISO 8601) with ids instead of entities, so it survives any
+ * transport (in-process or Redis) unchanged.
+ */
 export function toEventMessage(e: DomainEvent): EventMessage {
   return {
     id: e.id,

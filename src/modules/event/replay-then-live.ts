@@ -9,7 +9,8 @@ export interface ReplayThenLiveOptions<T> {
   /**
    * Committed items with `after < seq <= upTo` (`upTo` null: up to the newest), in ascending seq
    * order, filtered exactly like {@link accept}. Called once for the replay and again whenever live
-   * delivery shows a gap.
+   * delivery shows a gap. Pulled lazily, one item per item the consumer takes: an async iterable that
+   * reads the log a page at a time keeps the stream's memory to one page, however long the replay.
    */
   read: (after: number, upTo: number | null) => AsyncIterable<T> | Iterable<T> | Promise<Iterable<T>>;
   seqOf: (item: T) => number;
@@ -23,17 +24,31 @@ export interface ReplayThenLiveOptions<T> {
 
 const DONE: IteratorResult<never> = { value: undefined, done: true };
 
+/** A log read in progress: items are pulled from it only as the consumer asks for them. */
+interface Replay<T> {
+  items: AsyncIterator<T> | Iterator<T>;
+  after: number;
+  upTo: number | null;
+  /** The highest seq taken from this read so far. */
+  last: number;
+}
+
+/** No item: the replay ended (or the stream closed) instead. */
+const NONE: unique symbol = Symbol('none');
+
 /**
  * A gap-free, duplicate-free, ascending stream: replays the log after `after`, then continues with
  * live items. Sequence numbers must be contiguous in the source (every committed seq is published),
  * which is what lets a jump in live delivery be recognised and filled from the log.
  *
- * Invariant: every seq <= highWater has been emitted or deliberately skipped, and everything in
- * `ready` is above every emitted seq, so output is strictly ascending.
+ * Invariant: every seq <= highWater has been emitted or deliberately skipped, and everything a
+ * log read in progress has left to give is above every emitted seq, so output is strictly
+ * ascending. While a read is in progress it alone feeds the output; highWater moves to its end
+ * when it is exhausted.
  */
 class ReplayThenLive<T> implements AsyncIterableIterator<T> {
   private readonly buffer: T[] = [];
-  private ready: T[] = [];
+  private replay: Replay<T> | null = null;
   private highWater: number | null;
   private droppedUpTo: number | null = null;
   private replayed: boolean;
@@ -113,15 +128,19 @@ class ReplayThenLive<T> implements AsyncIterableIterator<T> {
     try {
       if (!this.replayed) {
         this.replayed = true;
-        await this.fill(this.o.after!, null);
+        await this.startRead(this.o.after!, null);
       }
       for (;;) {
         if (this.closed) return DONE;
-        if (this.ready.length) return { value: this.ready.shift()!, done: false };
+        if (this.replay) {
+          const item = await this.pull(this.replay);
+          if (item !== NONE) return { value: item, done: false };
+          continue;
+        }
         if (this.highWater !== null && this.droppedUpTo !== null) {
           const upTo = this.droppedUpTo;
           this.droppedUpTo = null;
-          if (upTo > this.highWater) await this.fill(this.highWater, upTo);
+          if (upTo > this.highWater) await this.startRead(this.highWater, upTo);
           continue;
         }
         if (this.buffer.length && this.highWater !== null) {
@@ -135,7 +154,7 @@ class ReplayThenLive<T> implements AsyncIterableIterator<T> {
           }
           // Something between highWater and seq has not reached us (reordered or lost): the log has it,
           // because seq is committed and every lower seq committed before it.
-          await this.fill(this.highWater, seq);
+          await this.startRead(this.highWater, seq);
           continue;
         }
         if (this.liveEnded) {
@@ -151,24 +170,47 @@ class ReplayThenLive<T> implements AsyncIterableIterator<T> {
     }
   }
 
-  /** Reads (after, upTo] from the log into `ready`; afterwards everything up to upTo counts as seen. */
-  private async fill(after: number, upTo: number | null): Promise<void> {
-    let last = after;
-    for await (const item of await this.o.read(after, upTo)) {
-      if (this.closed) return;
-      const seq = this.o.seqOf(item);
-      if (seq <= last || (upTo !== null && seq > upTo)) continue;
-      last = seq;
-      this.ready.push(item);
+  /** Starts reading (after, upTo] from the log; {@link pull} takes its items one at a time. */
+  private async startRead(after: number, upTo: number | null): Promise<void> {
+    const source = await this.o.read(after, upTo);
+    const items =
+      Symbol.asyncIterator in source ? (source as AsyncIterable<T>)[Symbol.asyncIterator]() : (source as Iterable<T>)[Symbol.iterator]();
+    if (this.closed) {
+      void Promise.resolve(items.return?.()).catch(() => undefined);
+      return;
     }
-    this.highWater = Math.max(this.highWater ?? after, upTo ?? last);
+    this.replay = { items, after, upTo, last: after };
+  }
+
+  /**
+   * The next item of the read in progress, or NONE once it is exhausted: then everything up to
+   * `upTo` (or the last item read) counts as seen.
+   */
+  private async pull(replay: Replay<T>): Promise<T | typeof NONE> {
+    for (;;) {
+      const r = await replay.items.next();
+      if (this.closed) return NONE;
+      if (r.done) {
+        this.replay = null;
+        this.highWater = Math.max(this.highWater ?? replay.after, replay.upTo ?? replay.last);
+        return NONE;
+      }
+      const seq = this.o.seqOf(r.value);
+      if (seq <= replay.last || (replay.upTo !== null && seq > replay.upTo)) continue;
+      replay.last = seq;
+      return r.value;
+    }
   }
 
   private async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.buffer.length = 0;
-    this.ready = [];
+    const replay = this.replay;
+    this.replay = null;
+    // Not awaited: an async generator finishes a read in flight before it returns, and return()
+    // must not wait for the database.
+    if (replay) void Promise.resolve(replay.items.return?.()).catch(() => undefined);
     this.signal();
     await this.o.live.return?.();
   }

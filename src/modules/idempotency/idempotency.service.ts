@@ -21,6 +21,13 @@ import { IdempotencyRecord } from './idempotency-record.entity';
  * and wrap the transaction in {@link retryOnUniqueViolation}.
  */
 
+/**
+ * The longest idempotency key accepted, in characters, by every operation that takes one
+ * (sendMessage, uploadMedia); longer keys are BAD_USER_INPUT. Keys are stored and indexed, so
+ * they are bounded like any other stored string.
+ */
+export const MAX_IDEMPOTENCY_KEY = 255;
+
 /** How long a key is remembered; clients may retry for at least this long. */
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 
@@ -105,6 +112,14 @@ export async function rememberIdempotentResult(
     createdAt: now,
     expiresAt: new Date(now.getTime() + (opts.ttlMs ?? IDEMPOTENCY_TTL_MS)),
   });
+}
+
+/**
+ * Deletes every idempotency record that expired at or before `now` (they answer nothing any more:
+ * {@link findIdempotentResult} treats them as absent); returns how many. Run by the retention job.
+ */
+export function pruneExpiredIdempotencyRecords(em: EntityManager, now: Date = new Date()): Promise<number> {
+  return em.nativeDelete(IdempotencyRecord, { expiresAt: { $lte: now } });
 }
 
 /** Whether an error is a unique-index violation (SQLite and PostgreSQL alike). */

@@ -4,6 +4,7 @@ import type { AppDeps } from '../../graphql/context';
 import { ErrorCode } from '../../lib/errors';
 import { isIdOf } from '../../lib/ids';
 import { authenticate } from '../auth/auth.service';
+import { Scope } from '../auth/scopes';
 import { bearerFrom } from '../auth/token';
 import { MEDIA_ROUTE, verifyMediaSignature } from './media-url';
 import { Media } from './media.entity';
@@ -23,14 +24,17 @@ function notFound(res: Response): void {
   res.status(404).json({ errors: [{ message: 'Not found.', extensions: { code: ErrorCode.NOT_FOUND } }] });
 }
 
-/** Whether this request may read `media`: a valid unexpired signature, or a bearer token of its tenant. */
+/**
+ * Whether this request may read `media`: a valid unexpired signature, or a bearer token of its
+ * tenant that may read conversations (conversation:read, as `node(id)` asks for media).
+ */
 async function mayRead(deps: AppDeps, req: Request, media: Media): Promise<boolean> {
   const { mediaSigningSecret } = deps.config;
   if (verifyMediaSignature(mediaSigningSecret, media.id, req.query.exp, req.query.sig)) return true;
   const token = bearerFrom(req.headers.authorization);
   if (!token) return false;
   const viewer = await authenticate(deps.db.em.fork(), token);
-  return viewer !== null && viewer.tenantId === media.tenantId;
+  return viewer !== null && viewer.tenantId === media.tenantId && viewer.scopes.has(Scope.CONVERSATION_READ);
 }
 
 /**

@@ -5,6 +5,7 @@ import type { UploadLimits } from '../../config';
 import { AppError, ErrorCode, Errors } from '../../lib/errors';
 import type { MediaStorage, StagedObject } from '../../storage/media-storage';
 import type { Viewer } from '../auth/viewer';
+import { MAX_IDEMPOTENCY_KEY } from '../idempotency/idempotency.service';
 import { Media } from './media.entity';
 import { UploadInspector, maxUploadBytes, type InspectedUpload } from './upload-inspector';
 
@@ -20,7 +21,6 @@ export interface UploadMediaInput {
   idempotencyKey?: string | null;
 }
 
-const MAX_IDEMPOTENCY_KEY = 255;
 const MAX_FILENAME = 255;
 
 /** `C:\fakepath\a.png`, `../../a.png` → `a.png`; control characters dropped; never empty. */

@@ -39,6 +39,12 @@ export class Message implements Node {
   @ManyToOne(() => Conversation, { mapToPk: true, fieldName: 'conversation_id', deleteRule: 'cascade' })
   conversationId!: string;
 
+  /**
+   * Invariant: always the conversation's inbox (`conversation.inboxId`): a conversation is served by
+   * exactly one inbox, so every message in it, sent or received, belongs to that inbox. It is stored
+   * (not joined) so provider lookups (`inboxId` + `channelMessageId`) and event scoping need no join;
+   * visibility is still decided by the conversation's inbox (message.loaders.ts).
+   */
   @ManyToOne(() => Inbox, { mapToPk: true, fieldName: 'inbox_id', deleteRule: 'cascade' })
   inboxId!: string;
 

@@ -258,7 +258,8 @@ export class SendMessageInput {
 
   @Field(() => ID, {
     nullable: true,
-    description: "Sender inbox. Defaults to the inbox of the conversation's latest open session (or the conversation's inbox).",
+    description:
+      "Which inbox's conversation a contact send continues or starts (required when several inboxes of the channel can reach the contact). A conversation is served by its own inbox: for a conversation recipient this may only repeat that inbox (another is BAD_USER_INPUT); to write from another inbox, send to the contact with that inboxId. For a channel recipient it must equal recipient.channel.inboxId.",
   })
   inboxId?: string | null;
 

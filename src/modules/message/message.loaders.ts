@@ -1,11 +1,33 @@
-import type { EntityManager } from '@mikro-orm/core';
-import { byIdLoader } from '../../graphql/loader-kit';
+import DataLoader from 'dataloader';
+import type { FilterQuery } from '@mikro-orm/core';
+import type { SqlEntityManager } from '@mikro-orm/knex';
 import type { Viewer } from '../auth/viewer';
+import { Conversation } from '../conversation/conversation.entity';
 import { Message } from './message.entity';
 
-/** Per-request message loaders; a message is visible when its inbox is. */
-export function createMessageLoaders(em: EntityManager, viewer: Viewer) {
+/**
+ * Per-request message loaders. A message is visible when its conversation's inbox is: that is
+ * what decides who sees a thread, so a message never shows to someone who cannot see its
+ * conversation. `message.inboxId` is that same inbox by construction (see Message.inboxId); it is
+ * checked as well, so a row that ever broke the invariant is hidden rather than shown to the
+ * members of the other inbox. One statement per batch either way.
+ */
+export function createMessageLoaders(em: SqlEntityManager, viewer: Viewer) {
   return {
-    message: byIdLoader(em, Message, viewer.tenantId, (m) => viewer.canSeeInbox(m.tenantId, m.inboxId)),
+    message: new DataLoader<string, Message | null>(async (ids) => {
+      const where: FilterQuery<Message>[] = [{ id: { $in: [...ids] }, tenantId: viewer.tenantId }];
+      const visible = viewer.visibleInboxIds();
+      if (visible) {
+        const reachable = em
+          .createQueryBuilder(Conversation, 'c')
+          .select('c.id')
+          .where({ tenantId: viewer.tenantId, inboxId: { $in: visible } })
+          .getKnexQuery();
+        where.push({ conversationId: { $in: reachable } } as unknown as FilterQuery<Message>);
+      }
+      const rows = await em.find(Message, { $and: where });
+      const byId = new Map(rows.filter((m) => viewer.canSeeInbox(m.tenantId, m.inboxId)).map((m) => [m.id, m]));
+      return ids.map((id) => byId.get(id) ?? null);
+    }),
   };
 }

@@ -70,11 +70,14 @@ export class MessageResolver {
     }));
   }
 
+  // Other people's reactions and messages are history: a message:create token reaches messages through payloads.
+  @Authorized(Scope.CONVERSATION_READ)
   @FieldResolver(() => [Reaction])
   reactions(@Root() m: Message, @Ctx() ctx: AppContext): Promise<Reaction[]> {
     return auth(ctx).loaders.reactionsByMessage.load(m.id);
   }
 
+  @Authorized(Scope.CONVERSATION_READ)
   @FieldResolver(() => Message, { nullable: true })
   replyTo(@Root() m: Message, @Ctx() ctx: AppContext): Promise<Message | null> | null {
     return m.replyToId ? auth(ctx).loaders.message.load(m.replyToId) : null;

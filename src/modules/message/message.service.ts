@@ -178,11 +178,16 @@ async function sendInTransaction(
   if (outbound) {
     // Notes move neither the preview nor the inbox order: the list reflects what the customer
     // and the team exchanged, and annotating an old thread must not push it above waiting ones.
-    conversation.lastActivityAt = now;
-    conversation.lastMessageAt = now;
-    conversation.lastMessageId = message.id;
-    conversation.lastMessagePreview = previewOf(content);
-    conversation.lastMessageSender = viewer.senderType;
+    // The conversation was re-read under its lock, so concurrent sends apply these one after the
+    // other; the id was drawn before that wait, so a send that got the lock late must not put an
+    // older message back in front (the conversation view orders by id).
+    if (now > conversation.lastActivityAt) conversation.lastActivityAt = now;
+    if (!conversation.lastMessageId || message.id > conversation.lastMessageId) {
+      conversation.lastMessageAt = now;
+      conversation.lastMessageId = message.id;
+      conversation.lastMessagePreview = previewOf(content);
+      conversation.lastMessageSender = viewer.senderType;
+    }
     tx.create(OutboxEntry, {
       tenantId: viewer.tenantId,
       messageId: message.id,

@@ -6,15 +6,21 @@ import { ADDRESS_FORMAT, normalizeAddress } from '../contact/contact-address';
 import { ContactIdentity } from '../contact/contact-identity.entity';
 import { Contact } from '../contact/contact.entity';
 import { findOrCreateContactByAddress } from '../contact/contact.service';
-import { findOpenConversation, latestOpenSession, startConversation } from '../conversation/conversation-session.service';
+import { findOpenConversation, startConversation } from '../conversation/conversation-session.service';
 import { Conversation } from '../conversation/conversation.entity';
+import { lockedRead } from '../delivery/delivery.locks';
 import { Inbox } from '../inbox/inbox.entity';
 import type { RecipientRef } from './send-message.parse';
 
 /** Where a send lands: the thread, and the inbox it is sent from. */
 export interface ResolvedRecipient {
+  /**
+   * The thread, re-read inside the send transaction under its contact's row lock and then its own
+   * (PostgreSQL; the caller's event append locks the tenant row last), so the send decides from its
+   * current status and last-message columns. A new conversation is only persisted in the unit of work.
+   */
   conversation: Conversation;
-  /** The sender inbox (same channel as the conversation). */
+  /** The sender inbox: always the conversation's own inbox. */
   inbox: Inbox;
   /** True when this send starts the conversation (the caller appends CONVERSATION_CREATED). */
   created: boolean;
@@ -39,27 +45,53 @@ async function explicitSender(em: EntityManager, viewer: Viewer, inboxId: string
   return inbox;
 }
 
+/**
+ * Locks the contact row (PostgreSQL, until commit) and re-reads it. Inbound takes the same lock, so
+ * one customer's sends and inbound messages are threaded one at a time: two cannot both find no
+ * open conversation and both start one. SQLite runs one transaction at a time: only a re-read.
+ */
+function lockContact(em: EntityManager, tenantId: string, contactId: string): Promise<Contact | null> {
+  return em.findOne(Contact, { id: contactId, tenantId }, lockedRead<Contact>(em));
+}
+
+/**
+ * Locks the conversation (after its contact) and re-reads it: concurrent sends then update its
+ * last-message columns one after the other, and a send that waited for a close sees CLOSED (and
+ * reopens) instead of writing into the ended session.
+ */
+function lockConversation(em: EntityManager, conversation: Conversation): Promise<Conversation> {
+  return em.findOneOrFail(Conversation, { id: conversation.id, tenantId: conversation.tenantId }, lockedRead<Conversation>(em));
+}
+
 async function toConversation(
   em: EntityManager,
   viewer: Viewer,
   conversationId: string,
   inboxId: string | null,
 ): Promise<ResolvedRecipient> {
-  const conversation = await em.findOne(Conversation, { id: conversationId, tenantId: viewer.tenantId });
-  if (!conversation || !viewer.canSeeInbox(conversation.tenantId, conversation.inboxId))
-    throw Errors.notFound('Conversation', conversationId);
-  if (inboxId) return { conversation, inbox: await explicitSender(em, viewer, inboxId, conversation.channel), created: false };
-  // The latest open session decides the sender; without one (closed) the conversation's own inbox.
-  const session = await latestOpenSession(em, conversation);
-  const senderId = session && viewer.canSeeInbox(conversation.tenantId, session.inboxId) ? session.inboxId : conversation.inboxId;
-  const inbox = await em.findOneOrFail(Inbox, { id: senderId, tenantId: viewer.tenantId });
+  const found = await em.findOne(Conversation, { id: conversationId, tenantId: viewer.tenantId });
+  if (!found || !viewer.canSeeInbox(found.tenantId, found.inboxId)) throw Errors.notFound('Conversation', conversationId);
+  // One inbox per conversation: its messages go out from (and are seen through) that inbox only.
+  if (inboxId && (await visibleInbox(em, viewer, inboxId)).id !== found.inboxId) {
+    throw Errors.field(
+      'input.inboxId',
+      `is not the inbox of this conversation (${found.inboxId}): a conversation is served by its own inbox; to write from another inbox, send to the contact with that inboxId.`,
+    );
+  }
+  // The contact first even though only the conversation changes: inbound holds the contact's lock
+  // while it bumps the tenant's event sequence and then writes the conversation; a send holding the
+  // conversation while waiting for the tenant row would deadlock with it.
+  await lockContact(em, viewer.tenantId, found.contactId);
+  const conversation = await lockConversation(em, found);
+  const inbox = await em.findOneOrFail(Inbox, { id: conversation.inboxId, tenantId: viewer.tenantId });
   return { conversation, inbox, created: false };
 }
 
-/** The open thread of `contact` in `inbox`, or a new one at `address`. */
+/** The open thread of `contact` in `inbox` (locked), or a new one at `address`. The caller holds the contact's lock. */
 async function threadIn(em: EntityManager, inbox: Inbox, contact: Contact, address: string, now: Date): Promise<ResolvedRecipient> {
   const open = await findOpenConversation(em, inbox, contact.id);
-  if (open) return { conversation: open, inbox, created: false };
+  // Re-read under lock: a close that committed meanwhile shows as CLOSED, and the send reopens it.
+  if (open) return { conversation: await lockConversation(em, open), inbox, created: false };
   return { conversation: startConversation(em, inbox, contact, address, now).conversation, inbox, created: true };
 }
 
@@ -102,7 +134,7 @@ async function toContact(
   now: Date,
 ): Promise<ResolvedRecipient> {
   // Contacts are tenant-wide; what an agent reaches is limited by the inboxes they can send from.
-  const contact = await em.findOne(Contact, { id: contactId, tenantId: viewer.tenantId });
+  const contact = await lockContact(em, viewer.tenantId, contactId);
   if (!contact) throw Errors.notFound('Contact', contactId);
   const identities = await em.find(ContactIdentity, { contactId, tenantId: viewer.tenantId }, { orderBy: { id: 'asc' } });
   const routes = channel ? identities.filter((i) => i.channel === channel) : identities;
@@ -150,6 +182,7 @@ async function toAddress(
   }
   const { contact, created } = await findOrCreateContactByAddress(em, viewer.tenantId, inbox.channel, address, { now });
   if (created) return { conversation: startConversation(em, inbox, contact, address, now).conversation, inbox, created: true };
+  await lockContact(em, viewer.tenantId, contact.id);
   return threadIn(em, inbox, contact, address, now);
 }
 
@@ -160,6 +193,15 @@ async function toAddress(
  *
  * Visibility: a conversation or inbox the viewer cannot see is NOT_FOUND; contacts are
  * tenant-wide, but are only reached through inboxes the viewer can see.
+ *
+ * A conversation is served by ONE inbox (its messages inherit it, and it decides who sees them):
+ * `opts.inboxId` may only repeat a conversation recipient's own inbox (else BAD_USER_INPUT naming
+ * `input.inboxId`); for contact and channel recipients it chooses whose conversation is continued
+ * or started.
+ *
+ * Locks (PostgreSQL; SQLite runs one transaction at a time): the contact, then the conversation;
+ * the caller's event append (the tenant row) comes last, as in closeConversation. Sends and inbound
+ * messages of one customer are serialised on the contact.
  */
 export function resolveRecipient(
   em: EntityManager,

@@ -2,6 +2,7 @@ import { Errors } from '../../lib/errors';
 import { exactlyOne } from '../../lib/one-of';
 import { parseId, parseOptionalId } from '../../lib/parse-id';
 import type { ChannelKind } from '../channel/channel-kind';
+import { MAX_IDEMPOTENCY_KEY } from '../idempotency/idempotency.service';
 import { ContentKind, type MediaKind } from './content-kind';
 import type { CardAction, StoredContent, TemplateComponent, TemplateParameter } from './message-content';
 import {
@@ -54,7 +55,6 @@ const ACTION_TYPE: Readonly<Record<CardActionKind, CardAction['type']>> = {
 };
 
 const MAX_CLIENT_MESSAGE_ID = 128;
-const MAX_IDEMPOTENCY_KEY = 255;
 
 /** The chosen recipient; BAD_USER_INPUT unless exactly one alternative is set and its ids are well-formed. */
 export function parseRecipient(input: RecipientInput, base = 'input.recipient'): RecipientRef {

@@ -15,8 +15,6 @@ export class SendMessageResolver {
   async sendMessage(@Ctx() ctx: AppContext, @Arg('input', () => SendMessageInput) input: SendMessageInput): Promise<SendMessagePayload> {
     const { viewer } = auth(ctx);
     const { message, conversation } = await sendMessage(ctx.deps, ctx.em, viewer, input);
-    // Committed: wake the delivery worker now instead of at its next poll.
-    ctx.deps.delivery.notify();
     return { message, conversation };
   }
 }

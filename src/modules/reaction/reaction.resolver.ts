@@ -1,7 +1,6 @@
 import { Arg, Authorized, Ctx, ID, Mutation, Resolver } from 'type-graphql';
 import { auth, type AppContext } from '../../graphql/context';
 import { Scope } from '../auth/scopes';
-import { publishEvents } from '../event/event.publisher';
 import { loadMessage } from '../message/message.resolver';
 import { reactToMessage } from './reaction.service';
 import { ReactToMessagePayload } from './reaction.types';
@@ -25,8 +24,7 @@ export class ReactionMutationResolver {
     const message = await loadMessage(ctx, 'messageId', messageId);
     // Visible message ⇒ visible conversation: both are gated by the same inbox.
     const conversation = (await loaders.conversation.load(message.conversationId))!;
-    const change = await reactToMessage(ctx.em, viewer, message, conversation, emoji, removed ?? false);
-    await publishEvents(ctx.deps.pubsub, change.events);
+    const change = await reactToMessage(ctx.deps, ctx.em, viewer, message, conversation, emoji, removed ?? false);
     // Loaders cache per request: the message's reactions must be read again.
     loaders.reactionsByMessage.clear(message.id);
     return { message: change.message, reaction: change.reaction };

@@ -1,11 +1,13 @@
 import { LockMode } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/knex';
+import type { AppDeps } from '../../graphql/context';
 import { AppError, ErrorCode, Errors } from '../../lib/errors';
 import type { Viewer } from '../auth/viewer';
 import { channelRules } from '../channel/channel-rules';
 import type { Conversation } from '../conversation/conversation.entity';
 import type { DomainEvent } from '../event/event.entity';
 import { EventType } from '../event/event-type';
+import { publishEvents } from '../event/event.publisher';
 import { appendEvent } from '../event/event.service';
 import { Message } from '../message/message.entity';
 import { emojiProblem } from './emoji';
@@ -16,7 +18,7 @@ export interface ReactionChange {
   message: Message;
   /** The viewer's reaction as it now stands; null when they have none (removed, or never had one). */
   reaction: Reaction | null;
-  /** Appended in the call's transaction; publish them after it returns. Empty for a no-op. */
+  /** Appended in the call's transaction and published once it committed. Empty for a no-op. */
   events: DomainEvent[];
 }
 
@@ -31,9 +33,11 @@ export interface ReactionChange {
  *   reactions (UNSUPPORTED_CONTENT, e.g. SMS). Visibility of the message is the caller's check.
  *
  * Records REACTION_CHANGED with `{ reactionId, emoji, removed, previousEmoji }` when something
- * changed. The reaction is recorded here only; handing it to the provider is not part of this.
+ * changed, and publishes it after commit. The reaction is recorded here only; handing it to the
+ * provider is not part of this.
  */
 export async function reactToMessage(
+  deps: Pick<AppDeps, 'pubsub'>,
   em: SqlEntityManager,
   viewer: Viewer,
   message: Message,
@@ -49,7 +53,7 @@ export async function reactToMessage(
     });
   }
   const actor = { messageId: message.id, actorType: viewer.senderType, actorId: viewer.userId };
-  return em.transactional(async (tx) => {
+  const change = await em.transactional(async (tx): Promise<ReactionChange> => {
     // Reactions to one message are decided one at a time (the message row lock on PostgreSQL,
     // a single writer on SQLite), so the read below is the state the write replaces.
     await tx.findOneOrFail(Message, { id: message.id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
@@ -79,4 +83,6 @@ export async function reactToMessage(
     });
     return { message, reaction, events: [event] };
   });
+  await publishEvents(deps.pubsub, change.events);
+  return change;
 }

@@ -1,0 +1,197 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { print } from 'graphql';
+import {
+  AccessContactNodeDocument,
+  AccessMessageDocument,
+  AccessSendPlainDocument,
+  AccessSendReadHistoryDocument,
+  AccessSendReadIdentitiesDocument,
+  AccessSendReadNeighboursDocument,
+  AccessSendReadReactionsDocument,
+  UploadMediaDocument,
+  type SendMessageInput,
+} from './generated/graphql';
+import { errorCode } from './helpers/client';
+import { startTestServer, type TestServer } from './helpers/server';
+import { Scope } from '../src/modules/auth/scopes';
+import { Contact } from '../src/modules/contact/contact.entity';
+import { Conversation } from '../src/modules/conversation/conversation.entity';
+import { Message } from '../src/modules/message/message.entity';
+
+/**
+ * What a token reaches below the root field it was checked on: history needs conversation:read
+ * wherever it is selected from, and contacts, messages and media follow inbox membership.
+ */
+
+const byName = (s: TestServer, name: string) => s.demo.conversations.find((c) => c.name === name)!;
+const textTo = (s: TestServer, name: string, body: string, extra: Partial<SendMessageInput> = {}): SendMessageInput => ({
+  recipient: { conversation: { conversationId: byName(s, name).id } },
+  content: { text: { body } },
+  ...extra,
+});
+const messageCount = (s: TestServer, conversationId: string) => s.db.em.fork().count(Message, { conversationId });
+const forbiddenAt = (res: { errors?: readonly { path?: readonly (string | number)[]; extensions?: Record<string, unknown> }[] }) =>
+  (res.errors ?? []).filter((e) => e.extensions?.code === 'FORBIDDEN').map((e) => [e.path?.join('.'), e.extensions?.missingScopes]);
+
+describe('a token with message:create only', () => {
+  let s: TestServer;
+  let sendOnly: string;
+  before(async () => {
+    s = await startTestServer({ deliveryWorker: false });
+    sendOnly = await s.token('owner', [Scope.MESSAGE_CREATE]);
+  });
+  after(() => s.close());
+
+  test('sends, and reads back the message and the conversation it landed in', async () => {
+    const anna = byName(s, 'Anna Kowalska');
+    const res = await s.client(sendOnly).request(AccessSendPlainDocument, { input: textTo(s, 'Anna Kowalska', 'Plain send') });
+    assert.equal(res.errors, undefined, JSON.stringify(res.errors));
+    const { message, conversation } = res.data!.sendMessage;
+    assert.equal(message.deliveryStatus, 'PENDING');
+    assert.equal(message.content.__typename, 'TextContent');
+    assert.equal(message.conversation.id, anna.id);
+    assert.equal(conversation.lastMessagePreview, 'Plain send');
+    assert.equal(conversation.contact.name, 'Anna Kowalska');
+  });
+
+  test("cannot read the conversation's history through the payload: FORBIDDEN on messages, and the send still happened", async () => {
+    const anna = byName(s, 'Anna Kowalska');
+    const before = await messageCount(s, anna.id);
+    const res = await s.client(sendOnly).request(AccessSendReadHistoryDocument, { input: textTo(s, 'Anna Kowalska', 'Peek at history') });
+    assert.deepEqual(forbiddenAt(res), [['sendMessage.conversation.messages', ['conversation:read']]]);
+    // messages is non-null, so the refusal nulls its parents up to the (non-null) payload.
+    assert.equal(res.data, null);
+    assert.equal(JSON.stringify(res).includes('"nodes"'), false, 'no history leaked');
+    assert.equal(await messageCount(s, anna.id), before + 1, 'the message was sent all the same');
+    // With conversation:read as well, the same selection answers.
+    const reader = await s.token('owner', [Scope.MESSAGE_CREATE, Scope.CONVERSATION_READ]);
+    const ok = await s.client(reader).request(AccessSendReadHistoryDocument, { input: textTo(s, 'Anna Kowalska', 'Read history') });
+    assert.equal(ok.errors, undefined, JSON.stringify(ok.errors));
+    assert.equal(ok.data!.sendMessage.conversation.messages.nodes.at(-1)!.id, ok.data!.sendMessage.message.id);
+  });
+
+  test('lastMessage and replyTo are refused field by field; the rest of the payload is there', async () => {
+    const anna = byName(s, 'Anna Kowalska');
+    const quoted = await s.db.em.fork().findOneOrFail(Message, { conversationId: anna.id }, { orderBy: { id: 'asc' } });
+    const res = await s.client(sendOnly).request(AccessSendReadNeighboursDocument, {
+      input: textTo(s, 'Anna Kowalska', 'Quoting', { replyToMessageId: quoted.id }),
+    });
+    assert.deepEqual(forbiddenAt(res).sort(), [
+      ['sendMessage.conversation.lastMessage', ['conversation:read']],
+      ['sendMessage.message.replyTo', ['conversation:read']],
+    ]);
+    const payload = res.data!.sendMessage;
+    assert.match(payload.message.id, /^msg_/);
+    assert.equal(payload.message.replyTo, null);
+    assert.equal(payload.conversation.lastMessage, null);
+    assert.equal(payload.conversation.lastMessagePreview, 'Quoting', 'the preview scalars stay readable');
+  });
+
+  test("cannot read reactions or the contact's identities through the payload", async () => {
+    const reactions = await s
+      .client(sendOnly)
+      .request(AccessSendReadReactionsDocument, { input: textTo(s, 'Anna Kowalska', 'Reactions?') });
+    assert.deepEqual(forbiddenAt(reactions), [['sendMessage.message.reactions', ['conversation:read']]]);
+    const identities = await s
+      .client(sendOnly)
+      .request(AccessSendReadIdentitiesDocument, { input: textTo(s, 'Anna Kowalska', 'Identities?') });
+    assert.deepEqual(forbiddenAt(identities), [['sendMessage.conversation.contact.identities', ['conversation:read']]]);
+    assert.equal(JSON.stringify(identities).includes('+48123456789'), false);
+  });
+});
+
+describe('inbox membership below the root field', () => {
+  let s: TestServer;
+  before(async () => {
+    s = await startTestServer({ deliveryWorker: false });
+  });
+  after(() => s.close());
+
+  const contactOf = (name: string) => byName(s, name).contactId;
+
+  test('an agent reaches a contact only through a conversation in one of their inboxes', async () => {
+    const whatsappContact = contactOf('Anna Kowalska');
+    const smsContact = contactOf('George Brown');
+    const node = (token: string, id: string) =>
+      s
+        .client(token)
+        .data(AccessContactNodeDocument, { id })
+        .then((d) => d.node);
+
+    assert.equal(await node(s.tokens.smsAgent, whatsappContact), null, 'an SMS-only agent cannot fetch a WhatsApp contact');
+    assert.equal(await node(s.tokens.agent, smsContact), null, 'nor a WhatsApp agent an SMS contact');
+    const seen = await node(s.tokens.agent, whatsappContact);
+    assert.equal(seen?.__typename, 'Contact');
+    assert.deepEqual(seen?.__typename === 'Contact' && seen.identities.map((i) => i.address), ['+48123456789']);
+    assert.equal((await node(s.tokens.smsAgent, smsContact))?.id, smsContact);
+    for (const id of [whatsappContact, smsContact]) assert.equal((await node(s.tokens.owner, id))?.id, id, 'owners see the whole tenant');
+    assert.equal((await node(s.tokens.admin, smsContact))?.id, smsContact, 'so do admins');
+
+    // A contact without any conversation is the workspace's, not an agent's.
+    const em = s.db.em.fork();
+    const loner = em.create(Contact, { tenantId: s.demo.tenant.id, name: 'No Conversation Yet', createdAt: new Date() });
+    await em.flush();
+    assert.equal(await node(s.tokens.agent, loner.id), null);
+    assert.equal((await node(s.tokens.owner, loner.id))?.id, loner.id);
+  });
+
+  test("a message is visible through its conversation's inbox, even if a row names another inbox", async () => {
+    const anna = byName(s, 'Anna Kowalska');
+    const george = byName(s, 'George Brown');
+    const em = s.db.em.fork();
+    const template = await em.findOneOrFail(Message, { conversationId: anna.id }, { orderBy: { id: 'asc' } });
+    // A row that breaks the one-inbox-per-conversation invariant: a WhatsApp thread's message naming the SMS inbox.
+    const stray = em.create(Message, {
+      tenantId: template.tenantId,
+      conversationId: anna.id,
+      inboxId: s.demo.sms.id,
+      direction: template.direction,
+      senderType: template.senderType,
+      contentKind: template.contentKind,
+      content: template.content,
+      statusHistory: [],
+      createdAt: new Date(),
+      updatedAt: new Date(),
+    });
+    await em.flush();
+    const read = (token: string, id: string) => s.client(token).request(AccessMessageDocument, { id });
+
+    assert.equal(errorCode(await read(s.tokens.smsAgent, stray.id)), 'NOT_FOUND', 'the SMS agent cannot see into a WhatsApp conversation');
+    assert.equal((await read(s.tokens.owner, stray.id)).data?.message.conversation.id, anna.id);
+    // Rows that keep the invariant: each agent sees their own inbox's messages, and only those.
+    const annaMessage = template.id;
+    const georgeMessage = (await em.findOneOrFail(Message, { conversationId: george.id })).id;
+    assert.equal((await read(s.tokens.agent, annaMessage)).data?.message.id, annaMessage);
+    assert.equal(errorCode(await read(s.tokens.smsAgent, annaMessage)), 'NOT_FOUND');
+    assert.equal((await read(s.tokens.smsAgent, georgeMessage)).data?.message.id, georgeMessage);
+    assert.equal(errorCode(await read(s.tokens.agent, georgeMessage)), 'NOT_FOUND');
+    assert.equal((await em.findOneOrFail(Conversation, { id: anna.id })).inboxId, s.demo.whatsapp.id);
+  });
+
+  test('GET /media/:id with a bearer token needs conversation:read; the signed URL does not', async () => {
+    const pdf = Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n');
+    const form = new FormData();
+    form.append('operations', JSON.stringify({ query: print(UploadMediaDocument), variables: { file: null } }));
+    form.append('map', JSON.stringify({ 0: ['variables.file'] }));
+    form.append('0', new Blob([pdf], { type: 'application/pdf' }), 'invoice.pdf');
+    const uploaded = await fetch(s.url, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${s.demoToken}`, 'apollo-require-preflight': 'true' },
+      body: form,
+    });
+    const media = ((await uploaded.json()) as { data: { uploadMedia: { id: string; url: string } } }).data.uploadMedia;
+    const get = (token: string | null, path = `/media/${media.id}`) =>
+      fetch(`${s.httpUrl}${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+
+    const sendOnly = await s.token('owner', [Scope.MESSAGE_CREATE, Scope.CONVERSATION_LIST]);
+    const refused = await get(sendOnly);
+    assert.equal(refused.status, 404);
+    assert.equal(errorCode((await refused.json()) as { errors: [] }), 'NOT_FOUND');
+    const reader = await s.token('owner', [Scope.CONVERSATION_READ]);
+    const allowed = await get(reader);
+    assert.equal(allowed.status, 200);
+    assert.ok(Buffer.from(await allowed.arrayBuffer()).equals(pdf));
+    assert.equal((await get(null, media.url)).status, 200, 'the signed URL is the grant by itself');
+  });
+});
