@@ -24,7 +24,7 @@ import { costLimitPlugin, limitsRule } from './graphql/limits';
 import { websocketOptions } from './graphql/websocket';
 import { buildAppSchema } from './graphql/schema';
 import { ErrorCode } from './lib/errors';
-import { EventPruner } from './modules/event/event-pruner';
+import { RetentionJob } from './modules/retention/retention.job';
 import { WindowScheduler } from './modules/window/window.scheduler';
 import type { SandboxCarrier } from './channels/sandbox/sandbox.carrier';
 import { createDeliveryRuntime } from './modules/delivery/delivery.runtime';
@@ -110,13 +110,13 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   const mediaStorage = options.mediaStorage ?? new LocalMediaStorage(path.join(config.dataDir, 'media'));
   const pubsub = options.pubsub ?? new MemoryPubSub();
   const delivery = createDeliveryRuntime(config, db, pubsub, { sandbox: options.sandbox });
-  const eventPruner = new EventPruner(db, {
+  const retention = new RetentionJob(db, {
     retentionHours: config.eventRetentionHours,
     webhookRetentionHours: config.webhookRetentionHours,
     intervalMs: config.eventPruneIntervalMs,
   });
   const windowScheduler = new WindowScheduler({ db, pubsub }, { horizonMs: config.windowSchedulerHorizonMs, maxScheduled: config.windowSchedulerMaxPending });
-  const deps: AppDeps = { config, db, pubsub, mediaStorage, channels: delivery.channels, delivery: delivery.worker, eventPruner, windowScheduler };
+  const deps: AppDeps = { config, db, pubsub, mediaStorage, channels: delivery.channels, delivery: delivery.worker, retention, windowScheduler };
   const validationRules = [limitsRule(config.limits)];
 
   const app = express();
@@ -153,7 +153,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   const shutdown = async () => {
     await delivery.stop();
     await windowScheduler.stop();
-    await eventPruner.stop();
+    await retention.stop();
     // Apollo's drain closes the websocket and HTTP servers; before Apollo started, close them here.
     if (apolloStarted) await apollo.stop();
     else await Promise.all([wsCleanup.dispose(), new Promise<void>((resolve) => httpServer.close(() => resolve()))]);
@@ -232,7 +232,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   const origin = `http://${host}:${port}`;
   await orUndo(async () => {
     delivery.start(origin);
-    eventPruner.start();
+    retention.start();
     await windowScheduler.start();
   });
 

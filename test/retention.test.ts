@@ -53,7 +53,7 @@ describe('the retention job', () => {
     await em.flush();
     const eventsBefore = await s.db.em.fork().count(DomainEvent, {});
 
-    const report = await s.server.deps.eventPruner.prune(now);
+    const report = await s.server.deps.retention.prune(now);
     assert.deepEqual(report, { events: 0, idempotencyRecords: 2, webhookReceipts: 1, pendingStatuses: 1 });
 
     const read = s.db.em.fork();
@@ -72,7 +72,7 @@ describe('the retention job', () => {
     assert.equal(await read.count(DomainEvent, {}), eventsBefore, 'recent events are kept');
 
     // A second run finds nothing more to do.
-    assert.deepEqual(await s.server.deps.eventPruner.prune(now), {
+    assert.deepEqual(await s.server.deps.retention.prune(now), {
       events: 0,
       idempotencyRecords: 0,
       webhookReceipts: 0,

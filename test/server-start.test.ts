@@ -2,7 +2,7 @@ import { mock, test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { DeliveryWorker } from '../src/modules/delivery/delivery.worker';
-import { EventPruner } from '../src/modules/event/event-pruner';
+import { RetentionJob } from '../src/modules/retention/retention.job';
 import { WindowScheduler } from '../src/modules/window/window.scheduler';
 import { startTestServer } from './helpers/server';
 
@@ -29,8 +29,8 @@ test('a server whose last start step fails stops everything it started, frees it
   const scheduler = mock.method(WindowScheduler.prototype, 'start', async () => Promise.reject(failure));
   const workerStarts = mock.method(DeliveryWorker.prototype, 'start');
   const workerStops = mock.method(DeliveryWorker.prototype, 'stop');
-  const prunerStarts = mock.method(EventPruner.prototype, 'start');
-  const prunerStops = mock.method(EventPruner.prototype, 'stop');
+  const prunerStarts = mock.method(RetentionJob.prototype, 'start');
+  const prunerStops = mock.method(RetentionJob.prototype, 'stop');
   t.after(() => mock.restoreAll());
   const port = await freePort();
 

@@ -162,7 +162,7 @@ async function resyncAfterPrune(h: Harness): Promise<void> {
   const expired = { tenantId: s.demo.tenant.id, seq: { $lte: Number(old2.event.seq) } };
   const expiring = await s.db.em.fork().count(DomainEvent, expired);
   await s.db.em.fork().nativeUpdate(DomainEvent, expired, { createdAt: longAgo });
-  assert.equal(await s.server.deps.eventPruner.runOnce(), expiring);
+  assert.equal(await s.server.deps.retention.runOnce(), expiring);
   assert.equal(await s.db.em.fork().count(DomainEvent, expired), 0);
   assert.equal(await s.db.em.fork().count(DomainEvent, { id: kept.event.id }), 1);
 

@@ -6,7 +6,7 @@ import type { PubSub } from '../pubsub/pubsub';
 import type { AdapterRegistry } from '../channels/adapter-registry';
 import type { DeliveryWorker } from '../modules/delivery/delivery.worker';
 import type { MediaStorage } from '../storage/media-storage';
-import type { EventPruner } from '../modules/event/event-pruner';
+import type { RetentionJob } from '../modules/retention/retention.job';
 import type { WindowScheduler } from '../modules/window/window.scheduler';
 import type { LiveConnection } from './live-connection';
 import { Errors } from '../lib/errors';
@@ -27,7 +27,7 @@ export interface AppDeps {
   /** The outbound delivery worker: call `delivery.notify()` after committing a send, so it goes now. */
   delivery: DeliveryWorker;
   /** Deletes events past the retention period on a timer (started and stopped with the server). */
-  eventPruner: EventPruner;
+  retention: RetentionJob;
   /** Appends WINDOW_SHUT when customer-service windows end (started and stopped with the server). */
   windowScheduler: WindowScheduler;
 }

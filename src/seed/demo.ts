@@ -187,7 +187,9 @@ export async function seedDemo(em: EntityManager, now = new Date()): Promise<Dem
         deliveryStatus: status,
         failureCode: status === DeliveryStatus.FAILED ? 'rejected' : null,
         failureReason: status === DeliveryStatus.FAILED ? 'Recipient is not a WhatsApp user (sandbox)' : null,
-        channelMessageId: isCustomer || status ? `sandbox.${newId('message', createdAt).slice(4)}` : null,
+        // A send the provider refused never got a channel id (which is what makes it retryable).
+        channelMessageId:
+          isCustomer || (status && status !== DeliveryStatus.FAILED) ? `sandbox.${newId('message', createdAt).slice(4)}` : null,
         clientMessageId: null, replyToId: null, statusHistory: history,
         lastStatusAt: history.length ? new Date(history[history.length - 1].at) : null, createdAt, updatedAt: createdAt,
       });

@@ -6,6 +6,7 @@ import { DeliveryStatus } from '../message/delivery-status';
  * may call back before the send request returns). Applied as soon as the id is stored.
  */
 @Entity({ tableName: 'pending_status' })
+@Index({ properties: ['receivedAt'] })
 @Index({ properties: ['inboxId', 'channelMessageId'] })
 export class PendingStatus {
   @PrimaryKey({ type: 'integer', autoincrement: true })

@@ -1,8 +1,9 @@
-import { Entity, PrimaryKey, Property, Unique } from '@mikro-orm/core';
+import { Entity, Index, PrimaryKey, Property, Unique } from '@mikro-orm/core';
 import { newId } from '../../lib/ids';
 
 /** A provider event already ingested: makes webhook delivery idempotent by provider event id. */
 @Entity({ tableName: 'webhook_receipt' })
+@Index({ properties: ['receivedAt'] })
 @Unique({ properties: ['inboxId', 'providerEventId'] })
 export class WebhookReceipt {
   @PrimaryKey({ type: 'string', length: 40 })

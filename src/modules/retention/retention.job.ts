@@ -1,12 +1,12 @@
 import type { Database } from '../../db/orm';
 import { prunePendingStatuses, pruneWebhookReceipts } from '../delivery/webhook-retention.service';
 import { pruneExpiredIdempotencyRecords } from '../idempotency/idempotency.service';
-import { pruneEvents } from './event-log.service';
+import { pruneEvents } from '../event/event-log.service';
 
 const HOUR_MS = 60 * 60 * 1000;
 
 /** What the retention job needs to know; all of it comes from Config. */
-export interface EventPrunerOptions {
+export interface RetentionJobOptions {
   /** Events older than this are deleted; clients resuming from before then get ResyncRequired. */
   retentionHours: number;
   /**
@@ -37,13 +37,13 @@ export interface PruneReport {
  * after it listens and stops it before the database closes. One timer, unref'd so it never holds
  * the process open; a run that is still going when the next tick comes is not overlapped.
  */
-export class EventPruner {
+export class RetentionJob {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<PruneReport> | null = null;
 
   constructor(
     private readonly db: Database,
-    private readonly options: EventPrunerOptions,
+    private readonly options: RetentionJobOptions,
   ) {}
 
   start(): void {
