@@ -20,6 +20,7 @@ import { queryStatsStorage, type QueryStats } from './db/query-stats';
 import { createContext, type AppContext, type AppDeps } from './graphql/context';
 import { isMaskedError, toClientError } from './graphql/errors';
 import { refuseHttpSubscriptionsPlugin } from './graphql/http-subscriptions';
+import { requireViewerPlugin } from './graphql/authorization';
 import { costLimitPlugin, limitsRule } from './graphql/limits';
 import { websocketOptions } from './graphql/websocket';
 import { buildAppSchema } from './graphql/schema';
@@ -135,6 +136,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginLandingPageDisabled(),
+      requireViewerPlugin(),
       costLimitPlugin(config.limits),
       refuseHttpSubscriptionsPlugin(),
       observabilityPlugin(config),

@@ -195,3 +195,22 @@ describe('inbox membership below the root field', () => {
     assert.equal((await get(null, media.url)).status, 200, 'the signed URL is the grant by itself');
   });
 });
+
+test('the operation gate: introspection is open, any data needs a token (401), checked once per operation', async (t) => {
+  const s = await startTestServer();
+  t.after(() => s.close());
+  const anon = s.client(null);
+  const schema = await anon.raw('{ __schema { queryType { name } } __typename }');
+  assert.equal(schema.errors, undefined);
+  assert.equal((schema.data as { __typename: string }).__typename, 'Query');
+  const viaFragment = await anon.raw('query { ...Q } fragment Q on Query { viewer { id } }');
+  assert.equal(viaFragment.status, 401);
+  assert.equal(viaFragment.errors?.[0]?.extensions?.code, 'UNAUTHENTICATED');
+  assert.equal(viaFragment.data, undefined, 'nothing executed');
+  const mutation = await anon.raw('mutation { closeConversation(conversationId: "cnv_01M7YH6MDMM3D7WTNSRN918XFA") { conversation { id } } }');
+  assert.equal(mutation.status, 401);
+  assert.equal(mutation.errors?.[0]?.extensions?.code, 'UNAUTHENTICATED');
+  const bad = await s.client('sb_revoked-or-made-up').raw('{ viewer { id } }');
+  assert.equal(bad.errors?.[0]?.extensions?.code, 'UNAUTHENTICATED');
+  assert.match(bad.errors![0].message, /invalid, expired or revoked/);
+});

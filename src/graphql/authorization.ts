@@ -1,18 +1,47 @@
-import type { AuthCheckerInterface, MiddlewareInterface, NextFn, ResolverData } from 'type-graphql';
+import type { ApolloServerPlugin } from '@apollo/server';
+import { GraphQLError, Kind, type DocumentNode, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
+import type { AuthCheckerInterface, ResolverData } from 'type-graphql';
 import { Scope } from '../modules/auth/scopes';
 import { auth, type AppContext } from './context';
 
-const ROOT_TYPES = new Set(['Query', 'Mutation', 'Subscription']);
+/** Whether a selection reaches anything but introspection (`__schema`, `__type`, `__typename`). */
+function selectsData(set: SelectionSetNode, document: DocumentNode, seen = new Set<string>()): boolean {
+  return set.selections.some((sel) => {
+    if (sel.kind === Kind.FIELD) return !sel.name.value.startsWith('__');
+    if (sel.kind === Kind.INLINE_FRAGMENT) return selectsData(sel.selectionSet, document, seen);
+    if (seen.has(sel.name.value)) return false;
+    seen.add(sel.name.value);
+    const fragment = document.definitions.find((d) => d.kind === Kind.FRAGMENT_DEFINITION && d.name.value === sel.name.value);
+    return fragment?.kind === Kind.FRAGMENT_DEFINITION ? selectsData(fragment.selectionSet, document, seen) : false;
+  });
+}
 
 /**
- * The one gate every operation passes: any root field (query, mutation or subscription, present or
- * future) requires an authenticated viewer. Per-field scopes come from `@Authorized(Scope…)`.
+ * The one gate every operation passes, over HTTP and websockets alike: an operation that selects
+ * any root field (query, mutation or subscription, present or future) needs an authenticated
+ * viewer; only introspection is open, so the playground can show the schema. Checked once per
+ * operation, not once per field. Per-field scopes come from `@Authorized(Scope…)`.
  */
-export class RequireViewer implements MiddlewareInterface<AppContext> {
-  async use({ context, info }: ResolverData<AppContext>, next: NextFn): Promise<unknown> {
-    if (ROOT_TYPES.has(info.parentType.name)) auth(context);
-    return next();
+export function requireViewer(ctx: AppContext, operation: OperationDefinitionNode, document: DocumentNode): void {
+  if (ctx.viewer || !selectsData(operation.selectionSet, document)) return;
+  try {
+    auth(ctx);
+  } catch (error) {
+    throw new GraphQLError((error as Error).message, { originalError: error as Error, extensions: { http: { status: 401 } } });
   }
+}
+
+/** Apollo plugin applying {@link requireViewer} to every HTTP operation. */
+export function requireViewerPlugin(): ApolloServerPlugin<AppContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ contextValue, operation, document }) {
+          if (operation) requireViewer(contextValue, operation, document);
+        },
+      };
+    },
+  };
 }
 
 /** `@Authorized(Scope.X, …)`: the viewer's token must carry every listed scope. */

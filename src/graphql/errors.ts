@@ -75,8 +75,15 @@ function argumentName(error: GraphQLError): string | undefined {
 /** How an error reaches the client; deciding it is cheap (no document is read). */
 type ErrorKind = 'app' | 'too-complex' | 'bad-value' | 'request' | 'internal';
 
+/** The AppError behind an error: thrown by a resolver, or wrapped by a plugin or the websocket layer. */
+function appErrorOf(error: unknown): AppError | null {
+  const unwrapped = unwrapResolverError(error);
+  if (unwrapped instanceof AppError) return unwrapped;
+  return error instanceof GraphQLError && error.originalError instanceof AppError ? error.originalError : null;
+}
+
 function classify(code: string | undefined, error: unknown): ErrorKind {
-  if (unwrapResolverError(error) instanceof AppError) return 'app';
+  if (appErrorOf(error)) return 'app';
   // Apollo re-labels every validation error GRAPHQL_VALIDATION_FAILED; our limit rules carry their own code.
   const inner = error instanceof GraphQLError ? error.originalError : undefined;
   if (inner instanceof GraphQLError && inner.extensions?.code === ErrorCode.QUERY_TOO_COMPLEX) return 'too-complex';
@@ -101,7 +108,7 @@ export function toClientError(formatted: GraphQLFormattedError, error: unknown):
   const code = formatted.extensions?.code as string | undefined;
   switch (classify(code, error)) {
     case 'app': {
-      const original = unwrapResolverError(error) as AppError;
+      const original = appErrorOf(error)!;
       return {
         masked: false,
         error: {

@@ -14,7 +14,7 @@ import { NodeResolver } from '../modules/node/node.resolver';
 import { ReactionMutationResolver } from '../modules/reaction/reaction.resolver';
 import { EVENT_RESOLVERS, SUBSCRIBE_ONLY_PUBSUB } from '../modules/event/event.resolver';
 import { ViewerResolver } from '../modules/user/viewer.resolver';
-import { RequireViewer, ScopeChecker } from './authorization';
+import { ScopeChecker } from './authorization';
 
 /** Every resolver class of the schema. */
 export const RESOLVERS: NonEmptyArray<Function> = [
@@ -40,7 +40,6 @@ export async function buildAppSchema(): Promise<GraphQLSchema> {
   return buildSchema({
     resolvers: RESOLVERS,
     authChecker: ScopeChecker,
-    globalMiddlewares: [RequireViewer],
     validate: false,
     pubSub: SUBSCRIBE_ONLY_PUBSUB,
   });

@@ -2,6 +2,7 @@ import {
   createSourceEventStream,
   execute,
   GraphQLError,
+  getOperationAST,
   parse,
   specifiedRules,
   validate,
@@ -17,6 +18,7 @@ import { AppError, ErrorCode } from '../lib/errors';
 import { LiveEvent } from '../modules/event/event-stream';
 import { refreshContext, type AppContext, type AppDeps } from './context';
 import { toClientError } from './errors';
+import { requireViewer } from './authorization';
 import { limitsRule } from './limits';
 import { LiveConnection } from './live-connection';
 
@@ -99,6 +101,14 @@ export function websocketOptions(deps: AppDeps, schema: GraphQLSchema): ServerOp
       const errors = validate(schema, document, rules);
       if (errors.length) return errors.map((e) => withCode(e, 'GRAPHQL_VALIDATION_FAILED'));
       const contextValue = await ctx.extra.connection!.operationContext();
+      const operation = getOperationAST(document, payload.operationName);
+      if (operation) {
+        try {
+          requireViewer(contextValue, operation, document);
+        } catch (error) {
+          return [error as GraphQLError];
+        }
+      }
       return { schema, document, variableValues: payload.variables, operationName: payload.operationName, contextValue } satisfies ExecutionArgs;
     },
     subscribe: async (args) => {
