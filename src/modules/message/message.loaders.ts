@@ -15,7 +15,8 @@ import { Message } from './message.entity';
 export function createMessageLoaders(em: SqlEntityManager, viewer: Viewer) {
   return {
     message: new DataLoader<string, Message | null>(async (ids) => {
-      const where: FilterQuery<Message>[] = [{ id: { $in: [...ids] }, tenantId: viewer.tenantId }];
+      // The tenant is checked on the rows, not in SQL: see byIdLoader (SQLite would scan the tenant index).
+      const where: FilterQuery<Message>[] = [{ id: { $in: [...ids] } }];
       const visible = viewer.visibleInboxIds();
       if (visible) {
         const reachable = em
