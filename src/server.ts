@@ -116,8 +116,20 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     webhookRetentionHours: config.webhookRetentionHours,
     intervalMs: config.eventPruneIntervalMs,
   });
-  const windowScheduler = new WindowScheduler({ db, pubsub }, { horizonMs: config.windowSchedulerHorizonMs, maxScheduled: config.windowSchedulerMaxPending });
-  const deps: AppDeps = { config, db, pubsub, mediaStorage, channels: delivery.channels, delivery: delivery.worker, retention, windowScheduler };
+  const windowScheduler = new WindowScheduler(
+    { db, pubsub },
+    { horizonMs: config.windowSchedulerHorizonMs, maxScheduled: config.windowSchedulerMaxPending },
+  );
+  const deps: AppDeps = {
+    config,
+    db,
+    pubsub,
+    mediaStorage,
+    channels: delivery.channels,
+    delivery: delivery.worker,
+    retention,
+    windowScheduler,
+  };
   const validationRules = [limitsRule(config.limits)];
 
   const app = express();
@@ -205,7 +217,9 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     if (res.headersSent) return next(err);
     if (err.type === 'entity.too.large') {
       res.status(413).json({
-        errors: [{ message: `Request body exceeds ${config.limits.maxBodyBytes} bytes.`, extensions: { code: ErrorCode.PAYLOAD_TOO_LARGE } }],
+        errors: [
+          { message: `Request body exceeds ${config.limits.maxBodyBytes} bytes.`, extensions: { code: ErrorCode.PAYLOAD_TOO_LARGE } },
+        ],
       });
       return;
     }
@@ -215,7 +229,9 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     }
     const requestId = randomUUID();
     console.error(`[request ${requestId}]`, err);
-    res.status(500).json({ errors: [{ message: 'Internal server error.', extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR, requestId } }] });
+    res
+      .status(500)
+      .json({ errors: [{ message: 'Internal server error.', extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR, requestId } }] });
   });
 
   await orUndo(

@@ -207,7 +207,9 @@ test('the operation gate: introspection is open, any data needs a token (401), c
   assert.equal(viaFragment.status, 401);
   assert.equal(viaFragment.errors?.[0]?.extensions?.code, 'UNAUTHENTICATED');
   assert.equal(viaFragment.data, undefined, 'nothing executed');
-  const mutation = await anon.raw('mutation { closeConversation(conversationId: "cnv_01M7YH6MDMM3D7WTNSRN918XFA") { conversation { id } } }');
+  const mutation = await anon.raw(
+    'mutation { closeConversation(conversationId: "cnv_01M7YH6MDMM3D7WTNSRN918XFA") { conversation { id } } }',
+  );
   assert.equal(mutation.status, 401);
   assert.equal(mutation.errors?.[0]?.extensions?.code, 'UNAUTHENTICATED');
   const bad = await s.client('sb_revoked-or-made-up').raw('{ viewer { id } }');

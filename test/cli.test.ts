@@ -19,7 +19,13 @@ test('the token CLI creates a tenant, a user and a scoped token that the API acc
   const env = { ...process.env, DATA_DIR: dir, DATABASE_URL: `file:${path.join(dir, 'cli.db')}` };
   // Async, so the in-process server keeps serving (and its keep-alive sockets stay healthy) meanwhile.
   const cli = async (...args: string[]) =>
-    (await promisify(execFile)(process.execPath, ['-r', '@swc-node/register', 'src/cli/token.ts', ...args], { cwd: ROOT, env, encoding: 'utf8' })).stdout.trim();
+    (
+      await promisify(execFile)(process.execPath, ['-r', '@swc-node/register', 'src/cli/token.ts', ...args], {
+        cwd: ROOT,
+        env,
+        encoding: 'utf8',
+      })
+    ).stdout.trim();
 
   const tenantId = await cli('tenant:create', '--name', 'Globex');
   assert.match(tenantId, /^tn_/);

@@ -4,11 +4,15 @@ import { startTestServer } from './helpers/server';
 
 /** Protective limits and error masking, as an abusive or unlucky client meets them. */
 test('limits: depth, aliases, cost and body size are refused before anything runs', async (t) => {
-  const s = await startTestServer({ config: { limits: { maxDepth: 6, maxAliases: 5, maxCost: 2000, maxBodyBytes: 4096, maxPageSize: 100 } } });
+  const s = await startTestServer({
+    config: { limits: { maxDepth: 6, maxAliases: 5, maxCost: 2000, maxBodyBytes: 4096, maxPageSize: 100 } },
+  });
   t.after(() => s.close());
   const c = s.client();
 
-  const deep = await c.raw('{ conversations(first: 1) { nodes { lastMessage { conversation { lastMessage { conversation { id } } } } } } }');
+  const deep = await c.raw(
+    '{ conversations(first: 1) { nodes { lastMessage { conversation { lastMessage { conversation { id } } } } } } }',
+  );
   assert.equal(deep.errors?.[0]?.extensions?.code, 'QUERY_TOO_COMPLEX');
   assert.match(deep.errors![0].message, /depth 7 exceeds the limit of 6/);
   assert.equal(deep.data, undefined, 'nothing executed');
@@ -19,7 +23,9 @@ test('limits: depth, aliases, cost and body size are refused before anything run
   assert.match(many.errors![0].message, /6 aliases; the limit is 5/);
 
   // 100 conversations × 100 messages each would be 10,000+ rows: refused by cost, also via variables.
-  const costly = await c.raw('query($n: Int) { conversations(first: $n) { nodes { id messages(last: 100) { nodes { id } } } } }', { n: 100 });
+  const costly = await c.raw('query($n: Int) { conversations(first: $n) { nodes { id messages(last: 100) { nodes { id } } } } }', {
+    n: 100,
+  });
   assert.equal(costly.errors?.[0]?.extensions?.code, 'QUERY_TOO_COMPLEX');
   assert.match(costly.errors![0].message, /cost \d+ exceeds the limit of 2000/);
   const cheap = await c.raw('query($n: Int) { conversations(first: $n) { nodes { id messages(last: 5) { nodes { id } } } } }', { n: 5 });
@@ -50,7 +56,9 @@ test('unexpected failures are masked for the client and logged with the request 
   t.after(() => (console.error = original));
   // A broken database (here: a dropped table) is the kind of failure a client must not see details of.
   await s.db.em.getConnection().execute('drop table reaction');
-  const res = await s.client().raw(`{ node(id: "${s.demo.conversations[0].lastMessageId}") { ... on Message { id reactions { emoji } } } }`);
+  const res = await s
+    .client()
+    .raw(`{ node(id: "${s.demo.conversations[0].lastMessageId}") { ... on Message { id reactions { emoji } } } }`);
   const error = res.errors?.[0];
   assert.equal(error?.extensions?.code, 'INTERNAL_SERVER_ERROR');
   assert.equal(error?.message, 'Internal server error.');

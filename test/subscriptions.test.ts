@@ -64,8 +64,18 @@ async function failure(sub: SubscriptionCollector<any>): Promise<GraphQLFormatte
 function conversationRow(row: Pick<Conversation, 'tenantId' | 'inboxId' | 'contactId' | 'channel' | 'externalId'> & Partial<Conversation>) {
   const now = new Date();
   return {
-    name: null, status: ConversationStatus.OPEN, assigneeId: null, currentSessionId: null, createdAt: now, updatedAt: now, lastActivityAt: now,
-    lastMessageAt: null, lastMessageId: null, lastMessagePreview: null, lastMessageSender: null, lastInboundAt: null,
+    name: null,
+    status: ConversationStatus.OPEN,
+    assigneeId: null,
+    currentSessionId: null,
+    createdAt: now,
+    updatedAt: now,
+    lastActivityAt: now,
+    lastMessageAt: null,
+    lastMessageId: null,
+    lastMessagePreview: null,
+    lastMessageSender: null,
+    lastInboundAt: null,
     ...row,
   };
 }
@@ -122,12 +132,17 @@ type Harness = ReturnType<typeof harness>;
 
 /** Disconnect, miss events, resume with the last cursor while more are written: every event exactly once. */
 async function resumeExactlyOnce(h: Harness): Promise<void> {
-const { s, pubsub, topic } = h;
+  const { s, pubsub, topic } = h;
   const [anna] = s.demo.conversations;
   const baseline = pubsub.subscriberCount(topic);
   const start = await head(s, s.demo.tenant.id);
   const first = h.client(s.tokens.owner);
-  const sub1 = await h.open<StreamInboxEventsSubscription>(s.tokens.owner, StreamInboxEventsDocument, { after: encodeEventCursor(start) }, first);
+  const sub1 = await h.open<StreamInboxEventsSubscription>(
+    s.tokens.owner,
+    StreamInboxEventsDocument,
+    { after: encodeEventCursor(start) },
+    first,
+  );
   for (let i = 0; i < 3; i++) await addMessage(s, anna, { text: `before ${i}`, from: s.demo.agent });
   const r1 = event(await sub1.next());
   const r2 = event(await sub1.next());
@@ -166,7 +181,9 @@ async function resyncAfterPrune(h: Harness): Promise<void> {
   assert.equal(await s.db.em.fork().count(DomainEvent, expired), 0);
   assert.equal(await s.db.em.fork().count(DomainEvent, { id: kept.event.id }), 1);
 
-  const stale = await h.open<StreamInboxEventsSubscription>(s.tokens.owner, StreamInboxEventsDocument, { after: encodeEventCursor(Number(old1.event.seq) - 1) });
+  const stale = await h.open<StreamInboxEventsSubscription>(s.tokens.owner, StreamInboxEventsDocument, {
+    after: encodeEventCursor(Number(old1.event.seq) - 1),
+  });
   const resync = event(await stale.next());
   assert.ok(resync.__typename === 'ResyncRequiredEvent');
   assert.equal(resync.type, 'RESYNC_REQUIRED');
@@ -178,8 +195,13 @@ async function resyncAfterPrune(h: Harness): Promise<void> {
   stale.stop();
 
   // The oldest resumable cursor still works: nothing is missing after it.
-  const fine = new SubscriptionCollector<StreamInboxEventsSubscription>(h.client(s.tokens.owner), StreamInboxEventsDocument, { after: resync.oldestCursor });
-  assert.deepEqual([event(await fine.next()).cursor, event(await fine.next()).cursor], [kept, live].map((m) => encodeEventCursor(Number(m.event.seq))));
+  const fine = new SubscriptionCollector<StreamInboxEventsSubscription>(h.client(s.tokens.owner), StreamInboxEventsDocument, {
+    after: resync.oldestCursor,
+  });
+  assert.deepEqual(
+    [event(await fine.next()).cursor, event(await fine.next()).cursor],
+    [kept, live].map((m) => encodeEventCursor(Number(m.event.seq))),
+  );
   fine.stop();
 }
 /** Many transactions appending at once (publishes may arrive out of order): one resuming subscriber sees seq order, no gaps, no repeats. */
@@ -187,9 +209,13 @@ async function concurrentWritersInOrder(h: Harness): Promise<void> {
   const { s } = h;
   const conversations = s.demo.conversations.filter((c) => c.inboxId === s.demo.whatsapp.id).slice(0, 4);
   const start = await head(s, s.demo.tenant.id);
-  const sub = new SubscriptionCollector<StreamInboxEventsSubscription>(h.client(s.tokens.owner), StreamInboxEventsDocument, { after: encodeEventCursor(start) });
+  const sub = new SubscriptionCollector<StreamInboxEventsSubscription>(h.client(s.tokens.owner), StreamInboxEventsDocument, {
+    after: encodeEventCursor(start),
+  });
   await Promise.all(
-    Array.from({ length: 12 }, (_, i) => addMessage(s, conversations[i % conversations.length], { text: `burst ${i}`, from: s.demo.agent })),
+    Array.from({ length: 12 }, (_, i) =>
+      addMessage(s, conversations[i % conversations.length], { text: `burst ${i}`, from: s.demo.agent }),
+    ),
   );
   const last = await head(s, s.demo.tenant.id);
   assert.equal(last - start, 12);
@@ -241,7 +267,9 @@ describe('inboxEvents and the typed subscriptions', () => {
     assert.equal(m.actorType, 'USER');
     assert.deepEqual(m.actor, { __typename: 'User', id: s.demo.agent.id, name: 'Alice Agent' });
     assert.ok(m.__typename === 'MessageAddedEvent' && m.message.id === added.message.id && m.message.clientMessageId === 'client-42');
-    assert.ok(m.__typename === 'MessageAddedEvent' && m.message.content.__typename === 'TextContent' && m.message.content.body === 'On my way');
+    assert.ok(
+      m.__typename === 'MessageAddedEvent' && m.message.content.__typename === 'TextContent' && m.message.content.body === 'On my way',
+    );
 
     assert.ok(st.__typename === 'MessageStatusChangedEvent');
     assert.equal(st.from, 'PENDING');
@@ -269,9 +297,13 @@ describe('inboxEvents and the typed subscriptions', () => {
     const { s } = h;
     const [anna] = s.demo.conversations;
     const { message } = await addMessage(s, anna, { text: 'status please', from: s.demo.agent });
-    const sub = await h.open<{ messageStatusChanged: { to: string; message: { deliveryStatus: string } } }>(s.tokens.owner, StreamMessageStatusChangedDocument, {
-      conversationId: anna.id,
-    });
+    const sub = await h.open<{ messageStatusChanged: { to: string; message: { deliveryStatus: string } } }>(
+      s.tokens.owner,
+      StreamMessageStatusChangedDocument,
+      {
+        conversationId: anna.id,
+      },
+    );
     const seen = [];
     for (const status of [DeliveryStatus.SENT, DeliveryStatus.DELIVERED, DeliveryStatus.READ]) {
       await setStatus(s, message.id, status);
@@ -295,10 +327,30 @@ describe('inboxEvents and the typed subscriptions', () => {
     const [anna, bruno] = s.demo.conversations;
     const george = s.demo.conversations.find((c) => c.inboxId === s.demo.sms.id)!;
     const client = h.client(s.tokens.owner);
-    const added = await h.open<{ messageAdded: { message: { id: string } } }>(s.tokens.owner, StreamMessageAddedDocument, { conversationId: anna.id }, client);
-    const statuses = await h.open<{ messageStatusChanged: { message: { id: string } } }>(s.tokens.owner, StreamMessageStatusChangedDocument, { inboxId: s.demo.whatsapp.id }, client);
-    const updates = await h.open<{ conversationUpdated: { change: string; conversation: { id: string } } }>(s.tokens.owner, StreamConversationUpdatedDocument, { inboxId: s.demo.whatsapp.id }, client);
-    const reactions = await h.open<{ reactionChanged: { emoji: string; message: { id: string } } }>(s.tokens.owner, StreamReactionChangedDocument, { conversationId: anna.id }, client);
+    const added = await h.open<{ messageAdded: { message: { id: string } } }>(
+      s.tokens.owner,
+      StreamMessageAddedDocument,
+      { conversationId: anna.id },
+      client,
+    );
+    const statuses = await h.open<{ messageStatusChanged: { message: { id: string } } }>(
+      s.tokens.owner,
+      StreamMessageStatusChangedDocument,
+      { inboxId: s.demo.whatsapp.id },
+      client,
+    );
+    const updates = await h.open<{ conversationUpdated: { change: string; conversation: { id: string } } }>(
+      s.tokens.owner,
+      StreamConversationUpdatedDocument,
+      { inboxId: s.demo.whatsapp.id },
+      client,
+    );
+    const reactions = await h.open<{ reactionChanged: { emoji: string; message: { id: string } } }>(
+      s.tokens.owner,
+      StreamReactionChangedDocument,
+      { conversationId: anna.id },
+      client,
+    );
 
     const smsMessage = await addMessage(s, george, { text: 'sms', from: s.demo.smsAgent });
     await setStatus(s, smsMessage.message.id, DeliveryStatus.SENT); // other inbox: not for `statuses`
@@ -319,16 +371,27 @@ describe('inboxEvents and the typed subscriptions', () => {
     for (const sub of [added, statuses, updates, reactions]) sub.stop();
   });
 
-  h.it('a client that disconnects resumes with `after` and sees every event exactly once, even with events produced while it reconnects', () => resumeExactlyOnce(h));
+  h.it(
+    'a client that disconnects resumes with `after` and sees every event exactly once, even with events produced while it reconnects',
+    () => resumeExactlyOnce(h),
+  );
   h.it('concurrent writers: a resuming subscriber still gets every event once, in seq order', () => concurrentWritersInOrder(h));
 
   test('an invalid cursor is BAD_USER_INPUT naming `after`', async () => {
     const { s } = h;
-    for (const bad of ['garbage!', Buffer.from('evt:-1').toString('base64url'), Buffer.from('["messages","x"]').toString('base64url'), Buffer.from('evt:01').toString('base64url')]) {
+    for (const bad of [
+      'garbage!',
+      Buffer.from('evt:-1').toString('base64url'),
+      Buffer.from('["messages","x"]').toString('base64url'),
+      Buffer.from('evt:01').toString('base64url'),
+    ]) {
       const sub = new SubscriptionCollector(h.client(s.tokens.owner), StreamInboxEventsDocument, { after: bad });
       const error = await failure(sub);
       assert.equal(error.extensions?.code, 'BAD_USER_INPUT', bad);
-      assert.deepEqual((error.extensions?.fields as { field: string }[]).map((f) => f.field), ['after']);
+      assert.deepEqual(
+        (error.extensions?.fields as { field: string }[]).map((f) => f.field),
+        ['after'],
+      );
     }
   });
 
@@ -354,10 +417,37 @@ describe('inboxEvents and the typed subscriptions', () => {
     const [anna] = s.demo.conversations;
     const em = s.db.em.fork();
     const tenant = em.create(Tenant, { name: 'Other Co', createdAt: new Date(), eventSeq: 0 });
-    const owner = em.create(User, { tenantId: tenant.id, name: 'Oscar Other', email: 'oscar@other.test', role: UserRole.OWNER, bot: false, active: true, createdAt: new Date() });
-    const inbox = em.create(Inbox, { tenantId: tenant.id, name: 'Other WA', channel: ChannelKind.WHATSAPP, provider: 'sandbox', senderAddress: '+15550000001', windowHours: null, humanAgentWindowHours: null, providerConfig: {}, createdAt: new Date() });
+    const owner = em.create(User, {
+      tenantId: tenant.id,
+      name: 'Oscar Other',
+      email: 'oscar@other.test',
+      role: UserRole.OWNER,
+      bot: false,
+      active: true,
+      createdAt: new Date(),
+    });
+    const inbox = em.create(Inbox, {
+      tenantId: tenant.id,
+      name: 'Other WA',
+      channel: ChannelKind.WHATSAPP,
+      provider: 'sandbox',
+      senderAddress: '+15550000001',
+      windowHours: null,
+      humanAgentWindowHours: null,
+      providerConfig: {},
+      createdAt: new Date(),
+    });
     const contact = em.create(Contact, { tenantId: tenant.id, name: 'Zed', createdAt: new Date() });
-    const theirs = em.create(Conversation, conversationRow({ tenantId: tenant.id, inboxId: inbox.id, contactId: contact.id, channel: ChannelKind.WHATSAPP, externalId: '+15550000002' }));
+    const theirs = em.create(
+      Conversation,
+      conversationRow({
+        tenantId: tenant.id,
+        inboxId: inbox.id,
+        contactId: contact.id,
+        channel: ChannelKind.WHATSAPP,
+        externalId: '+15550000002',
+      }),
+    );
     await em.flush();
     const { token } = await issueToken(s.db.em.fork(), { tenantId: tenant.id, userId: owner.id, name: 'other' });
 
@@ -386,7 +476,12 @@ describe('inboxEvents and the typed subscriptions', () => {
     const { token, record } = await issueToken(s.db.em.fork(), { tenantId: s.demo.tenant.id, userId: s.demo.agent.id, name: 'agent-ws' });
     const client = h.client(token);
     const everything = await h.open<StreamInboxEventsSubscription>(token, StreamInboxEventsDocument, {}, client);
-    const annaOnly = await h.open<{ messageAdded: { message: { id: string } } }>(token, StreamMessageAddedDocument, { conversationId: anna.id }, client);
+    const annaOnly = await h.open<{ messageAdded: { message: { id: string } } }>(
+      token,
+      StreamMessageAddedDocument,
+      { conversationId: anna.id },
+      client,
+    );
 
     const before = await addMessage(s, anna, { text: 'still a member', from: 'customer' });
     assert.equal((await annaOnly.next()).data!.messageAdded.message.id, before.message.id);
@@ -425,9 +520,16 @@ describe('inboxEvents and the typed subscriptions', () => {
     const { s } = h;
     const farah = s.demo.conversations[5];
     const start = await head(s, s.demo.tenant.id);
-    const sub = await h.open<StreamInboxEventsSubscription>(s.tokens.admin, StreamInboxEventsDocument, { after: encodeEventCursor(start), inboxId: s.demo.whatsapp.id });
+    const sub = await h.open<StreamInboxEventsSubscription>(s.tokens.admin, StreamInboxEventsDocument, {
+      after: encodeEventCursor(start),
+      inboxId: s.demo.whatsapp.id,
+    });
     const admin = s.client(s.tokens.admin);
-    const sent = await admin.data(StreamSendTextDocument, { conversationId: farah.id, body: 'Hello from the test', clientMessageId: 'e2e-1' });
+    const sent = await admin.data(StreamSendTextDocument, {
+      conversationId: farah.id,
+      body: 'Hello from the test',
+      clientMessageId: 'e2e-1',
+    });
     const added = event(await sub.waitFor((r) => event(r).__typename === 'MessageAddedEvent' && event(r).causationId === 'e2e-1'));
     assert.deepEqual([added.actorType, added.actor], ['USER', { __typename: 'User', id: s.demo.admin.id, name: 'Adam Admin' }]);
     assert.ok(added.__typename === 'MessageAddedEvent' && added.message.id === sent.sendMessage.message.id);
@@ -440,9 +542,16 @@ describe('inboxEvents and the typed subscriptions', () => {
     assert.ok(status.__typename === 'MessageStatusChangedEvent' && status.from === 'PENDING');
     await s.client(s.tokens.owner).data(StreamReassignDocument, { conversationId: farah.id, userId: s.demo.admin.id });
     const reassigned = event(await sub.waitFor((r) => event(r).__typename === 'ConversationUpdatedEvent'));
-    assert.ok(reassigned.__typename === 'ConversationUpdatedEvent' && reassigned.change === 'ASSIGNED' && reassigned.conversation.assignee?.id === s.demo.admin.id);
+    assert.ok(
+      reassigned.__typename === 'ConversationUpdatedEvent' &&
+        reassigned.change === 'ASSIGNED' &&
+        reassigned.conversation.assignee?.id === s.demo.admin.id,
+    );
     const cursors = sub.results.map((r) => seqOf(event(r).cursor));
-    assert.deepEqual(cursors, [...cursors].sort((a, b) => a - b));
+    assert.deepEqual(
+      cursors,
+      [...cursors].sort((a, b) => a - b),
+    );
     assert.equal(new Set(cursors).size, cursors.length);
     sub.stop();
   });
@@ -489,7 +598,8 @@ describe('websocket connection rules', () => {
     const [anna] = s.demo.conversations;
     const client = h.client(s.tokens.owner);
     const open = [];
-    for (let i = 0; i < 3; i++) open.push(await h.open<StreamInboxEventsSubscription>(s.tokens.owner, StreamInboxEventsDocument, {}, client));
+    for (let i = 0; i < 3; i++)
+      open.push(await h.open<StreamInboxEventsSubscription>(s.tokens.owner, StreamInboxEventsDocument, {}, client));
     const refused = new SubscriptionCollector(client, StreamInboxEventsDocument, {});
     const error = await failure(refused);
     assert.equal(error.extensions?.code, 'RATE_LIMITED');
@@ -512,7 +622,9 @@ describe('retention and resync', () => {
   test('a cursor ahead of the log (another workspace’s) yields ResyncRequired CURSOR_UNKNOWN', async () => {
     const { s } = h;
     const now = await head(s, s.demo.tenant.id);
-    const sub = new SubscriptionCollector<StreamInboxEventsSubscription>(h.client(s.tokens.owner), StreamInboxEventsDocument, { after: encodeEventCursor(now + 1000) });
+    const sub = new SubscriptionCollector<StreamInboxEventsSubscription>(h.client(s.tokens.owner), StreamInboxEventsDocument, {
+      after: encodeEventCursor(now + 1000),
+    });
     const resync = event(await sub.next());
     assert.ok(resync.__typename === 'ResyncRequiredEvent' && resync.reason === 'CURSOR_UNKNOWN');
     assert.equal(resync.cursor, encodeEventCursor(now));
@@ -550,7 +662,13 @@ describe('window shut events', () => {
     const recorded = await s.db.em.fork().find(DomainEvent, { conversationId: anna.id, type: EventType.WINDOW_SHUT });
     assert.equal(recorded.length, 1);
     const payload = recorded[0].payload as { shutAt: string; actors: string[]; closedFor: string[] };
-    assert.deepEqual([payload.actors, payload.closedFor], [['user', 'bot'], ['user', 'bot']]);
+    assert.deepEqual(
+      [payload.actors, payload.closedFor],
+      [
+        ['user', 'bot'],
+        ['user', 'bot'],
+      ],
+    );
     assert.equal(await s.server.deps.windowScheduler.shutIfDue(anna.id, new Date(payload.shutAt)), null);
     assert.equal(await s.db.em.fork().count(DomainEvent, { conversationId: anna.id, type: EventType.WINDOW_SHUT }), 1);
     sub.stop();
@@ -576,14 +694,31 @@ describe('window scheduler with an injected clock', () => {
     const s = await startTestServer();
     t.after(() => s.close());
     const em = s.db.em.fork() as SqlEntityManager;
-    const messenger = em.create(Inbox, { tenantId: s.demo.tenant.id, name: 'Messenger', channel: ChannelKind.MESSENGER, provider: 'sandbox', senderAddress: 'page-1', windowHours: null, humanAgentWindowHours: null, providerConfig: {}, createdAt: new Date() });
+    const messenger = em.create(Inbox, {
+      tenantId: s.demo.tenant.id,
+      name: 'Messenger',
+      channel: ChannelKind.MESSENGER,
+      provider: 'sandbox',
+      senderAddress: 'page-1',
+      windowHours: null,
+      humanAgentWindowHours: null,
+      providerConfig: {},
+      createdAt: new Date(),
+    });
     // Far in the past for the server's own (real-clock) scheduler; "now" for the injected clock.
     const base = Date.now() - 30 * 24 * HOUR;
     const conversations = [0, 10, 20].map((minutes, i) => {
       const contact = em.create(Contact, { tenantId: s.demo.tenant.id, name: `M${i}`, createdAt: new Date(base) });
       return em.create(
         Conversation,
-        conversationRow({ tenantId: s.demo.tenant.id, inboxId: messenger.id, contactId: contact.id, channel: ChannelKind.MESSENGER, externalId: `psid-${i}`, lastInboundAt: new Date(base + minutes * 60_000) }),
+        conversationRow({
+          tenantId: s.demo.tenant.id,
+          inboxId: messenger.id,
+          contactId: contact.id,
+          channel: ChannelKind.MESSENGER,
+          externalId: `psid-${i}`,
+          lastInboundAt: new Date(base + minutes * 60_000),
+        }),
       );
     });
     await em.flush();
@@ -640,7 +775,9 @@ describe('window scheduler with an injected clock', () => {
     );
     await advance(now);
     await scheduler.stop();
-    const all = await s.db.em.fork().find(DomainEvent, { type: EventType.WINDOW_SHUT, conversationId: { $in: conversations.map((c) => c.id) } });
+    const all = await s.db.em
+      .fork()
+      .find(DomainEvent, { type: EventType.WINDOW_SHUT, conversationId: { $in: conversations.map((c) => c.id) } });
     assert.deepEqual(all.map((e) => e.conversationId).sort(), conversations.map((c) => c.id).sort(), 'each shut once, the first not twice');
   });
 });

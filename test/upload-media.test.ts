@@ -89,7 +89,10 @@ interface UploadOptions {
 /** A GraphQL multipart request (operations + map + file part), built with FormData/Blob. */
 async function upload(s: TestServer, bytes: Buffer, opts: UploadOptions = {}): Promise<UploadResult> {
   const form = new FormData();
-  form.append('operations', JSON.stringify({ query: print(UploadMediaDocument), variables: { file: null, idempotencyKey: opts.idempotencyKey ?? null } }));
+  form.append(
+    'operations',
+    JSON.stringify({ query: print(UploadMediaDocument), variables: { file: null, idempotencyKey: opts.idempotencyKey ?? null } }),
+  );
   form.append('map', JSON.stringify({ 0: ['variables.file'] }));
   form.append('0', new Blob([bytes], { type: opts.type ?? 'application/octet-stream' }), opts.filename ?? 'file.bin');
   const token = opts.token === undefined ? s.demoToken : opts.token;
@@ -110,9 +113,7 @@ const mediaDir = (s: TestServer) => path.join(s.config.dataDir, 'media');
 function mediaFiles(s: TestServer): string[] {
   const root = mediaDir(s);
   if (!fs.existsSync(root)) return [];
-  return (fs.readdirSync(root, { recursive: true }) as string[])
-    .filter((p) => fs.statSync(path.join(root, p)).isFile())
-    .sort();
+  return (fs.readdirSync(root, { recursive: true }) as string[]).filter((p) => fs.statSync(path.join(root, p)).isFile()).sort();
 }
 
 const rowCount = (s: TestServer) => s.db.em.fork().count(Media, {});
@@ -340,20 +341,24 @@ describe('uploadMedia and GET /media/:id', () => {
     assert.deepEqual(await stored(s), before);
   });
 
-  test('the size limit is enforced while streaming: the refusal comes before the client finished sending', { timeout: 10_000 }, async () => {
-    const before = await stored(s);
-    const req = openUpload(s);
-    const response = new Promise<http.IncomingMessage>((resolve) => req.once('response', resolve));
-    req.write(multipartHead('huge.png', 'image/png'));
-    // 64 kB of a PNG whose end is never sent: the server cannot have waited for the whole file.
-    req.write(png(128, 128).subarray(0, 4 * IMAGE_LIMIT));
-    const res = await response;
-    let body = '';
-    for await (const part of res) body += part;
-    req.destroy();
-    assert.equal(errorCode(JSON.parse(body) as { errors: GraphQLFormattedError[] }), 'PAYLOAD_TOO_LARGE');
-    assert.deepEqual(await stored(s), before);
-  });
+  test(
+    'the size limit is enforced while streaming: the refusal comes before the client finished sending',
+    { timeout: 10_000 },
+    async () => {
+      const before = await stored(s);
+      const req = openUpload(s);
+      const response = new Promise<http.IncomingMessage>((resolve) => req.once('response', resolve));
+      req.write(multipartHead('huge.png', 'image/png'));
+      // 64 kB of a PNG whose end is never sent: the server cannot have waited for the whole file.
+      req.write(png(128, 128).subarray(0, 4 * IMAGE_LIMIT));
+      const res = await response;
+      let body = '';
+      for await (const part of res) body += part;
+      req.destroy();
+      assert.equal(errorCode(JSON.parse(body) as { errors: GraphQLFormattedError[] }), 'PAYLOAD_TOO_LARGE');
+      assert.deepEqual(await stored(s), before);
+    },
+  );
 
   test('a client that disconnects mid-file leaves no row and no file, and the server keeps serving', { timeout: 15_000 }, async () => {
     const before = await stored(s);

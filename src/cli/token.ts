@@ -80,7 +80,11 @@ async function main(): Promise<void> {
           createdAt: new Date(),
         });
         for (const inboxId of values.inbox ?? []) {
-          await em.findOneOrFail(Inbox, { id: inboxId, tenantId: values.tenant }, { failHandler: () => new Error(`No inbox ${inboxId} in ${values.tenant}`) });
+          await em.findOneOrFail(
+            Inbox,
+            { id: inboxId, tenantId: values.tenant },
+            { failHandler: () => new Error(`No inbox ${inboxId} in ${values.tenant}`) },
+          );
           em.create(InboxMember, { tenantId: values.tenant, inboxId, userId: user.id, createdAt: new Date() });
         }
         await em.flush();
@@ -100,7 +104,9 @@ async function main(): Promise<void> {
           scopes: values.scopes ? parseScopes(values.scopes) : ALL_SCOPES,
           expiresAt: days ? new Date(Date.now() + days * 86_400_000) : null,
         });
-        console.log(`token id: ${record.id}\nscopes:   ${record.scopes.join(', ')}\nexpires:  ${record.expiresAt?.toISOString() ?? 'never'}\n\n${token}`);
+        console.log(
+          `token id: ${record.id}\nscopes:   ${record.scopes.join(', ')}\nexpires:  ${record.expiresAt?.toISOString() ?? 'never'}\n\n${token}`,
+        );
         break;
       }
       case 'token:revoke': {

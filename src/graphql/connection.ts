@@ -53,7 +53,10 @@ export function pageRequest(
   if (after != null && before != null) throw Errors.field('after', 'cannot be combined with before.');
   if (first != null && before != null) throw Errors.field('before', 'goes with last, not first.');
   if (last != null && after != null) throw Errors.field('after', 'goes with first, not last.');
-  for (const [name, value] of [['first', first], ['last', last]] as const) {
+  for (const [name, value] of [
+    ['first', first],
+    ['last', last],
+  ] as const) {
     if (value != null && (value < 0 || value > opts.maxSize)) {
       throw Errors.field(name, `must be between 0 and ${opts.maxSize}.`);
     }

@@ -47,7 +47,11 @@ export interface AppContext {
 }
 
 /** Builds a context from an Authorization header value (HTTP header or websocket connection_init). */
-export async function createContext(deps: AppDeps, authorization: string | null | undefined, requestId: string = randomUUID()): Promise<AppContext> {
+export async function createContext(
+  deps: AppDeps,
+  authorization: string | null | undefined,
+  requestId: string = randomUUID(),
+): Promise<AppContext> {
   const em = deps.db.em.fork() as SqlEntityManager;
   const token = bearerFrom(authorization);
   const viewer = token ? await authenticate(em, token) : null;

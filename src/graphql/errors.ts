@@ -1,5 +1,15 @@
 import { unwrapResolverError } from '@apollo/server/errors';
-import { GraphQLError, Kind, parse, visit, type ArgumentNode, type ASTNode, type GraphQLFormattedError, type ObjectFieldNode, type Source } from 'graphql';
+import {
+  GraphQLError,
+  Kind,
+  parse,
+  visit,
+  type ArgumentNode,
+  type ASTNode,
+  type GraphQLFormattedError,
+  type ObjectFieldNode,
+  type Source,
+} from 'graphql';
 import { AppError, ErrorCode } from '../lib/errors';
 
 /** Codes that graphql-js/Apollo produce for malformed requests; safe to show as they are. */
@@ -19,7 +29,8 @@ const REQUEST_ERROR_CODES = new Set([
  * enum", "Int cannot represent…") are bad input, not malformed GraphQL: report them as
  * BAD_USER_INPUT naming the argument, like variable coercion errors.
  */
-const BAD_VALUE = /^(?:Value ".*" does not exist in ".*" enum|Enum ".*" cannot represent|Int cannot represent|Float cannot represent|String cannot represent|ID cannot represent|Boolean cannot represent|Expected value of type|Field ".*" of required type|Field ".*" is not defined by type|Variable "\$[^"]+" got invalid value)/;
+const BAD_VALUE =
+  /^(?:Value ".*" does not exist in ".*" enum|Enum ".*" cannot represent|Int cannot represent|Float cannot represent|String cannot represent|ID cannot represent|Boolean cannot represent|Expected value of type|Field ".*" of required type|Field ".*" is not defined by type|Variable "\$[^"]+" got invalid value)/;
 
 /**
  * Above this size a document's bad values are reported without naming their argument: indexing a
@@ -47,7 +58,10 @@ function argumentPaths(source: Source): ReadonlyMap<number, string> | null {
           if (start === undefined || node.kind === Kind.ARGUMENT || found.has(start)) return;
           // `ancestors` stops above the parent: a value given straight to an argument has it as parent.
           const names = [...ancestors, parent, node]
-            .filter((a): a is ArgumentNode | ObjectFieldNode => !!a && !Array.isArray(a) && ((a as ASTNode).kind === Kind.ARGUMENT || (a as ASTNode).kind === Kind.OBJECT_FIELD))
+            .filter(
+              (a): a is ArgumentNode | ObjectFieldNode =>
+                !!a && !Array.isArray(a) && ((a as ASTNode).kind === Kind.ARGUMENT || (a as ASTNode).kind === Kind.OBJECT_FIELD),
+            )
             .map((a) => a.name.value);
           if (names.length) found.set(start, names.join('.'));
         },
@@ -87,7 +101,8 @@ function classify(code: string | undefined, error: unknown): ErrorKind {
   // Apollo re-labels every validation error GRAPHQL_VALIDATION_FAILED; our limit rules carry their own code.
   const inner = error instanceof GraphQLError ? error.originalError : undefined;
   if (inner instanceof GraphQLError && inner.extensions?.code === ErrorCode.QUERY_TOO_COMPLEX) return 'too-complex';
-  if (error instanceof GraphQLError && (code === 'GRAPHQL_VALIDATION_FAILED' || code === 'BAD_USER_INPUT') && BAD_VALUE.test(error.message)) return 'bad-value';
+  if (error instanceof GraphQLError && (code === 'GRAPHQL_VALIDATION_FAILED' || code === 'BAD_USER_INPUT') && BAD_VALUE.test(error.message))
+    return 'bad-value';
   if (code && REQUEST_ERROR_CODES.has(code)) return 'request';
   return 'internal';
 }

@@ -22,7 +22,10 @@ function valueOf<T>(row: T, key: SortKey<T>): CursorValue {
 
 /** The opaque cursor of `row` in `order`. */
 export function cursorFor<T>(order: KeysetOrder<T>, row: T): string {
-  return encodeCursor(order.scope, order.keys.map((k) => valueOf(row, k)));
+  return encodeCursor(
+    order.scope,
+    order.keys.map((k) => valueOf(row, k)),
+  );
 }
 
 /**

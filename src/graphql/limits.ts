@@ -55,7 +55,14 @@ export function limitsRule(limits: Limits, variables?: Record<string, unknown>):
     }
     const schema = context.getSchema();
 
-    const walk = (set: SelectionSetNode, parentType: GraphQLOutputType | null, depth: number, multiplier: number, seen: Set<string>, acc: Walk) => {
+    const walk = (
+      set: SelectionSetNode,
+      parentType: GraphQLOutputType | null,
+      depth: number,
+      multiplier: number,
+      seen: Set<string>,
+      acc: Walk,
+    ) => {
       acc.depth = Math.max(acc.depth, depth);
       for (const sel of set.selections) {
         if (sel.kind === Kind.FIELD) {
@@ -81,7 +88,14 @@ export function limitsRule(limits: Limits, variables?: Record<string, unknown>):
         } else {
           const frag = fragments.get(sel.name.value);
           if (!frag || seen.has(frag.name.value)) continue; // cycles are reported by graphql's own rules
-          walk(frag.selectionSet, schema.getType(frag.typeCondition.name.value) as GraphQLOutputType, depth, multiplier, new Set([...seen, frag.name.value]), acc);
+          walk(
+            frag.selectionSet,
+            schema.getType(frag.typeCondition.name.value) as GraphQLOutputType,
+            depth,
+            multiplier,
+            new Set([...seen, frag.name.value]),
+            acc,
+          );
         }
       }
     };
@@ -89,17 +103,30 @@ export function limitsRule(limits: Limits, variables?: Record<string, unknown>):
     return {
       OperationDefinition(op) {
         const root =
-          op.operation === 'query' ? schema.getQueryType() : op.operation === 'mutation' ? schema.getMutationType() : schema.getSubscriptionType();
+          op.operation === 'query'
+            ? schema.getQueryType()
+            : op.operation === 'mutation'
+              ? schema.getMutationType()
+              : schema.getSubscriptionType();
         const acc: Walk = { depth: 0, aliases: 0, cost: 0 };
         walk(op.selectionSet, root ?? null, 1, 1, new Set(), acc);
         if (acc.depth > limits.maxDepth) {
-          context.reportError(tooComplex(`Query depth ${acc.depth} exceeds the limit of ${limits.maxDepth}.`, { depth: acc.depth, limit: limits.maxDepth }));
+          context.reportError(
+            tooComplex(`Query depth ${acc.depth} exceeds the limit of ${limits.maxDepth}.`, { depth: acc.depth, limit: limits.maxDepth }),
+          );
         }
         if (acc.aliases > limits.maxAliases) {
-          context.reportError(tooComplex(`Query uses ${acc.aliases} aliases; the limit is ${limits.maxAliases}.`, { aliases: acc.aliases, limit: limits.maxAliases }));
+          context.reportError(
+            tooComplex(`Query uses ${acc.aliases} aliases; the limit is ${limits.maxAliases}.`, {
+              aliases: acc.aliases,
+              limit: limits.maxAliases,
+            }),
+          );
         }
         if (variables && acc.cost > limits.maxCost) {
-          context.reportError(tooComplex(`Query cost ${acc.cost} exceeds the limit of ${limits.maxCost}.`, { cost: acc.cost, limit: limits.maxCost }));
+          context.reportError(
+            tooComplex(`Query cost ${acc.cost} exceeds the limit of ${limits.maxCost}.`, { cost: acc.cost, limit: limits.maxCost }),
+          );
         }
       },
     };

@@ -35,7 +35,14 @@ export const WS_UNAUTHORIZED = 4401;
 
 function withCode(error: GraphQLError, code: string): GraphQLError {
   if (error.extensions?.code) return error;
-  return new GraphQLError(error.message, { nodes: error.nodes, source: error.source, positions: error.positions, path: error.path, originalError: error.originalError, extensions: { ...error.extensions, code } });
+  return new GraphQLError(error.message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    path: error.path,
+    originalError: error.originalError,
+    extensions: { ...error.extensions, code },
+  });
 }
 
 /**
@@ -88,7 +95,11 @@ export function websocketOptions(deps: AppDeps, schema: GraphQLSchema): ServerOp
       const running = Object.keys(ctx.subscriptions).length; // includes this one
       if (running > config.maxSubscriptionsPerConnection) {
         const limit = config.maxSubscriptionsPerConnection;
-        const error = new AppError(ErrorCode.RATE_LIMITED, `This connection already runs ${limit} operations; complete one before starting another.`, { limit });
+        const error = new AppError(
+          ErrorCode.RATE_LIMITED,
+          `This connection already runs ${limit} operations; complete one before starting another.`,
+          { limit },
+        );
         return [new GraphQLError(error.message, { originalError: error })];
       }
       let document: DocumentNode;
@@ -109,7 +120,13 @@ export function websocketOptions(deps: AppDeps, schema: GraphQLSchema): ServerOp
           return [error as GraphQLError];
         }
       }
-      return { schema, document, variableValues: payload.variables, operationName: payload.operationName, contextValue } satisfies ExecutionArgs;
+      return {
+        schema,
+        document,
+        variableValues: payload.variables,
+        operationName: payload.operationName,
+        contextValue,
+      } satisfies ExecutionArgs;
     },
     subscribe: async (args) => {
       const stream = await createSourceEventStream(args);

@@ -46,8 +46,7 @@ export class AppError extends Error {
 /** Shorthands that keep call sites readable and messages uniform. */
 export const Errors = {
   unauthenticated: (message = 'A valid bearer token is required.') => new AppError(ErrorCode.UNAUTHENTICATED, message),
-  forbidden: (message: string, details: Record<string, unknown> = {}) =>
-    new AppError(ErrorCode.FORBIDDEN, message, details),
+  forbidden: (message: string, details: Record<string, unknown> = {}) => new AppError(ErrorCode.FORBIDDEN, message, details),
   /** Same answer for "does not exist" and "not yours": existence is never revealed across tenants. */
   notFound: (what: string, id: string) => new AppError(ErrorCode.NOT_FOUND, `${what} ${id} was not found.`, { id }),
   badInput: (violations: FieldViolation[], message?: string) =>

@@ -106,9 +106,7 @@ export function newId(kind: IdKind, at?: Date): string {
   return `${ID_PREFIXES[kind]}_${ulid(at?.getTime())}`;
 }
 
-const KIND_BY_PREFIX = new Map<string, IdKind>(
-  (Object.entries(ID_PREFIXES) as [IdKind, string][]).map(([kind, prefix]) => [prefix, kind]),
-);
+const KIND_BY_PREFIX = new Map<string, IdKind>((Object.entries(ID_PREFIXES) as [IdKind, string][]).map(([kind, prefix]) => [prefix, kind]));
 
 /** The kind an id belongs to, or null when it is not one of ours (wrong prefix or malformed body). */
 export function idKind(id: string): IdKind | null {

@@ -221,10 +221,7 @@ function jsonForScript(value: unknown): string {
 
 /** Apollo's own rule (it negotiates the same list), so GET queries from tools keep reaching Apollo. */
 function prefersHtml(req: Request): boolean {
-  return (
-    req.accepts(['application/json', 'application/graphql-response+json', 'multipart/mixed', 'text/html']) ===
-    'text/html'
-  );
+  return req.accepts(['application/json', 'application/graphql-response+json', 'multipart/mixed', 'text/html']) === 'text/html';
 }
 
 /**

@@ -59,24 +59,41 @@ interface Script {
 
 const SCRIPTS: Script[] = [
   {
-    inbox: 'whatsapp', name: 'Anna Kowalska', phone: '+48123456789', assignee: 'agent', readAgo: 40,
+    inbox: 'whatsapp',
+    name: 'Anna Kowalska',
+    phone: '+48123456789',
+    assignee: 'agent',
+    readAgo: 40,
     lines: [
       { ago: 70, from: 'customer', text: 'Hi! Is my order #4827 ready?' },
       { ago: 65, from: 'agent', text: 'Hi Anna, let me check that for you.', status: DeliveryStatus.READ },
-      { ago: 50, from: 'agent', text: 'Your order is ready for pickup at the Main St store.', status: DeliveryStatus.READ, reaction: { by: 'customer', emoji: '🙏' } },
+      {
+        ago: 50,
+        from: 'agent',
+        text: 'Your order is ready for pickup at the Main St store.',
+        status: DeliveryStatus.READ,
+        reaction: { by: 'customer', emoji: '🙏' },
+      },
       { ago: 45, from: 'note', text: 'Customer prefers afternoon pickups.' },
       { ago: 12, from: 'customer', text: 'Great, I will come by at 5pm.' },
     ],
   },
   {
-    inbox: 'whatsapp', name: 'Bruno Silva', phone: '+5511987654321', assignee: null,
+    inbox: 'whatsapp',
+    name: 'Bruno Silva',
+    phone: '+5511987654321',
+    assignee: null,
     lines: [
       { ago: 30, from: 'customer', text: 'Olá! Do you ship to Brazil?' },
       { ago: 29, from: 'bot', text: 'Thanks for your message! A teammate will answer shortly.', status: DeliveryStatus.DELIVERED },
     ],
   },
   {
-    inbox: 'whatsapp', name: 'Chloé Martin', phone: '+33612345678', assignee: 'agent', readAgo: 60 * 30,
+    inbox: 'whatsapp',
+    name: 'Chloé Martin',
+    phone: '+33612345678',
+    assignee: 'agent',
+    readAgo: 60 * 30,
     lines: [
       { ago: 60 * 30, from: 'customer', text: 'The parcel arrived damaged.' },
       { ago: 60 * 29, from: 'agent', text: 'So sorry! Could you send a photo?', status: DeliveryStatus.READ },
@@ -85,25 +102,46 @@ const SCRIPTS: Script[] = [
     ],
   },
   {
-    inbox: 'whatsapp', name: 'David Okafor', phone: '+2348012345678', assignee: 'agent', status: ConversationStatus.CLOSED, readAgo: 60 * 70,
+    inbox: 'whatsapp',
+    name: 'David Okafor',
+    phone: '+2348012345678',
+    assignee: 'agent',
+    status: ConversationStatus.CLOSED,
+    readAgo: 60 * 70,
     lines: [
       { ago: 60 * 72, from: 'customer', text: 'Can I change my delivery address?' },
-      { ago: 60 * 71, from: 'agent', text: 'Done — updated to the new address.', status: DeliveryStatus.READ, reaction: { by: 'customer', emoji: '👍' } },
+      {
+        ago: 60 * 71,
+        from: 'agent',
+        text: 'Done — updated to the new address.',
+        status: DeliveryStatus.READ,
+        reaction: { by: 'customer', emoji: '👍' },
+      },
     ],
   },
   {
-    inbox: 'whatsapp', name: 'Emma Fischer', phone: '+4915112345678', assignee: null,
+    inbox: 'whatsapp',
+    name: 'Emma Fischer',
+    phone: '+4915112345678',
+    assignee: null,
     lines: [{ ago: 60 * 5, from: 'agent', text: 'Hello Emma, your appointment is confirmed for Monday.', status: DeliveryStatus.FAILED }],
   },
   {
-    inbox: 'whatsapp', name: 'Farah Haddad', phone: '+971501234567', assignee: 'agent',
+    inbox: 'whatsapp',
+    name: 'Farah Haddad',
+    phone: '+971501234567',
+    assignee: 'agent',
     lines: [
       { ago: 200, from: 'customer', text: 'Do you have the blue one in size M?' },
       { ago: 3, from: 'customer', text: 'Hello?' },
     ],
   },
   {
-    inbox: 'sms', name: 'George Brown', phone: '+14155550123', assignee: 'smsAgent', readAgo: 20,
+    inbox: 'sms',
+    name: 'George Brown',
+    phone: '+14155550123',
+    assignee: 'smsAgent',
+    readAgo: 20,
     lines: [
       { ago: 25, from: 'agent', text: 'Your technician will arrive between 2 and 4pm today.', status: DeliveryStatus.DELIVERED },
       { ago: 20, from: 'customer', text: 'Thanks! Please call when outside.' },
@@ -111,14 +149,21 @@ const SCRIPTS: Script[] = [
     ],
   },
   {
-    inbox: 'sms', name: 'Hana Sato', phone: '+819012345678', assignee: null,
+    inbox: 'sms',
+    name: 'Hana Sato',
+    phone: '+819012345678',
+    assignee: null,
     lines: [
       { ago: 60 * 50, from: 'customer', text: 'STOP sending promos please' },
       { ago: 60 * 49, from: 'agent', text: 'Done, you are unsubscribed from promotions.', status: DeliveryStatus.SENT },
     ],
   },
   {
-    inbox: 'sms', name: 'Ivan Petrov', phone: '+14155550188', assignee: 'smsAgent', status: ConversationStatus.CLOSED,
+    inbox: 'sms',
+    name: 'Ivan Petrov',
+    phone: '+14155550188',
+    assignee: 'smsAgent',
+    status: ConversationStatus.CLOSED,
     lines: [{ ago: 60 * 24 * 6, from: 'agent', text: 'Your invoice is ready: it totals $42.00.', status: DeliveryStatus.DELIVERED }],
   },
 ];
@@ -137,13 +182,20 @@ export async function seedDemo(em: EntityManager, now = new Date()): Promise<Dem
 
   const inbox = (name: string, channel: ChannelKind, senderAddress: string) =>
     em.create(Inbox, {
-      tenantId: tenant.id, name, channel, provider: 'sandbox', senderAddress,
-      windowHours: null, humanAgentWindowHours: null,
-      providerConfig: { latencyMs: 300, failureRate: 0 }, createdAt: tenant.createdAt,
+      tenantId: tenant.id,
+      name,
+      channel,
+      provider: 'sandbox',
+      senderAddress,
+      windowHours: null,
+      humanAgentWindowHours: null,
+      providerConfig: { latencyMs: 300, failureRate: 0 },
+      createdAt: tenant.createdAt,
     });
   const whatsapp = inbox('WhatsApp Support', ChannelKind.WHATSAPP, '+14155550100');
   const sms = inbox('SMS Notifications', ChannelKind.SMS, '+14155550199');
-  const member = (u: User, i: Inbox) => em.create(InboxMember, { tenantId: tenant.id, inboxId: i.id, userId: u.id, createdAt: tenant.createdAt });
+  const member = (u: User, i: Inbox) =>
+    em.create(InboxMember, { tenantId: tenant.id, inboxId: i.id, userId: u.id, createdAt: tenant.createdAt });
   member(agent, whatsapp);
   member(bot, whatsapp);
   member(smsAgent, sms);
@@ -158,15 +210,31 @@ export async function seedDemo(em: EntityManager, now = new Date()): Promise<Dem
     const contact = em.create(Contact, { tenantId: tenant.id, name: script.name, createdAt: first });
     em.create(ContactIdentity, { tenantId: tenant.id, contactId: contact.id, channel: box.channel, address: script.phone });
     const conversation = em.create(Conversation, {
-      id: newId('conversation', first), tenantId: tenant.id, inboxId: box.id, contactId: contact.id,
-      channel: box.channel, externalId: script.phone, name: script.name,
+      id: newId('conversation', first),
+      tenantId: tenant.id,
+      inboxId: box.id,
+      contactId: contact.id,
+      channel: box.channel,
+      externalId: script.phone,
+      name: script.name,
       status: script.status ?? ConversationStatus.OPEN,
       assigneeId: script.assignee ? users[script.assignee].id : null,
-      createdAt: first, updatedAt: first, lastActivityAt: first,
-      lastMessageAt: null, lastMessageId: null, lastMessagePreview: null, lastMessageSender: null, lastInboundAt: null, currentSessionId: null,
+      createdAt: first,
+      updatedAt: first,
+      lastActivityAt: first,
+      lastMessageAt: null,
+      lastMessageId: null,
+      lastMessagePreview: null,
+      lastMessageSender: null,
+      lastInboundAt: null,
+      currentSessionId: null,
     });
     const session = em.create(ConversationSession, {
-      id: newId('session', first), tenantId: tenant.id, conversationId: conversation.id, inboxId: box.id, openedAt: first,
+      id: newId('session', first),
+      tenantId: tenant.id,
+      conversationId: conversation.id,
+      inboxId: box.id,
+      openedAt: first,
       closedAt: script.status === ConversationStatus.CLOSED ? at(Math.min(...script.lines.map((l) => l.ago)) - 1) : null,
     });
     if (!session.closedAt) conversation.currentSessionId = session.id;
@@ -175,31 +243,56 @@ export async function seedDemo(em: EntityManager, now = new Date()): Promise<Dem
     for (const line of [...script.lines].sort((a, b) => b.ago - a.ago)) {
       const createdAt = at(line.ago);
       const isCustomer = line.from === 'customer';
-      const content: StoredContent = line.from === 'note' ? { kind: ContentKind.NOTE, body: line.text } : { kind: ContentKind.TEXT, body: line.text };
+      const content: StoredContent =
+        line.from === 'note' ? { kind: ContentKind.NOTE, body: line.text } : { kind: ContentKind.TEXT, body: line.text };
       const senderType = isCustomer ? SenderType.CUSTOMER : line.from === 'bot' ? SenderType.BOT : SenderType.USER;
-      const sender = line.from === 'bot' ? bot : line.from === 'agent' || line.from === 'note' ? (conversation.assigneeId ? (script.assignee === 'smsAgent' ? smsAgent : agent) : owner) : null;
+      const sender =
+        line.from === 'bot'
+          ? bot
+          : line.from === 'agent' || line.from === 'note'
+            ? conversation.assigneeId
+              ? script.assignee === 'smsAgent'
+                ? smsAgent
+                : agent
+              : owner
+            : null;
       const status = line.status ?? null;
       const history = status ? historyTo(status, createdAt) : [];
       const message = em.create(Message, {
-        id: newId('message', createdAt), tenantId: tenant.id, conversationId: conversation.id, inboxId: box.id, sessionId: session.id,
+        id: newId('message', createdAt),
+        tenantId: tenant.id,
+        conversationId: conversation.id,
+        inboxId: box.id,
+        sessionId: session.id,
         direction: isCustomer ? MessageDirection.INBOUND : line.from === 'note' ? MessageDirection.INTERNAL : MessageDirection.OUTBOUND,
-        senderType, senderUserId: sender?.id ?? null, contentKind: content.kind, content,
+        senderType,
+        senderUserId: sender?.id ?? null,
+        contentKind: content.kind,
+        content,
         deliveryStatus: status,
         failureCode: status === DeliveryStatus.FAILED ? 'rejected' : null,
         failureReason: status === DeliveryStatus.FAILED ? 'Recipient is not a WhatsApp user (sandbox)' : null,
         // A send the provider refused never got a channel id (which is what makes it retryable).
         channelMessageId:
           isCustomer || (status && status !== DeliveryStatus.FAILED) ? `sandbox.${newId('message', createdAt).slice(4)}` : null,
-        clientMessageId: null, replyToId: null, statusHistory: history,
-        lastStatusAt: history.length ? new Date(history[history.length - 1].at) : null, createdAt, updatedAt: createdAt,
+        clientMessageId: null,
+        replyToId: null,
+        statusHistory: history,
+        lastStatusAt: history.length ? new Date(history[history.length - 1].at) : null,
+        createdAt,
+        updatedAt: createdAt,
       });
       messages.push(message);
       if (line.reaction) {
         const byCustomer = line.reaction.by === 'customer';
         em.create(Reaction, {
-          tenantId: tenant.id, messageId: message.id, conversationId: conversation.id,
-          actorType: byCustomer ? SenderType.CUSTOMER : SenderType.USER, actorId: byCustomer ? contact.id : agent.id,
-          emoji: line.reaction.emoji, createdAt: new Date(createdAt.getTime() + 2 * MINUTE),
+          tenantId: tenant.id,
+          messageId: message.id,
+          conversationId: conversation.id,
+          actorType: byCustomer ? SenderType.CUSTOMER : SenderType.USER,
+          actorId: byCustomer ? contact.id : agent.id,
+          emoji: line.reaction.emoji,
+          createdAt: new Date(createdAt.getTime() + 2 * MINUTE),
         });
       }
       // Notes move neither the preview nor the inbox order (as sendMessage does).
@@ -215,7 +308,14 @@ export async function seedDemo(em: EntityManager, now = new Date()): Promise<Dem
     }
     if (script.readAgo !== undefined && conversation.assigneeId) {
       const read = messages.filter((m) => m.createdAt.getTime() <= at(script.readAgo!).getTime()).pop();
-      if (read) em.create(ReadMarker, { tenantId: tenant.id, conversationId: conversation.id, userId: conversation.assigneeId, lastReadMessageId: read.id, updatedAt: read.createdAt });
+      if (read)
+        em.create(ReadMarker, {
+          tenantId: tenant.id,
+          conversationId: conversation.id,
+          userId: conversation.assigneeId,
+          lastReadMessageId: read.id,
+          updatedAt: read.createdAt,
+        });
     }
     conversations.push(conversation);
   }

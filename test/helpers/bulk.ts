@@ -30,28 +30,60 @@ export async function addBulkConversations(
     const contact = em.create(Contact, { tenantId: demo.tenant.id, name: `Bulk ${i}`, createdAt: at });
     em.create(ContactIdentity, { tenantId: demo.tenant.id, contactId: contact.id, channel: demo.whatsapp.channel, address: phone });
     const c = em.create(Conversation, {
-      id: newId('conversation', at), tenantId: demo.tenant.id, inboxId: demo.whatsapp.id, contactId: contact.id,
-      channel: demo.whatsapp.channel, externalId: phone, name: `Bulk ${i}`, status: ConversationStatus.OPEN,
-      assigneeId: i % 2 ? demo.agent.id : null, currentSessionId: null, createdAt: at, updatedAt: at, lastActivityAt: at,
-      lastMessageAt: null, lastMessageId: null, lastMessagePreview: null, lastMessageSender: null, lastInboundAt: null,
+      id: newId('conversation', at),
+      tenantId: demo.tenant.id,
+      inboxId: demo.whatsapp.id,
+      contactId: contact.id,
+      channel: demo.whatsapp.channel,
+      externalId: phone,
+      name: `Bulk ${i}`,
+      status: ConversationStatus.OPEN,
+      assigneeId: i % 2 ? demo.agent.id : null,
+      currentSessionId: null,
+      createdAt: at,
+      updatedAt: at,
+      lastActivityAt: at,
+      lastMessageAt: null,
+      lastMessageId: null,
+      lastMessagePreview: null,
+      lastMessageSender: null,
+      lastInboundAt: null,
     });
     const count = opts.messagesEach ?? 2;
     for (let j = 0; j < count; j++) {
       const mAt = new Date(at.getTime() + j);
       const inbound = j % 2 === 0;
       const m = em.create(Message, {
-        id: newId('message', mAt), tenantId: demo.tenant.id, conversationId: c.id, inboxId: demo.whatsapp.id, sessionId: null,
+        id: newId('message', mAt),
+        tenantId: demo.tenant.id,
+        conversationId: c.id,
+        inboxId: demo.whatsapp.id,
+        sessionId: null,
         direction: inbound ? MessageDirection.INBOUND : MessageDirection.OUTBOUND,
-        senderType: inbound ? SenderType.CUSTOMER : SenderType.USER, senderUserId: inbound ? null : demo.agent.id,
-        contentKind: ContentKind.TEXT, content: { kind: ContentKind.TEXT, body: `message ${j}` },
-        deliveryStatus: inbound ? null : DeliveryStatus.DELIVERED, failureCode: null, failureReason: null,
-        channelMessageId: null, clientMessageId: null, replyToId: null, statusHistory: [], lastStatusAt: null,
-        createdAt: mAt, updatedAt: mAt,
+        senderType: inbound ? SenderType.CUSTOMER : SenderType.USER,
+        senderUserId: inbound ? null : demo.agent.id,
+        contentKind: ContentKind.TEXT,
+        content: { kind: ContentKind.TEXT, body: `message ${j}` },
+        deliveryStatus: inbound ? null : DeliveryStatus.DELIVERED,
+        failureCode: null,
+        failureReason: null,
+        channelMessageId: null,
+        clientMessageId: null,
+        replyToId: null,
+        statusHistory: [],
+        lastStatusAt: null,
+        createdAt: mAt,
+        updatedAt: mAt,
       });
       if (opts.reactEvery && j % opts.reactEvery === 0) {
         em.create(Reaction, {
-          tenantId: demo.tenant.id, messageId: m.id, conversationId: c.id, actorType: SenderType.USER,
-          actorId: demo.agent.id, emoji: '👍', createdAt: mAt,
+          tenantId: demo.tenant.id,
+          messageId: m.id,
+          conversationId: c.id,
+          actorType: SenderType.USER,
+          actorId: demo.agent.id,
+          emoji: '👍',
+          createdAt: mAt,
         });
       }
       c.lastMessageAt = mAt;

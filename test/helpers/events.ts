@@ -18,7 +18,10 @@ import type { TestServer } from './server';
  * appends the events, commit, then publish. `change` returns the drafts to append (after its own
  * writes, inside the same transaction).
  */
-export async function recordEvents(s: TestServer, change: (em: SqlEntityManager) => Promise<EventDraft | EventDraft[] | void>): Promise<DomainEvent[]> {
+export async function recordEvents(
+  s: TestServer,
+  change: (em: SqlEntityManager) => Promise<EventDraft | EventDraft[] | void>,
+): Promise<DomainEvent[]> {
   const em = s.db.em.fork() as SqlEntityManager;
   const events = await em.transactional(async (tx) => {
     const drafts = (await change(tx)) ?? [];
@@ -85,7 +88,12 @@ export async function addMessage(
 }
 
 /** Moves a message to `to` and records MESSAGE_STATUS_CHANGED, as the delivery pipeline does. */
-export async function setStatus(s: TestServer, messageId: string, to: DeliveryStatus, failure?: { code: string; reason: string }): Promise<DomainEvent> {
+export async function setStatus(
+  s: TestServer,
+  messageId: string,
+  to: DeliveryStatus,
+  failure?: { code: string; reason: string },
+): Promise<DomainEvent> {
   const [event] = await recordEvents(s, async (tx) => {
     const m = await tx.findOneOrFail(Message, { id: messageId });
     const from = m.deliveryStatus;

@@ -27,7 +27,13 @@ export async function postgresUnavailable(): Promise<string | null> {
 /** Creates a fresh, uniquely named database for one test server and returns its URL and a dropper. */
 export async function createTestDatabaseUrl(): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `sb_test_${process.pid}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
-  const admin = await MikroORM.init({ driver: PostgreSqlDriver, clientUrl: POSTGRES_URL, entities: [], discovery: { warnWhenNoEntities: false }, allowGlobalContext: true });
+  const admin = await MikroORM.init({
+    driver: PostgreSqlDriver,
+    clientUrl: POSTGRES_URL,
+    entities: [],
+    discovery: { warnWhenNoEntities: false },
+    allowGlobalContext: true,
+  });
   await admin.em.getConnection().execute(`create database "${name}"`);
   await admin.close(true);
   const url = new URL(POSTGRES_URL);
@@ -35,7 +41,13 @@ export async function createTestDatabaseUrl(): Promise<{ url: string; drop(): Pr
   return {
     url: url.toString(),
     drop: async () => {
-      const again = await MikroORM.init({ driver: PostgreSqlDriver, clientUrl: POSTGRES_URL, entities: [], discovery: { warnWhenNoEntities: false }, allowGlobalContext: true });
+      const again = await MikroORM.init({
+        driver: PostgreSqlDriver,
+        clientUrl: POSTGRES_URL,
+        entities: [],
+        discovery: { warnWhenNoEntities: false },
+        allowGlobalContext: true,
+      });
       await again.em.getConnection().execute(`drop database if exists "${name}" with (force)`);
       await again.close(true);
     },

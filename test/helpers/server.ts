@@ -1,19 +1,15 @@
-import "reflect-metadata";
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import { loadConfig, type Config } from "../../src/config";
-import { initDatabase, type Database } from "../../src/db/orm";
-import { issueToken } from "../../src/modules/auth/token.service";
-import type { Scope } from "../../src/modules/auth/scopes";
-import { seedDemo, type DemoWorkspace } from "../../src/seed/demo";
-import {
-  createServer,
-  type RunningServer,
-  type ServerOptions,
-} from "../../src/server";
-import { GqlClient } from "./client";
-import { createTestDatabaseUrl } from "./postgres";
+import 'reflect-metadata';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConfig, type Config } from '../../src/config';
+import { initDatabase, type Database } from '../../src/db/orm';
+import { issueToken } from '../../src/modules/auth/token.service';
+import type { Scope } from '../../src/modules/auth/scopes';
+import { seedDemo, type DemoWorkspace } from '../../src/seed/demo';
+import { createServer, type RunningServer, type ServerOptions } from '../../src/server';
+import { GqlClient } from './client';
+import { createTestDatabaseUrl } from './postgres';
 
 /** A real Switchboard server on port 0 with the demo workspace and a token per demo user. */
 export interface TestServer {
@@ -37,38 +33,32 @@ export interface TestServer {
   /** A typed client; defaults to the owner's token. Pass null for an anonymous client. */
   client(token?: string | null): GqlClient;
   /** Issues an extra token (e.g. with fewer scopes) for a demo user. */
-  token(
-    user: keyof TestServer["tokens"],
-    scopes: Scope[],
-    opts?: { expiresAt?: Date },
-  ): Promise<string>;
+  token(user: keyof TestServer['tokens'], scopes: Scope[], opts?: { expiresAt?: Date }): Promise<string>;
   close(): Promise<void>;
 }
 
-export interface TestServerOptions extends Omit<ServerOptions, "db"> {
+export interface TestServerOptions extends Omit<ServerOptions, 'db'> {
   config?: Partial<Config>;
   /** false: outbound messages stay PENDING (tests of what a mutation writes, not of delivery). */
   deliveryWorker?: boolean;
   /** 'sqlite' (default, a temp file) or 'postgres' (a fresh database on the local server). */
-  dialect?: "sqlite" | "postgres";
+  dialect?: 'sqlite' | 'postgres';
   /** Called with the open database after seeding and before the server starts. */
   beforeStart?: (db: Database, demo: DemoWorkspace) => Promise<void>;
 }
 
 /** Boots the real server factory against a fresh database. Always `await close()` (use t.after). */
-export async function startTestServer(
-  opts: TestServerOptions = {},
-): Promise<TestServer> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "switchboard-test-"));
-  const pg = opts.dialect === "postgres" ? await createTestDatabaseUrl() : null;
+export async function startTestServer(opts: TestServerOptions = {}): Promise<TestServer> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchboard-test-'));
+  const pg = opts.dialect === 'postgres' ? await createTestDatabaseUrl() : null;
   const config = loadConfig(
     {},
     {
-      host: "127.0.0.1",
+      host: '127.0.0.1',
       port: 0,
-      databaseUrl: pg ? pg.url : `file:${path.join(dir, "test.db")}`,
+      databaseUrl: pg ? pg.url : `file:${path.join(dir, 'test.db')}`,
       dataDir: dir,
-      cacheDir: path.resolve(__dirname, "../../.cache"),
+      cacheDir: path.resolve(__dirname, '../../.cache'),
       exposeSqlStats: true,
       ...opts.config,
       ...(opts.deliveryWorker === false ? { delivery: { ...(opts.config?.delivery ?? loadConfig({}).delivery), runWorker: false } } : {}),
@@ -96,7 +86,7 @@ export async function startTestServer(
         await issueToken(db.em.fork(), {
           tenantId: demo.tenant.id,
           userId,
-          name: "test",
+          name: 'test',
           scopes,
           expiresAt,
         })

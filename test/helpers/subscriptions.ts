@@ -40,7 +40,11 @@ export function rawSocket(url: string): { socket: WebSocket; opened: Promise<voi
  */
 export class SubscriptionCollector<TData> {
   readonly results: ExecutionResult<TData>[] = [];
-  private waiters: { pred: (r: ExecutionResult<TData>) => boolean; resolve: (r: ExecutionResult<TData>) => void; reject: (e: unknown) => void }[] = [];
+  private waiters: {
+    pred: (r: ExecutionResult<TData>) => boolean;
+    resolve: (r: ExecutionResult<TData>) => void;
+    reject: (e: unknown) => void;
+  }[] = [];
   private readonly dispose: () => void;
   /** Set when the server completed or errored the subscription. */
   ended: { error?: unknown } | null = null;
@@ -89,7 +93,10 @@ export class SubscriptionCollector<TData> {
     for (let i = from; i < this.results.length; i++) if (pred(this.results[i], i)) return Promise.resolve(this.results[i]);
     if (this.ended) return Promise.reject(this.ended.error ?? new Error('subscription completed'));
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no matching subscription result within ${timeoutMs} ms; got ${JSON.stringify(this.results)}`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`no matching subscription result within ${timeoutMs} ms; got ${JSON.stringify(this.results)}`)),
+        timeoutMs,
+      );
       let seen = this.results.length;
       this.waiters.push({
         pred: (r) => pred(r, seen++),
@@ -151,7 +158,11 @@ export class TrackingPubSub extends MemoryPubSub {
 
   /** Resolves once `topic` has a subscriber count that satisfies `pred`. */
   waitFor(topic: string, pred: (count: number) => boolean, timeoutMs = 5000): Promise<void> {
-    return this.until(() => pred(this.subscriberCount(topic)), `subscriber count of ${topic} stayed at ${this.subscriberCount(topic)}`, timeoutMs);
+    return this.until(
+      () => pred(this.subscriberCount(topic)),
+      `subscriber count of ${topic} stayed at ${this.subscriberCount(topic)}`,
+      timeoutMs,
+    );
   }
 
   private until(done: () => boolean, failure: string, timeoutMs: number): Promise<void> {

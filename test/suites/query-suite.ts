@@ -43,7 +43,13 @@ export function registerQuerySuite(name: string, start: () => Promise<TestServer
       assert.equal(viewer.user.name, 'Olivia Owner');
       assert.equal(viewer.user.role, 'OWNER');
       assert.equal(viewer.tenant.name, 'Acme Demo');
-      assert.deepEqual([...viewer.scopes].sort(), ['CONVERSATION_ASSIGN', 'CONVERSATION_CLOSE', 'CONVERSATION_LIST', 'CONVERSATION_READ', 'MESSAGE_CREATE']);
+      assert.deepEqual([...viewer.scopes].sort(), [
+        'CONVERSATION_ASSIGN',
+        'CONVERSATION_CLOSE',
+        'CONVERSATION_LIST',
+        'CONVERSATION_READ',
+        'MESSAGE_CREATE',
+      ]);
     });
 
     it('the inbox list is newest activity first and pages through every conversation exactly once', async () => {
@@ -61,16 +67,25 @@ export function registerQuerySuite(name: string, start: () => Promise<TestServer
       }
       assert.equal(seen.length, s.demo.conversations.length);
       assert.equal(new Set(seen).size, seen.length);
-      assert.deepEqual(times, [...times].sort((a, b) => b - a));
+      assert.deepEqual(
+        times,
+        [...times].sort((a, b) => b - a),
+      );
     });
 
     it('last/before pages backwards over the same order', async () => {
       const all = (await s.client().data(InboxListDocument, { first: 100 })).conversations.edges.map((e) => e.node.id);
       const tail = await s.client().data(InboxListDocument, { last: 3 });
-      assert.deepEqual(tail.conversations.edges.map((e) => e.node.id), all.slice(-3));
+      assert.deepEqual(
+        tail.conversations.edges.map((e) => e.node.id),
+        all.slice(-3),
+      );
       assert.equal(tail.conversations.pageInfo.hasPreviousPage, true);
       const prev = await s.client().data(InboxListDocument, { last: 3, before: tail.conversations.pageInfo.startCursor });
-      assert.deepEqual(prev.conversations.edges.map((e) => e.node.id), all.slice(-6, -3));
+      assert.deepEqual(
+        prev.conversations.edges.map((e) => e.node.id),
+        all.slice(-6, -3),
+      );
     });
 
     it('list items carry contact, assignee, inbox, last message, window and unread count', async () => {
@@ -81,7 +96,7 @@ export function registerQuerySuite(name: string, start: () => Promise<TestServer
       assert.equal(anna.inbox.name, 'WhatsApp Support');
       assert.equal(anna.lastMessagePreview, 'Great, I will come by at 5pm.');
       assert.equal(anna.lastMessageSender, 'CUSTOMER');
-      assert.equal(anna.unreadCount, 1, "Alice read up to 40 minutes ago; one customer message came after");
+      assert.equal(anna.unreadCount, 1, 'Alice read up to 40 minutes ago; one customer message came after');
       assert.equal(anna.window.canSend, true);
       assert.equal(anna.window.reason, 'OPEN');
     });
@@ -93,14 +108,18 @@ export function registerQuerySuite(name: string, start: () => Promise<TestServer
       assert.deepEqual(closed.map((c) => c.name).sort(), ['David Okafor', 'Ivan Petrov']);
       const sms = await list({ inboxId: s.demo.sms.id });
       assert.ok(sms.length > 0 && sms.every((c) => c.channel === 'SMS'));
-      assert.deepEqual((await list({ channel: 'SMS' })).map((c) => c.id), sms.map((c) => c.id));
+      assert.deepEqual(
+        (await list({ channel: 'SMS' })).map((c) => c.id),
+        sms.map((c) => c.id),
+      );
       const alice = await list({ assigneeId: s.demo.agent.id });
       assert.ok(alice.length > 0 && alice.every((c) => c.assignee?.id === s.demo.agent.id));
       const unassigned = await list({ unassigned: true });
       assert.ok(unassigned.length > 0 && unassigned.every((c) => c.assignee === null));
       const assigned = await list({ unassigned: false });
       assert.equal(assigned.length + unassigned.length, s.demo.conversations.length);
-      const mine = (await s.client(s.tokens.agent).data(InboxListDocument, { first: 100, filter: { interacted: true } })).conversations.edges;
+      const mine = (await s.client(s.tokens.agent).data(InboxListDocument, { first: 100, filter: { interacted: true } })).conversations
+        .edges;
       assert.deepEqual(mine.map((e) => e.node.name).sort(), ['Anna Kowalska', 'Chloé Martin', 'David Okafor']);
     });
 
@@ -110,7 +129,10 @@ export function registerQuerySuite(name: string, start: () => Promise<TestServer
       const smsAgent = (await s.client(s.tokens.smsAgent).data(InboxListDocument, { first: 100 })).conversations.edges;
       assert.ok(smsAgent.length > 0 && smsAgent.every((e) => e.node.channel === 'SMS'));
       const inboxes = await s.client(s.tokens.agent).data(InboxesDocument, {});
-      assert.deepEqual(inboxes.inboxes.nodes.map((i) => i.name), ['WhatsApp Support']);
+      assert.deepEqual(
+        inboxes.inboxes.nodes.map((i) => i.name),
+        ['WhatsApp Support'],
+      );
       const george = byName('George Brown');
       const res = await s.client(s.tokens.agent).request(ConversationViewDocument, { id: george.id });
       assert.equal(errorCode(res), 'NOT_FOUND');
@@ -120,12 +142,14 @@ export function registerQuerySuite(name: string, start: () => Promise<TestServer
     it('the conversation view pages messages from the newest, as a chat does', async () => {
       const anna = byName('Anna Kowalska');
       const page1 = (await s.client().data(ConversationViewDocument, { id: anna.id, last: 2 })).conversation;
-      assert.deepEqual(page1.messages.edges.map((e) => (e.node.content as { body?: string }).body), [
-        'Customer prefers afternoon pickups.',
-        'Great, I will come by at 5pm.',
-      ]);
+      assert.deepEqual(
+        page1.messages.edges.map((e) => (e.node.content as { body?: string }).body),
+        ['Customer prefers afternoon pickups.', 'Great, I will come by at 5pm.'],
+      );
       assert.equal(page1.messages.pageInfo.hasPreviousPage, true);
-      const page2 = (await s.client().data(ConversationViewDocument, { id: anna.id, last: 10, before: page1.messages.pageInfo.startCursor })).conversation;
+      const page2 = (
+        await s.client().data(ConversationViewDocument, { id: anna.id, last: 10, before: page1.messages.pageInfo.startCursor })
+      ).conversation;
       assert.equal(page2.messages.edges.length, 3);
       assert.equal(page2.messages.pageInfo.hasPreviousPage, false);
       const note = page1.messages.edges[0].node;
@@ -144,7 +168,10 @@ export function registerQuerySuite(name: string, start: () => Promise<TestServer
       const { message } = await s.client().data(MessageByIdDocument, { id: view.messages.edges[0].node.id });
       assert.equal(message.deliveryStatus, 'FAILED');
       assert.equal(message.failure?.code, 'rejected');
-      assert.deepEqual(message.statusHistory.map((h) => h.status), ['PENDING', 'FAILED']);
+      assert.deepEqual(
+        message.statusHistory.map((h) => h.status),
+        ['PENDING', 'FAILED'],
+      );
       assert.equal(message.conversation.id, emma.id);
     });
 
@@ -242,7 +269,9 @@ export function registerQuerySuite(name: string, start: () => Promise<TestServer
       assert.equal(errorCode(foreign), 'BAD_USER_INPUT');
       assert.match(foreign.errors![0].message, /another list/);
       // Unknown enum values, as a variable and as a literal.
-      const asVariable = await s.client().raw('query($s: [ConversationStatus!]) { conversations(first: 1, filter: { status: $s }) { nodes { id } } }', { s: ['ARCHIVED'] });
+      const asVariable = await s
+        .client()
+        .raw('query($s: [ConversationStatus!]) { conversations(first: 1, filter: { status: $s }) { nodes { id } } }', { s: ['ARCHIVED'] });
       assert.equal(asVariable.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
       assert.notEqual(asVariable.status, 500);
       const asLiteral = await s.client().raw('{ conversations(first: 1, filter: { status: [ARCHIVED] }) { nodes { id } } }');

@@ -91,8 +91,18 @@ describe('CHANNEL_RULES', () => {
   });
 
   test('supported content kinds follow capabilities', () => {
-    assert.deepEqual(supportedContentKinds(ChannelKind.WHATSAPP), [ContentKind.TEXT, ContentKind.MEDIA, ContentKind.TEMPLATE, ContentKind.NOTE]);
-    assert.deepEqual(supportedContentKinds(ChannelKind.MESSENGER), [ContentKind.TEXT, ContentKind.MEDIA, ContentKind.RICH, ContentKind.NOTE]);
+    assert.deepEqual(supportedContentKinds(ChannelKind.WHATSAPP), [
+      ContentKind.TEXT,
+      ContentKind.MEDIA,
+      ContentKind.TEMPLATE,
+      ContentKind.NOTE,
+    ]);
+    assert.deepEqual(supportedContentKinds(ChannelKind.MESSENGER), [
+      ContentKind.TEXT,
+      ContentKind.MEDIA,
+      ContentKind.RICH,
+      ContentKind.NOTE,
+    ]);
     assert.deepEqual(supportedContentKinds(ChannelKind.SMS), [ContentKind.TEXT, ContentKind.MEDIA, ContentKind.NOTE]);
   });
 

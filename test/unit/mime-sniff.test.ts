@@ -16,14 +16,18 @@ const bytes = (...parts: (string | number[] | Uint8Array)[]): Uint8Array =>
 const padded = (head: Uint8Array, fill = 0x00): Uint8Array => Buffer.concat([head, Buffer.alloc(SNIFF_BYTES - head.length, fill)]);
 
 /** A ZIP local file header for `name` followed by some "compressed" bytes. */
-const zipEntry = (name: string) => bytes([0x50, 0x4b, 0x03, 0x04], [20, 0, 0, 0, 8, 0], Array(16).fill(0), [name.length, 0, 0, 0], name, [0x8d, 0x90, 0x01, 0x02]);
+const zipEntry = (name: string) =>
+  bytes([0x50, 0x4b, 0x03, 0x04], [20, 0, 0, 0, 8, 0], Array(16).fill(0), [name.length, 0, 0, 0], name, [0x8d, 0x90, 0x01, 0x02]);
 
 const sniff = (b: Uint8Array, complete = false) => sniffMime(b, complete);
 const mime = (b: Uint8Array, complete = false) => sniff(b, complete)?.mimeType ?? null;
 
 describe('sniffMime: images', () => {
   test('JPEG (JFIF and Exif)', () => {
-    assert.deepEqual(sniff(padded(bytes([0xff, 0xd8, 0xff, 0xe0], [0, 16], 'JFIF'))), { mimeType: 'image/jpeg', mediaKind: MediaKind.IMAGE });
+    assert.deepEqual(sniff(padded(bytes([0xff, 0xd8, 0xff, 0xe0], [0, 16], 'JFIF'))), {
+      mimeType: 'image/jpeg',
+      mediaKind: MediaKind.IMAGE,
+    });
     assert.equal(mime(padded(bytes([0xff, 0xd8, 0xff, 0xe1], [0, 16], 'Exif'))), 'image/jpeg');
   });
   test('PNG', () => {
@@ -83,7 +87,10 @@ describe('sniffMime: audio', () => {
     assert.equal(mime(padded(bytes([0xff, 0xeb, 0x90, 0x64]))), null);
   });
   test('AAC in ADTS frames', () => {
-    assert.deepEqual(sniff(padded(bytes([0xff, 0xf1, 0x50, 0x80, 0x02, 0x1f, 0xfc]))), { mimeType: 'audio/aac', mediaKind: MediaKind.AUDIO });
+    assert.deepEqual(sniff(padded(bytes([0xff, 0xf1, 0x50, 0x80, 0x02, 0x1f, 0xfc]))), {
+      mimeType: 'audio/aac',
+      mediaKind: MediaKind.AUDIO,
+    });
     assert.equal(mime(padded(bytes([0xff, 0xf9, 0x50, 0x80]))), 'audio/aac');
   });
   test('AMR narrow-band and wide-band', () => {
@@ -106,7 +113,10 @@ describe('sniffMime: documents', () => {
     assert.equal(mime(office('ppt/presentation.xml')), 'application/vnd.openxmlformats-officedocument.presentationml.presentation');
   });
   test('any other ZIP is an application/zip document', () => {
-    assert.deepEqual(sniff(padded(bytes(zipEntry('photos/a.jpg'), zipEntry('notes.txt')))), { mimeType: 'application/zip', mediaKind: MediaKind.DOCUMENT });
+    assert.deepEqual(sniff(padded(bytes(zipEntry('photos/a.jpg'), zipEntry('notes.txt')))), {
+      mimeType: 'application/zip',
+      mediaKind: MediaKind.DOCUMENT,
+    });
     // A word/ entry without [Content_Types].xml is not OOXML.
     assert.equal(mime(padded(bytes(zipEntry('word/readme.txt')))), 'application/zip');
   });

@@ -156,7 +156,10 @@ describe('replayThenLive', () => {
     for (const item of log.append(7)) live.push(item);
     await new Promise((r) => setImmediate(r));
     assert.deepEqual(seqs(await take(it, 7)), [2, 3, 4, 5, 6, 7, 8]);
-    assert.ok(log.reads.some((r) => r.upTo !== null), 'the dropped range came from the log');
+    assert.ok(
+      log.reads.some((r) => r.upTo !== null),
+      'the dropped range came from the log',
+    );
   });
 
   test('a failing log read ends the stream with the error and releases the live source', async () => {
@@ -235,7 +238,7 @@ describe('replayThenLive', () => {
 
   test('randomised: duplicates, reordering and drops in live delivery never change the output', async () => {
     let seed = 42;
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     for (let round = 0; round < 200; round++) {
       const log = new Log();
       log.append(Math.floor(random() * 5));

@@ -1,13 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DeliveryStatus } from '../../src/modules/message/delivery-status';
-import {
-  STATUS_RANK,
-  STATUS_TRANSITIONS,
-  Transition,
-  decideTransition,
-  isTerminal,
-} from '../../src/modules/message/status-transitions';
+import { STATUS_RANK, STATUS_TRANSITIONS, Transition, decideTransition, isTerminal } from '../../src/modules/message/status-transitions';
 
 const ALL = Object.values(DeliveryStatus) as DeliveryStatus[];
 const { PENDING, SENT, DELIVERED, READ, FAILED } = DeliveryStatus;

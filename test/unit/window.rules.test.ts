@@ -3,13 +3,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ALL_CHANNEL_KINDS, ChannelKind } from '../../src/modules/channel/channel-kind';
 import { ContentKind } from '../../src/modules/message/content-kind';
-import {
-  ALL_WINDOW_ACTORS,
-  WindowInput,
-  WindowReason,
-  evaluateWindow,
-  nextWindowChange,
-} from '../../src/modules/window/window.rules';
+import { ALL_WINDOW_ACTORS, WindowInput, WindowReason, evaluateWindow, nextWindowChange } from '../../src/modules/window/window.rules';
 
 const HOUR = 60 * 60 * 1000;
 const DAY = 24 * HOUR;
@@ -185,10 +179,7 @@ describe('evaluateWindow: per-inbox policy', () => {
     assert.equal(evaluateWindow(input({ channel: ChannelKind.WHATSAPP, now: at(23 * HOUR - 1), policy })).reason, WindowReason.OPEN);
     const shut = evaluateWindow(input({ channel: ChannelKind.WHATSAPP, now: at(23 * HOUR), policy }));
     assert.equal(shut.reason, WindowReason.EXPIRED);
-    assert.deepEqual(
-      evaluateWindow(input({ channel: ChannelKind.WHATSAPP, now: at(HOUR), policy })).expiresAt,
-      at(23 * HOUR),
-    );
+    assert.deepEqual(evaluateWindow(input({ channel: ChannelKind.WHATSAPP, now: at(HOUR), policy })).expiresAt, at(23 * HOUR));
   });
 
   test('humanAgentHours 0 disables the extension for users', () => {

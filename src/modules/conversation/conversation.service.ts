@@ -47,11 +47,7 @@ export async function listConversations(
     if (filter.unassigned != null) where.push({ assigneeId: filter.unassigned ? null : { $ne: null } });
     if (filter.channel) where.push({ channel: filter.channel });
     if (filter.interacted != null) {
-      const mine = em
-        .createQueryBuilder(Message, 'm')
-        .select('m.conversation_id')
-        .where({ senderUserId: viewer.userId })
-        .getKnexQuery();
+      const mine = em.createQueryBuilder(Message, 'm').select('m.conversation_id').where({ senderUserId: viewer.userId }).getKnexQuery();
       where.push({ id: { [filter.interacted ? '$in' : '$nin']: mine } } as FilterQuery<Conversation>);
     }
   }

@@ -94,7 +94,8 @@ export class EventResolver {
   })
   inboxEvents(
     @Root() live: LiveEvent,
-    @Arg('after', () => String, { nullable: true, description: 'Resume after this event cursor; omit to start live.' }) _after: string | null,
+    @Arg('after', () => String, { nullable: true, description: 'Resume after this event cursor; omit to start live.' })
+    _after: string | null,
     @Arg('inboxId', () => ID, { nullable: true, description: 'Only this inbox.' }) _inboxId: string | null,
   ): InboxEvent {
     return toInboxEvent(live);
@@ -102,7 +103,8 @@ export class EventResolver {
 
   @Authorized(Scope.CONVERSATION_READ)
   @Subscription(() => MessageAddedEvent, {
-    description: 'New messages (sent, received, notes) in one conversation, one inbox, or everything you can see. Live only; use inboxEvents to resume.',
+    description:
+      'New messages (sent, received, notes) in one conversation, one inbox, or everything you can see. Live only; use inboxEvents to resume.',
     subscribe: ({ args, context }) => subscribeEvents(context as AppContext, args as StreamArgs, [EventType.MESSAGE_ADDED]),
   })
   messageAdded(
@@ -233,7 +235,8 @@ export class WindowChangedEventResolver {
   async window(
     @Root() e: WindowChangedEvent,
     @Ctx() ctx: AppContext,
-    @Arg('as', () => WindowActorKind, { nullable: true, description: 'Evaluate for this actor instead of yourself.' }) as: WindowActorKind | null,
+    @Arg('as', () => WindowActorKind, { nullable: true, description: 'Evaluate for this actor instead of yourself.' })
+    as: WindowActorKind | null,
   ): Promise<WindowType> {
     const { viewer, loaders } = auth(ctx);
     const conversation = await eventConversation(ctx, e.conversationId);

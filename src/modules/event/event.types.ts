@@ -105,12 +105,18 @@ export abstract class InboxEvent {
   readonly source!: LiveEvent;
 }
 
-@ObjectType('MessageAddedEvent', { implements: InboxEvent, description: 'A message was added to a conversation (sent, received or a note).' })
+@ObjectType('MessageAddedEvent', {
+  implements: InboxEvent,
+  description: 'A message was added to a conversation (sent, received or a note).',
+})
 export class MessageAddedEvent extends InboxEvent {
   messageId!: string;
 }
 
-@ObjectType('MessageStatusChangedEvent', { implements: InboxEvent, description: 'An outbound message moved along PENDING → SENT → DELIVERED → READ, or FAILED.' })
+@ObjectType('MessageStatusChangedEvent', {
+  implements: InboxEvent,
+  description: 'An outbound message moved along PENDING → SENT → DELIVERED → READ, or FAILED.',
+})
 export class MessageStatusChangedEvent extends InboxEvent {
   messageId!: string;
 
@@ -130,7 +136,10 @@ export class ReactionChangedEvent extends InboxEvent {
   removed!: boolean;
 }
 
-@ObjectType('ConversationUpdatedEvent', { implements: InboxEvent, description: 'A conversation was created, assigned, read, closed or reopened.' })
+@ObjectType('ConversationUpdatedEvent', {
+  implements: InboxEvent,
+  description: 'A conversation was created, assigned, read, closed or reopened.',
+})
 export class ConversationUpdatedEvent extends InboxEvent {
   conversationId!: string;
 
@@ -138,7 +147,10 @@ export class ConversationUpdatedEvent extends InboxEvent {
   change!: ConversationChange;
 }
 
-@ObjectType('WindowChangedEvent', { implements: InboxEvent, description: 'The customer-service window of a conversation opened or a stage of it shut.' })
+@ObjectType('WindowChangedEvent', {
+  implements: InboxEvent,
+  description: 'The customer-service window of a conversation opened or a stage of it shut.',
+})
 export class WindowChangedEvent extends InboxEvent {
   conversationId!: string;
   /** The customer message time the window counted from, when the event recorded it. */

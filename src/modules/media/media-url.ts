@@ -18,13 +18,7 @@ export function mediaUrlFor(secret: string, ttlSeconds: number, mediaId: string,
 }
 
 /** True when `sig` is this server's signature for (mediaId, exp) and `exp` has not passed. */
-export function verifyMediaSignature(
-  secret: string,
-  mediaId: string,
-  exp: unknown,
-  sig: unknown,
-  now: Date = new Date(),
-): boolean {
+export function verifyMediaSignature(secret: string, mediaId: string, exp: unknown, sig: unknown, now: Date = new Date()): boolean {
   if (typeof exp !== 'string' || typeof sig !== 'string' || !/^\d{1,12}$/.test(exp)) return false;
   const expires = Number(exp);
   if (expires * 1000 <= now.getTime()) return false;

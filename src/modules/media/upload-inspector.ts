@@ -66,7 +66,8 @@ export class UploadInspector extends Transform {
 
   override _flush(done: TransformCallback): void {
     if (this.type) return done();
-    if (this.size === 0) return done(new AppError(ErrorCode.BAD_USER_INPUT, 'The file is empty.', { fields: [{ field: 'file', message: 'is empty.' }] }));
+    if (this.size === 0)
+      return done(new AppError(ErrorCode.BAD_USER_INPUT, 'The file is empty.', { fields: [{ field: 'file', message: 'is empty.' }] }));
     done(this.decide(true));
   }
 

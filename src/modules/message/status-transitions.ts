@@ -79,11 +79,7 @@ export interface TransitionOptions {
  * rejected, and the source decides via the retry table: FAILED applies, PENDING is ignored, the
  * rest are rejected.
  */
-export function decideTransition(
-  from: DeliveryStatus,
-  to: DeliveryStatus,
-  opts: TransitionOptions = {},
-): Transition {
+export function decideTransition(from: DeliveryStatus, to: DeliveryStatus, opts: TransitionOptions = {}): Transition {
   if (opts.retry) return to === DeliveryStatus.PENDING ? RETRY_FROM[from] : 'reject';
   return STATUS_TRANSITIONS[from][to];
 }

@@ -28,13 +28,11 @@ const WINDOW_REASON_DESCRIPTIONS: Record<keyof typeof WindowReason, { descriptio
   },
   OPEN: { description: 'Inside the standard customer-service window that follows the last customer message.' },
   HUMAN_AGENT_EXTENSION: {
-    description:
-      'Outside the standard window but inside the longer human-agent window; only a human user may send free-form.',
+    description: 'Outside the standard window but inside the longer human-agent window; only a human user may send free-form.',
   },
   EXPIRED: { description: 'The window has elapsed: only templates (where supported) and internal notes.' },
   NO_CUSTOMER_MESSAGE: {
-    description:
-      'The customer has never written: a business-initiated conversation allows only templates (where supported) and notes.',
+    description: 'The customer has never written: a business-initiated conversation allows only templates (where supported) and notes.',
   },
 };
 

@@ -52,7 +52,13 @@ function policyOf(inbox: Inbox): WindowPolicy {
  * Instants after `from` at which a conversation's window decision changes for some actor, without a
  * new customer message, as told by the window rules (nextWindowChange), in ascending order.
  */
-function changesAfter(channel: Conversation['channel'], lastInboundAt: Date, policy: WindowPolicy, from: number, actors: readonly WindowActor[] = ALL_WINDOW_ACTORS): number[] {
+function changesAfter(
+  channel: Conversation['channel'],
+  lastInboundAt: Date,
+  policy: WindowPolicy,
+  from: number,
+  actors: readonly WindowActor[] = ALL_WINDOW_ACTORS,
+): number[] {
   const instants = new Set<number>();
   for (const actor of actors) {
     let now = from;
@@ -68,7 +74,13 @@ function changesAfter(channel: Conversation['channel'], lastInboundAt: Date, pol
 
 /** Who a change at `at` concerns: actors whose window stage ends then, and those of them who lose free-form sending. */
 function shutAt(conversation: Conversation, inbox: Inbox, at: number): { actors: WindowActor[]; closedFor: WindowActor[] } {
-  const input = (actor: WindowActor, now: number) => ({ channel: conversation.channel, actor, lastInboundAt: conversation.lastInboundAt, now: new Date(now), policy: policyOf(inbox) });
+  const input = (actor: WindowActor, now: number) => ({
+    channel: conversation.channel,
+    actor,
+    lastInboundAt: conversation.lastInboundAt,
+    now: new Date(now),
+    policy: policyOf(inbox),
+  });
   const actors = ALL_WINDOW_ACTORS.filter((actor) => nextWindowChange(input(actor, at - 1))?.getTime() === at);
   const closedFor = actors.filter((actor) => evaluateWindow(input(actor, at - 1)).canSend && !evaluateWindow(input(actor, at)).canSend);
   return { actors, closedFor };
@@ -191,9 +203,20 @@ export class WindowScheduler {
       if (await tx.count(DomainEvent, recorded)) return [];
       // Look again under the tenant's log lock, so a concurrent firing (another server) waits and then sees ours.
       const knex = tx.getKnex();
-      await tx.execute(knex('tenant').where({ id: conversation.tenantId }).update({ event_seq: knex.ref('event_seq') }), [], 'run');
+      await tx.execute(
+        knex('tenant')
+          .where({ id: conversation.tenantId })
+          .update({ event_seq: knex.ref('event_seq') }),
+        [],
+        'run',
+      );
       if (await tx.count(DomainEvent, recorded)) return [];
-      const payload: WindowShutPayload = { lastInboundAt: conversation.lastInboundAt.toISOString(), shutAt: at.toISOString(), actors, closedFor };
+      const payload: WindowShutPayload = {
+        lastInboundAt: conversation.lastInboundAt.toISOString(),
+        shutAt: at.toISOString(),
+        actors,
+        closedFor,
+      };
       return [
         await appendEvent(tx, {
           tenantId: conversation.tenantId,
@@ -295,11 +318,14 @@ export class WindowScheduler {
     if (!this.running || !first || first.at >= this.timerAt) return;
     if (this.timer !== null) this.clock.clearTimeout(this.timer);
     this.timerAt = first.at;
-    this.timer = this.clock.setTimeout(() => {
-      this.timer = null;
-      this.timerAt = Infinity;
-      void this.background(() => this.fire());
-    }, Math.min(MAX_DELAY_MS, Math.max(0, first.at - this.clock.now())));
+    this.timer = this.clock.setTimeout(
+      () => {
+        this.timer = null;
+        this.timerAt = Infinity;
+        void this.background(() => this.fire());
+      },
+      Math.min(MAX_DELAY_MS, Math.max(0, first.at - this.clock.now())),
+    );
   }
 
   private async fire(): Promise<void> {

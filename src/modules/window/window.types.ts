@@ -22,7 +22,10 @@ export class WindowType {
   @Field(() => WindowReason)
   reason!: WindowReason;
 
-  @Field(() => Date, { nullable: true, description: 'When free-form sending shuts for this actor; null when there is no window or it is shut.' })
+  @Field(() => Date, {
+    nullable: true,
+    description: 'When free-form sending shuts for this actor; null when there is no window or it is shut.',
+  })
   expiresAt!: Date | null;
 
   @Field(() => [ContentKind], { description: 'Content kinds that can be sent now (templates and notes still go when the window is shut).' })

@@ -156,9 +156,7 @@ function wsSubscribe(params: FetcherParams, headers: HeaderMap): Observable<Exec
     subscribe(nextOrObserver?: unknown, error?: unknown, complete?: unknown) {
       // GraphiQL passes an observer object; the positional form exists only to satisfy the type.
       const observer = (
-        typeof nextOrObserver === 'object' && nextOrObserver !== null
-          ? nextOrObserver
-          : { next: nextOrObserver, error, complete }
+        typeof nextOrObserver === 'object' && nextOrObserver !== null ? nextOrObserver : { next: nextOrObserver, error, complete }
       ) as { next?: (value: unknown) => void; error?: (error: unknown) => void; complete?: () => void };
       const dispose = wsClientFor(headers).subscribe(
         { query: params.query, operationName: params.operationName ?? undefined, variables: params.variables },
