@@ -7,21 +7,24 @@ import { createContext, type AppContext, type AppDeps } from './context';
 /**
  * One authenticated websocket connection. It keeps the token it was opened with, not a viewer:
  * every operation and every delivered event re-authenticates, so a revoked token or a removed
- * inbox membership takes effect on the next event. Events are shared by all subscriptions of the
- * connection, so re-authentication happens once per event (by seq), not once per subscription.
+ * inbox membership takes effect on the next event. Per-event re-authentication goes through
+ * `deps.liveAuth`, so it happens once per event (by seq) for all subscriptions of all connections
+ * that use the same token; the connection holds its token there from open to {@link close}.
  */
 export class LiveConnection implements ViewerSource {
-  private latest: { seq: number; viewer: Promise<Viewer | null> } | null = null;
+  private tokenHash: string | null = null;
 
   private constructor(
     readonly deps: AppDeps,
     private readonly authorization: string,
   ) {}
 
-  /** A connection for this Authorization value, or null when it does not authenticate. */
+  /** A connection for this Authorization value, or null when it does not authenticate. Call {@link close} when the socket closes. */
   static async open(deps: AppDeps, authorization: string): Promise<LiveConnection | null> {
     const connection = new LiveConnection(deps, authorization);
-    return (await connection.refresh()) ? connection : null;
+    if (!(await connection.refresh())) return null;
+    connection.tokenHash = deps.liveAuth.acquire(bearerFrom(authorization)!);
+    return connection;
   }
 
   async refresh(): Promise<Viewer | null> {
@@ -30,15 +33,15 @@ export class LiveConnection implements ViewerSource {
   }
 
   viewerAt(seq: number): Promise<Viewer | null> {
-    // A viewer fetched when event N was delivered is newer than every event <= N's commit.
-    if (this.latest && this.latest.seq >= seq) return this.latest.viewer;
-    const viewer = this.refresh();
-    const entry = { seq, viewer };
-    this.latest = entry;
-    viewer.catch(() => {
-      if (this.latest === entry) this.latest = null;
-    });
-    return viewer;
+    // After close the shared entry may be gone; an event still in flight re-authenticates on its own.
+    return this.tokenHash ? this.deps.liveAuth.viewerAt(this.tokenHash, seq) : this.refresh();
+  }
+
+  /** Releases the token's shared re-authentication; idempotent. */
+  close(): void {
+    if (!this.tokenHash) return;
+    this.deps.liveAuth.release(this.tokenHash);
+    this.tokenHash = null;
   }
 
   /** A fresh context (EntityManager fork, loaders, re-authenticated viewer) for one operation on this connection. */

@@ -42,15 +42,6 @@ export async function closeSessions(em: EntityManager, conversation: Conversatio
   return open;
 }
 
-/** The most recently opened session of a conversation that is still open, or null. */
-export function latestOpenSession(em: EntityManager, conversation: Conversation): Promise<ConversationSession | null> {
-  return em.findOne(
-    ConversationSession,
-    { conversationId: conversation.id, tenantId: conversation.tenantId, closedAt: null },
-    { orderBy: { openedAt: 'desc', id: 'desc' } },
-  );
-}
-
 /** The newest OPEN conversation of `contact` in `inbox`, the thread a new send or inbound message continues. */
 export function findOpenConversation(em: EntityManager, inbox: Inbox, contactId: string): Promise<Conversation | null> {
   return em.findOne(

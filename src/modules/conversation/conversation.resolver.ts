@@ -84,7 +84,7 @@ export class ConversationResolver {
   ): Promise<WindowType> {
     const { viewer, loaders } = auth(ctx);
     const inbox = (await loaders.inbox.load(c.inboxId))!;
-    const actor = as ?? (viewer.user.bot ? WindowActorKind.BOT : WindowActorKind.USER);
+    const actor = as ?? viewer.windowActor;
     return { ...windowFor(c, inbox, actor), actor };
   }
 

@@ -21,7 +21,6 @@ import {
 import { Media } from '../media/media.entity';
 import { windowFor } from '../window/window.service';
 import type { WindowDecision } from '../window/window.rules';
-import { WindowActorKind } from '../window/window.types';
 import { ContentKind } from './content-kind';
 import { validateContent, type MediaFacts } from './content.rules';
 import { DeliveryStatus } from './delivery-status';
@@ -120,7 +119,7 @@ async function sendInTransaction(
   const { conversation, inbox, created } = await resolveRecipient(tx, viewer, parsed.recipient, { inboxId: options.inboxId, now });
   const content = validateContent(inbox.channel, draft, uploads);
 
-  const actorKind = viewer.user.bot ? WindowActorKind.BOT : WindowActorKind.USER;
+  const actorKind = viewer.windowActor;
   const window = windowFor(conversation, inbox, actorKind, now);
   if (!window.allowedContent.includes(content.kind)) throw windowClosed(window);
 
