@@ -22,6 +22,8 @@ import { isMaskedError, toClientError } from './graphql/errors';
 import { refuseHttpSubscriptionsPlugin } from './graphql/http-subscriptions';
 import { requireViewerPlugin } from './graphql/authorization';
 import { costLimitPlugin, limitsRule } from './graphql/limits';
+import { LiveAuth } from './graphql/live-auth';
+import { SharedExecution } from './graphql/shared-execution';
 import { websocketOptions } from './graphql/websocket';
 import { buildAppSchema } from './graphql/schema';
 import { ErrorCode } from './lib/errors';
@@ -129,6 +131,8 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     delivery: delivery.worker,
     retention,
     windowScheduler,
+    liveAuth: new LiveAuth(db),
+    sharedExecution: new SharedExecution(),
   };
   const validationRules = [limitsRule(config.limits)];
 

@@ -8,7 +8,9 @@ import type { DeliveryWorker } from '../modules/delivery/delivery.worker';
 import type { MediaStorage } from '../storage/media-storage';
 import type { RetentionJob } from '../modules/retention/retention.job';
 import type { WindowScheduler } from '../modules/window/window.scheduler';
+import type { LiveAuth } from './live-auth';
 import type { LiveConnection } from './live-connection';
+import type { SharedExecution } from './shared-execution';
 import { Errors } from '../lib/errors';
 import { authenticate } from '../modules/auth/auth.service';
 import { bearerFrom } from '../modules/auth/token';
@@ -30,6 +32,10 @@ export interface AppDeps {
   retention: RetentionJob;
   /** Appends WINDOW_SHUT when customer-service windows end (started and stopped with the server). */
   windowScheduler: WindowScheduler;
+  /** Per-event re-authentication of websocket connections, shared by every connection with the same token. */
+  liveAuth: LiveAuth;
+  /** One execution per subscription event for subscribers with the same operation and authorisation. */
+  sharedExecution: SharedExecution;
 }
 
 /** Per-operation state: a fresh EntityManager fork and fresh loaders; nothing outlives the request. */

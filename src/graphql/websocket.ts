@@ -21,6 +21,7 @@ import { toClientError } from './errors';
 import { requireViewer } from './authorization';
 import { limitsRule } from './limits';
 import { LiveConnection } from './live-connection';
+import { operationKey } from './shared-execution';
 
 /** What each socket carries besides graphql-ws's own state. */
 export interface WsExtra extends Extra {
@@ -67,15 +68,30 @@ function contextForEvent(base: AppContext, payload: unknown): AppContext {
 }
 
 /**
+ * One subscription event's result: executed in a fresh context for the viewer it was authorised for,
+ * or shared with the other subscribers of the same operation whose viewer has the same
+ * authorisation (`deps.sharedExecution`); resync notices are per subscription and never shared.
+ */
+function executeEvent(args: ExecutionArgs, base: AppContext, operation: string | undefined, payload: unknown) {
+  const run = () => execute({ ...args, rootValue: payload, contextValue: contextForEvent(base, payload) });
+  if (operation === undefined || !(payload instanceof LiveEvent) || !payload.event) return run();
+  return base.deps.sharedExecution.run(operation, payload.viewer, payload.seq, payload.event.id, run);
+}
+
+/**
  * graphql-ws options for /graphql: the token travels in connection_init (`authorization`), an absent
  * one closes the socket with 4401 and an invalid one with 4403; a socket that never sends
  * connection_init is closed after `connectionInitWaitTimeout` (4408). Every operation is validated
  * with the same rules as HTTP (graphql's specified rules + limitsRule), limited to
  * `maxSubscriptionsPerConnection` at once (RATE_LIMITED), runs in a fresh context with a
- * re-authenticated viewer, and every subscription event in yet another fresh context.
+ * re-authenticated viewer, and every subscription event in yet another fresh context (one per event
+ * for all subscribers with the same operation and authorisation). Per-event re-authentication is
+ * shared by all connections with the same token (`deps.liveAuth`), released when the socket closes.
  */
 export function websocketOptions(deps: AppDeps, schema: GraphQLSchema): ServerOptions<Record<string, unknown>, WsExtra> {
   const { config } = deps;
+  /** Each subscription's operation key (document text, name, variables), by its parsed document. */
+  const operationKeys = new WeakMap<DocumentNode, string>();
   return {
     schema,
     connectionInitWaitTimeout: config.connectionInitWaitTimeout,
@@ -89,8 +105,11 @@ export function websocketOptions(deps: AppDeps, schema: GraphQLSchema): ServerOp
       const connection = await LiveConnection.open(deps, header);
       if (!connection) return false; // graphql-ws closes with 4403 Forbidden
       ctx.extra.connection = connection;
+      // Closed while authenticating: onClose may already have run without a connection to release.
+      if (ctx.extra.socket.readyState !== ctx.extra.socket.OPEN) connection.close();
       return true;
     },
+    onClose: (ctx) => ctx.extra.connection?.close(),
     onSubscribe: async (ctx, _id, payload) => {
       const running = Object.keys(ctx.subscriptions).length; // includes this one
       if (running > config.maxSubscriptionsPerConnection) {
@@ -113,6 +132,9 @@ export function websocketOptions(deps: AppDeps, schema: GraphQLSchema): ServerOp
       if (errors.length) return errors.map((e) => withCode(e, 'GRAPHQL_VALIDATION_FAILED'));
       const contextValue = await ctx.extra.connection!.operationContext();
       const operation = getOperationAST(document, payload.operationName);
+      if (operation?.operation === 'subscription') {
+        operationKeys.set(document, operationKey(payload.query, payload.operationName, payload.variables));
+      }
       if (operation) {
         try {
           requireViewer(contextValue, operation, document);
@@ -132,8 +154,9 @@ export function websocketOptions(deps: AppDeps, schema: GraphQLSchema): ServerOp
       const stream = await createSourceEventStream(args);
       if (!(Symbol.asyncIterator in Object(stream))) return stream as Awaited<ReturnType<typeof execute>>;
       const base = args.contextValue as AppContext;
+      const operation = operationKeys.get(args.document);
       const source = (stream as AsyncIterable<unknown>)[Symbol.asyncIterator]();
-      return mapAsyncIterator(source, (payload) => execute({ ...args, rootValue: payload, contextValue: contextForEvent(base, payload) }));
+      return mapAsyncIterator(source, (payload) => executeEvent(args, base, operation, payload));
     },
     onNext: (_ctx, id, _payload, _args, result) => {
       if (!result.errors?.length) return;

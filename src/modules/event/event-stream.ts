@@ -12,7 +12,7 @@ import { replayThenLive } from './replay-then-live';
 export interface ViewerSource {
   /** Authenticates again now; null when the token no longer authenticates. */
   refresh(): Promise<Viewer | null>;
-  /** A viewer at least as fresh as event `seq` (the connection re-authenticates once per event for all its subscriptions). */
+  /** A viewer at least as fresh as event `seq` (re-authenticated once per event per token, shared by every connection using it). */
   viewerAt(seq: number): Promise<Viewer | null>;
 }
 
