@@ -11,6 +11,7 @@ import { decideTransition } from '../message/status-transitions';
 import { attemptsBeforeNextRun } from './delivery-runs';
 import { lockedRead } from './delivery.locks';
 import { OutboxEntry, OutboxState } from './outbox-entry.entity';
+import { enqueueDelivery } from './outbox.service';
 import { applyStatusChange } from './status.service';
 
 /** What a retry needs besides the request: the attempt budget, where events go, the worker to wake. */
@@ -68,19 +69,7 @@ export async function retryMessage(
     if (refusal) throw Errors.field('messageId', refusal);
 
     const entry =
-      (await tx.findOne(OutboxEntry, { messageId: current.id }, lockedRead<OutboxEntry>(tx))) ??
-      tx.create(OutboxEntry, {
-        tenantId: current.tenantId,
-        messageId: current.id,
-        inboxId: current.inboxId,
-        state: OutboxState.PENDING,
-        attempts: 0,
-        nextAttemptAt: now,
-        lockedUntil: null,
-        lastError: null,
-        createdAt: now,
-        updatedAt: now,
-      });
+      (await tx.findOne(OutboxEntry, { messageId: current.id }, lockedRead<OutboxEntry>(tx))) ?? enqueueDelivery(tx, current, now);
     entry.state = OutboxState.PENDING;
     entry.attempts = attemptsBeforeNextRun(entry.attempts, maxAttempts);
     entry.nextAttemptAt = now;

@@ -7,20 +7,12 @@ import { payloadString } from './event-payloads';
 import type { LiveEvent } from './event-stream';
 import { EventType } from './event-type';
 
-/** What an InboxEvent reports: the log's event types plus RESYNC_REQUIRED, which is never stored. */
-export enum InboxEventType {
-  MESSAGE_ADDED = 'message.added',
-  MESSAGE_STATUS_CHANGED = 'message.status_changed',
-  REACTION_CHANGED = 'reaction.changed',
-  CONVERSATION_CREATED = 'conversation.created',
-  CONVERSATION_ASSIGNED = 'conversation.assigned',
-  CONVERSATION_READ = 'conversation.read',
-  CONVERSATION_CLOSED = 'conversation.closed',
-  CONVERSATION_REOPENED = 'conversation.reopened',
-  WINDOW_OPENED = 'window.opened',
-  WINDOW_SHUT = 'window.shut',
-  RESYNC_REQUIRED = 'resync.required',
-}
+/**
+ * What an InboxEvent reports: the log's event types plus RESYNC_REQUIRED, which is never stored.
+ * Derived from EventType so a new log event is reported without a second list to keep in step.
+ */
+export const InboxEventType = { ...EventType, RESYNC_REQUIRED: 'resync.required' } as const;
+export type InboxEventType = (typeof InboxEventType)[keyof typeof InboxEventType];
 
 registerEnumType(InboxEventType, {
   name: 'InboxEventType',
@@ -29,20 +21,6 @@ registerEnumType(InboxEventType, {
     RESYNC_REQUIRED: { description: 'The stream cannot resume from your cursor without a gap: refetch what you show, then carry on.' },
   },
 });
-
-/** Log type → API type; exhaustive so a new log type must be exposed deliberately. */
-const API_TYPE: Record<EventType, InboxEventType> = {
-  [EventType.MESSAGE_ADDED]: InboxEventType.MESSAGE_ADDED,
-  [EventType.MESSAGE_STATUS_CHANGED]: InboxEventType.MESSAGE_STATUS_CHANGED,
-  [EventType.REACTION_CHANGED]: InboxEventType.REACTION_CHANGED,
-  [EventType.CONVERSATION_CREATED]: InboxEventType.CONVERSATION_CREATED,
-  [EventType.CONVERSATION_ASSIGNED]: InboxEventType.CONVERSATION_ASSIGNED,
-  [EventType.CONVERSATION_READ]: InboxEventType.CONVERSATION_READ,
-  [EventType.CONVERSATION_CLOSED]: InboxEventType.CONVERSATION_CLOSED,
-  [EventType.CONVERSATION_REOPENED]: InboxEventType.CONVERSATION_REOPENED,
-  [EventType.WINDOW_OPENED]: InboxEventType.WINDOW_OPENED,
-  [EventType.WINDOW_SHUT]: InboxEventType.WINDOW_SHUT,
-};
 
 /** How a conversation changed. */
 export enum ConversationChange {
@@ -245,7 +223,7 @@ export function toInboxEvent(live: LiveEvent): InboxEvent {
     source: live,
     cursor: encodeEventCursor(live.seq),
     occurredAt: new Date(e.createdAt),
-    type: API_TYPE[e.type],
+    type: e.type,
     actorType: e.actorType ?? SenderType.SYSTEM,
     causationId: e.causationId,
   });

@@ -6,7 +6,7 @@ import type { Viewer } from '../auth/viewer';
 import { ConversationStatus } from '../conversation/conversation-status';
 import { openSession } from '../conversation/conversation-session.service';
 import { Conversation } from '../conversation/conversation.entity';
-import { OutboxEntry, OutboxState } from '../delivery/outbox-entry.entity';
+import { enqueueDelivery } from '../delivery/outbox.service';
 import type { DomainEvent } from '../event/event.entity';
 import { EventType } from '../event/event-type';
 import { publishEvents } from '../event/event.publisher';
@@ -187,18 +187,7 @@ async function sendInTransaction(
       conversation.lastMessagePreview = previewOf(content);
       conversation.lastMessageSender = viewer.senderType;
     }
-    tx.create(OutboxEntry, {
-      tenantId: viewer.tenantId,
-      messageId: message.id,
-      inboxId: inbox.id,
-      state: OutboxState.PENDING,
-      attempts: 0,
-      nextAttemptAt: now,
-      lockedUntil: null,
-      lastError: null,
-      createdAt: now,
-      updatedAt: now,
-    });
+    enqueueDelivery(tx, message, now);
   }
 
   events.push(
