@@ -14,13 +14,6 @@ export interface QueryStats {
  */
 export const queryStatsStorage = new AsyncLocalStorage<QueryStats>();
 
-/** Runs `fn` with a fresh counter and returns both its result and the statements it issued. */
-export async function withQueryStats<T>(fn: () => Promise<T>, capture = false): Promise<{ result: T; stats: QueryStats }> {
-  const stats: QueryStats = { count: 0, statements: capture ? [] : undefined };
-  const result = await queryStatsStorage.run(stats, fn);
-  return { result, stats };
-}
-
 /**
  * MikroORM logger that always counts queries (cheaply) and prints them only when SQL logging is on.
  */

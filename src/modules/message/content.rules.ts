@@ -156,11 +156,6 @@ function parseUrl(value: string, protocols: readonly string[]): URL | null {
   }
 }
 
-/** Whether `value` is an absolute https URL (the only scheme we fetch media from). */
-export function isHttpsUrl(value: string): boolean {
-  return parseUrl(value, ['https:']) !== null;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Malformed content (channel-independent) → BAD_USER_INPUT
 // ---------------------------------------------------------------------------------------------
