@@ -1,5 +1,7 @@
+import { isValidPhoneNumber } from 'libphonenumber-js/max';
+
 /**
- * Phone number normalisation to E.164, deliberately small.
+ * Phone number normalisation to E.164, validated against libphonenumber's numbering plans.
  *
  * What it does: strips `tel:` / `whatsapp:` prefixes and the usual formatting (spaces, dashes,
  * dots, parentheses), understands `+` and the `00` international prefix, drops the "(0)" trunk
@@ -7,11 +9,15 @@
  * calling code, turns a national number into an international one by dropping a single leading
  * trunk `0` (or NANP's leading `1`).
  *
- * What it does not do (that needs libphonenumber's metadata): check that a number exists or has
- * the right length for its country, know every country's trunk prefix (only Italy's kept zero and
- * NANP's `1` are special-cased), understand other international prefixes such as `011`, letters
- * in vanity numbers, extensions, or `/` separators. It only guarantees the E.164 shape: `+`, a
- * country code not starting with 0, 8–15 digits in total.
+ * The result is then checked with libphonenumber-js's full (`max`) metadata: the country code
+ * must exist and the national number must fall in an allocated range of the right length for it
+ * (`+999 1234 5678` has no country; `+1 000 000 0000` has no NANP area code). The `min` metadata
+ * checks lengths only and lets through numbers such as `+49 15100`, so it is not used.
+ *
+ * What it does not do: know every country's trunk prefix (only Italy's kept zero and NANP's `1` are
+ * special-cased), understand other international prefixes such as `011`, letters in vanity
+ * numbers, extensions, or `/` separators. Fictional ranges that are not allocated (NANP `555-01xx`
+ * outside real area codes, Ofcom's `07700 900xxx` drama numbers) are refused like any other.
  */
 
 const E164_MIN_DIGITS = 8;
@@ -30,7 +36,7 @@ const KEEPS_LEADING_ZERO: ReadonlySet<string> = new Set(['39', '378', '379']);
 /**
  * Normalises a phone number to E.164 (`+` followed by 8–15 digits), or returns `null` when the
  * input cannot be one (letters, stray symbols, too few or too many digits, national number with
- * no default country).
+ * no default country) or is not a valid number of its country.
  *
  * @param raw As typed or received: `+48 600 123 456`, `0048-600-123-456`, `tel:+1-202-555-0143`,
  *   `whatsapp:+14155238886`. Digits after `whatsapp:` are read as international even without `+`,
@@ -66,7 +72,8 @@ export function normalizePhone(raw: string, defaultCountryCallingCode?: string):
 
   if (!/^[1-9]\d*$/.test(e164Digits)) return null;
   if (e164Digits.length < E164_MIN_DIGITS || e164Digits.length > E164_MAX_DIGITS) return null;
-  return `+${e164Digits}`;
+  const e164 = `+${e164Digits}`;
+  return isValidPhoneNumber(e164) ? e164 : null;
 }
 
 function parseCallingCode(code: string): string {

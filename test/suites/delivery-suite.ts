@@ -353,8 +353,8 @@ export function registerDeliverySuite(name: string, start: (opts: TestServerOpti
       const results = await Promise.all([
         postSandboxWebhook(s.httpUrl, s.demo.whatsapp.id, secret, [inbound('david-1', '+2348012345678', 'One')]),
         postSandboxWebhook(s.httpUrl, s.demo.whatsapp.id, secret, [inbound('david-2', '+2348012345678', 'Two')]),
-        postSandboxWebhook(s.httpUrl, s.demo.whatsapp.id, secret, [inbound('new-1', '+447700900123', 'Hi')]),
-        postSandboxWebhook(s.httpUrl, s.demo.whatsapp.id, secret, [inbound('new-2', '+447700900123', 'Hello?')]),
+        postSandboxWebhook(s.httpUrl, s.demo.whatsapp.id, secret, [inbound('new-1', '+447400123456', 'Hi')]),
+        postSandboxWebhook(s.httpUrl, s.demo.whatsapp.id, secret, [inbound('new-2', '+447400123456', 'Hello?')]),
       ]);
       assert.deepEqual(
         results.map((r) => r.status),
@@ -367,7 +367,7 @@ export function registerDeliverySuite(name: string, start: (opts: TestServerOpti
       assert.equal(await check.count(ConversationSession, { conversationId: david.id }), sessionsBefore + 1);
       assert.equal(await check.count(DomainEvent, { conversationId: david.id, type: EventType.CONVERSATION_REOPENED }), 1);
 
-      const identities = await check.find(ContactIdentity, { tenantId: s.demo.tenant.id, address: '+447700900123' });
+      const identities = await check.find(ContactIdentity, { tenantId: s.demo.tenant.id, address: '+447400123456' });
       assert.equal(identities.length, 1);
       const newcomers = await check.find(Message, { channelMessageId: { $in: ['sandbox.in.new-1', 'sandbox.in.new-2'] } });
       assert.equal(newcomers.length, 2);

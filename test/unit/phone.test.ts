@@ -41,12 +41,21 @@ describe('normalizePhone', () => {
     ['mailto:+12025550143', undefined, null],
     // Length and country-code shape.
     ['+1234567', undefined, null], // 7 digits
-    ['+12345678', undefined, '+12345678'], // 8 digits
-    ['+123456789012345', undefined, '+123456789012345'], // 15 digits
     ['+1234567890123456', undefined, null], // 16 digits
     ['+0123456789', undefined, null], // country code cannot start with 0
     ['000123456789', undefined, null],
     ['+'.padEnd(80, '1'), undefined, null],
+    // The right shape is not enough: the number must exist in its country's numbering plan.
+    ['+999 1234 5678', undefined, null], // no country 999
+    ['+1 000 000 0000', undefined, null], // no NANP area code 000
+    ['+1 202 055 0143', undefined, null], // NANP exchanges cannot start with 0
+    ['+12345678', undefined, null], // +1 with 7 digits
+    ['+123456789012345', undefined, null], // 15 digits, too long for NANP
+    ['+49 15100', undefined, null], // right length for Germany under `min`, not a German number
+    ['+44 7700 900123', undefined, null], // Ofcom's drama range, never allocated
+    ['+44 7400 123456', undefined, '+447400123456'],
+    ['+49 151 12345678', undefined, '+4915112345678'],
+    ['+81 90 1234 5678', undefined, '+819012345678'],
   ];
 
   for (const [raw, defaultCode, expected] of cases) {
