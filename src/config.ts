@@ -40,6 +40,8 @@ export interface Config {
   connectionInitWaitTimeout: number;
   /** Websocket: operations one connection may run at once (WS_MAX_SUBSCRIPTIONS). */
   maxSubscriptionsPerConnection: number;
+  /** Websocket: how often the tokens of open sockets are checked, in ms; a lost one closes them with 4403; 0 disables (WS_ACCESS_CHECK_MS). */
+  accessCheckIntervalMs: number;
   /** Window-shut scheduler: changes due within this many ms are held in memory; the rest come from periodic scans (WINDOW_SCHEDULER_HORIZON_MS). */
   windowSchedulerHorizonMs: number;
   /** Window-shut scheduler: most pending changes held at once (WINDOW_SCHEDULER_MAX_PENDING). */
@@ -176,6 +178,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     webhookRetentionHours: int(env, 'WEBHOOK_RETENTION_HOURS', 168),
     connectionInitWaitTimeout: int(env, 'WS_CONNECTION_INIT_TIMEOUT_MS', 3000),
     maxSubscriptionsPerConnection: int(env, 'WS_MAX_SUBSCRIPTIONS', 20),
+    accessCheckIntervalMs: int(env, 'WS_ACCESS_CHECK_MS', 500),
     windowSchedulerHorizonMs: Math.max(1000, int(env, 'WINDOW_SCHEDULER_HORIZON_MS', 60 * 60_000)),
     windowSchedulerMaxPending: Math.max(1, int(env, 'WINDOW_SCHEDULER_MAX_PENDING', 10_000)),
     ...overrides,

@@ -23,6 +23,7 @@ import { refuseHttpSubscriptionsPlugin } from './graphql/http-subscriptions';
 import { requireViewerPlugin } from './graphql/authorization';
 import { costLimitPlugin, limitsRule } from './graphql/limits';
 import { LiveAuth } from './graphql/live-auth';
+import { AccessChangesPoller, type AccessChanges } from './modules/auth/access-changes';
 import { SharedExecution } from './graphql/shared-execution';
 import { websocketOptions } from './graphql/websocket';
 import { buildAppSchema } from './graphql/schema';
@@ -67,6 +68,8 @@ export interface ServerOptions {
   mediaStorage?: MediaStorage;
   /** The simulated provider behind sandbox inboxes; pass one to share it across a restart (tests). */
   sandbox?: SandboxCarrier;
+  /** Where open websockets learn that their token stopped authenticating; otherwise the database is polled. */
+  accessChanges?: AccessChanges;
 }
 
 type RequestWithStats = Request & { sqlStats?: QueryStats };
@@ -122,6 +125,8 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     { db, pubsub },
     { horizonMs: config.windowSchedulerHorizonMs, maxScheduled: config.windowSchedulerMaxPending },
   );
+  const liveAuth = new LiveAuth(db);
+  const accessChanges = options.accessChanges ?? new AccessChangesPoller(db, config.accessCheckIntervalMs);
   const deps: AppDeps = {
     config,
     db,
@@ -131,7 +136,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     delivery: delivery.worker,
     retention,
     windowScheduler,
-    liveAuth: new LiveAuth(db),
+    liveAuth,
     sharedExecution: new SharedExecution(),
   };
   const validationRules = [limitsRule(config.limits)];
@@ -172,6 +177,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     await delivery.stop();
     await windowScheduler.stop();
     await retention.stop();
+    await accessChanges.stop();
     // Apollo's drain closes the websocket and HTTP servers; before Apollo started, close them here.
     if (apolloStarted) await apollo.stop();
     else await Promise.all([wsCleanup.dispose(), new Promise<void>((resolve) => httpServer.close(() => resolve()))]);
@@ -255,6 +261,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   await orUndo(async () => {
     delivery.start(origin);
     retention.start();
+    accessChanges.start(liveAuth);
     await windowScheduler.start();
   });
 

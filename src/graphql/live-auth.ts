@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/core';
 import type { Database } from '../db/orm';
+import type { WatchedTokens } from '../modules/auth/access-changes';
 import { authenticate } from '../modules/auth/auth.service';
 import { hashToken } from '../modules/auth/token';
 import type { Viewer } from '../modules/auth/viewer';
@@ -12,8 +13,12 @@ interface TokenEntry {
   token: string;
   /** Open connections using the token; the entry goes when the last one closes. */
   users: number;
+  /** How to end those connections should the token stop authenticating. */
+  closers: Set<() => void>;
   /** The newest re-authentication, with the event seq it was made for. */
   latest: { seq: number; viewer: Promise<Viewer | null> } | null;
+  /** Reported as no longer authenticating: its connections are closing, events see no viewer. */
+  lost: boolean;
 }
 
 /**
@@ -22,9 +27,11 @@ interface TokenEntry {
  * connections and subscriptions use it, so a revoked token or a removed inbox membership still
  * takes effect on the next event. Entries are keyed by the token's SHA-256 and exist only while a
  * connection holds them (`acquire`/`release`), so the map is bounded by the open connections.
+ * It is also what `AccessChanges` watches: when a held token stops authenticating (revoked,
+ * expired, user deactivated — possibly by another process), every connection holding it is ended.
  * Owned by AppDeps; one per server.
  */
-export class LiveAuth {
+export class LiveAuth implements WatchedTokens {
   private readonly entries = new Map<string, TokenEntry>();
   /** authenticate() calls made for events (not for connects or operations); for tests and metrics. */
   authentications = 0;
@@ -34,20 +41,41 @@ export class LiveAuth {
     private readonly authenticator: Authenticator = authenticate,
   ) {}
 
-  /** Registers one connection using `token`; returns the key to pass to {@link viewerAt} and {@link release}. */
-  acquire(token: string): string {
+  /**
+   * Registers one connection using `token`, with how to end it should the token stop
+   * authenticating (pass the same `close` to {@link release}). Returns the key for {@link viewerAt}.
+   */
+  acquire(token: string, close?: () => void): string {
     const key = hashToken(token);
-    const entry = this.entries.get(key);
+    let entry = this.entries.get(key);
     if (entry) entry.users++;
-    else this.entries.set(key, { token, users: 1, latest: null });
+    else this.entries.set(key, (entry = { token, users: 1, closers: new Set(), latest: null, lost: false }));
+    if (close) entry.closers.add(close);
     return key;
   }
 
-  /** The connection that acquired `tokenHash` closed; the last one out drops the entry. */
-  release(tokenHash: string): void {
+  /** The connection that acquired `tokenHash` (with `close`) closed; the last one out drops the entry. */
+  release(tokenHash: string, close?: () => void): void {
     const entry = this.entries.get(tokenHash);
     if (!entry) return;
+    if (close) entry.closers.delete(close);
     if (--entry.users <= 0) this.entries.delete(tokenHash);
+  }
+
+  held(): string[] {
+    return [...this.entries].filter(([, entry]) => !entry.lost).map(([hash]) => hash);
+  }
+
+  /** Ends every connection holding one of these tokens; each releases its entry once closed. */
+  lost(tokenHashes: readonly string[]): void {
+    for (const hash of tokenHashes) {
+      const entry = this.entries.get(hash);
+      if (!entry || entry.lost) continue;
+      entry.lost = true;
+      // Events still in flight until the sockets are closed see no viewer.
+      entry.latest = { seq: Number.POSITIVE_INFINITY, viewer: Promise.resolve(null) };
+      for (const close of [...entry.closers]) close();
+    }
   }
 
   /**

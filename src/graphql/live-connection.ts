@@ -17,13 +17,18 @@ export class LiveConnection implements ViewerSource {
   private constructor(
     readonly deps: AppDeps,
     private readonly authorization: string,
+    private readonly end: () => void,
   ) {}
 
-  /** A connection for this Authorization value, or null when it does not authenticate. Call {@link close} when the socket closes. */
-  static async open(deps: AppDeps, authorization: string): Promise<LiveConnection | null> {
-    const connection = new LiveConnection(deps, authorization);
+  /**
+   * A connection for this Authorization value, or null when it does not authenticate. `end` closes
+   * the socket (4403) and is called when the token stops authenticating while the socket is open
+   * (revoked, expired, user deactivated: see `AccessChanges`). Call {@link close} when the socket closes.
+   */
+  static async open(deps: AppDeps, authorization: string, end: () => void): Promise<LiveConnection | null> {
+    const connection = new LiveConnection(deps, authorization, end);
     if (!(await connection.refresh())) return null;
-    connection.tokenHash = deps.liveAuth.acquire(bearerFrom(authorization)!);
+    connection.tokenHash = deps.liveAuth.acquire(bearerFrom(authorization)!, end);
     return connection;
   }
 
@@ -40,7 +45,7 @@ export class LiveConnection implements ViewerSource {
   /** Releases the token's shared re-authentication; idempotent. */
   close(): void {
     if (!this.tokenHash) return;
-    this.deps.liveAuth.release(this.tokenHash);
+    this.deps.liveAuth.release(this.tokenHash, this.end);
     this.tokenHash = null;
   }
 

@@ -34,6 +34,9 @@ export interface WsExtra extends Extra {
  */
 export const WS_UNAUTHORIZED = 4401;
 
+/** Close code when the token of an open connection stops authenticating: the same 4403 as a refused connection_init. */
+export const WS_ACCESS_LOST = 4403;
+
 function withCode(error: GraphQLError, code: string): GraphQLError {
   if (error.extensions?.code) return error;
   return new GraphQLError(error.message, {
@@ -102,7 +105,8 @@ export function websocketOptions(deps: AppDeps, schema: GraphQLSchema): ServerOp
         ctx.extra.socket.close(WS_UNAUTHORIZED, 'Unauthorized');
         return false;
       }
-      const connection = await LiveConnection.open(deps, header);
+      // Should the token stop authenticating while the socket is open (revoked, expired, user deactivated).
+      const connection = await LiveConnection.open(deps, header, () => ctx.extra.socket.close(WS_ACCESS_LOST, 'Forbidden'));
       if (!connection) return false; // graphql-ws closes with 4403 Forbidden
       ctx.extra.connection = connection;
       // Closed while authenticating: onClose may already have run without a connection to release.

@@ -90,4 +90,29 @@ describe('LiveAuth', () => {
     await live.viewerAt(key, 1);
     assert.equal(auth.calls.length, 2);
   });
+
+  test('a lost token ends every connection holding it, and only those; its events see no viewer', async () => {
+    const auth = authenticator();
+    const live = new LiveAuth(db, auth.fn);
+    const ended: string[] = [];
+    const closeA = () => ended.push('a');
+    const closeB = () => ended.push('b');
+    const closeC = () => ended.push('c');
+    const one = live.acquire('sb_one', closeA);
+    live.acquire('sb_one', closeB);
+    const two = live.acquire('sb_two', closeC);
+    assert.deepEqual(live.held().sort(), [one, two].sort());
+
+    live.lost([one, hashToken('sb_not_held')]);
+    assert.deepEqual(ended, ['a', 'b']);
+    assert.deepEqual(live.held(), [two], 'a lost token is not checked again');
+    assert.equal(await live.viewerAt(one, 99), null, 'an event in flight before the socket closed gets no viewer');
+    assert.deepEqual(auth.calls, [], 'without asking the database');
+    live.lost([one]);
+    assert.deepEqual(ended, ['a', 'b'], 'reported twice, closed once');
+
+    live.release(one, closeA);
+    live.release(one, closeB);
+    assert.equal(live.size, 1, 'the lost entry goes when its connections have closed');
+  });
 });

@@ -1,5 +1,6 @@
 import type { EntityManager, EntityName } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/knex';
+import { isPostgres } from '../../config';
 import { User } from '../user/user.entity';
 import { ApiToken } from './api-token.entity';
 import { hashToken } from './token';
@@ -21,6 +22,53 @@ function unprefix(row: Record<string, unknown>, prefix: string): Record<string, 
   return out;
 }
 
+/** Why a stored token no longer authenticates. */
+export type TokenRefusal = 'revoked' | 'expired' | 'user_inactive' | 'user_elsewhere';
+
+/**
+ * Why a token (with its user) no longer authenticates, or null when it does: the one rule for a
+ * request ({@link authenticate}) and for open connections ({@link unusableTokens}).
+ */
+export function tokenRefusal(
+  token: Pick<ApiToken, 'revokedAt' | 'expiresAt' | 'tenantId'>,
+  user: Pick<User, 'tenantId' | 'active'>,
+  now: Date,
+): TokenRefusal | null {
+  if (token.revokedAt) return 'revoked';
+  if (token.expiresAt && token.expiresAt <= now) return 'expired';
+  if (!user.active) return 'user_inactive';
+  if (user.tenantId !== token.tenantId) return 'user_elsewhere';
+  return null;
+}
+
+/** `knex('api_token as t') … join app_user as u`, selecting both rows' columns prefixed `t__` / `u__`. */
+function tokenWithUser(em: EntityManager) {
+  return (em as SqlEntityManager)
+    .getKnex()('api_token as t')
+    .join('app_user as u', 'u.id', 't.user_id')
+    .select([...columnsOf(em, ApiToken, 't', 't__'), ...columnsOf(em, User, 'u', 'u__')]);
+}
+
+/**
+ * Of the given token hashes, those that no longer authenticate (revoked, expired, user deactivated
+ * or gone): what open websockets must be closed for. One statement whatever the number of hashes —
+ * its text does not grow with them: they travel as one JSON array parameter.
+ */
+export async function unusableTokens(em: EntityManager, tokenHashes: readonly string[], now = new Date()): Promise<string[]> {
+  if (tokenHashes.length === 0) return [];
+  const sql = em as SqlEntityManager;
+  const knex = sql.getKnex();
+  const list = isPostgres(em) ? 'select jsonb_array_elements_text(?::jsonb)' : 'select value from json_each(?)';
+  const matching = knex.raw(`t.token_hash in (${list})`, [JSON.stringify(tokenHashes)]);
+  const rows: Record<string, unknown>[] = await sql.execute(tokenWithUser(em).where(matching));
+  const usable = new Set<string>();
+  for (const row of rows) {
+    const record = em.map(ApiToken, unprefix(row, 't__'));
+    if (!tokenRefusal(record, em.map(User, unprefix(row, 'u__')), now)) usable.add(record.tokenHash);
+  }
+  return tokenHashes.filter((hash) => !usable.has(hash));
+}
+
 /**
  * Resolves a bearer token to a Viewer, or null when the token is unknown, revoked, expired or
  * belongs to a deactivated user — callers turn null into UNAUTHENTICATED without saying which.
@@ -32,18 +80,11 @@ function unprefix(row: Record<string, unknown>, prefix: string): Record<string, 
 export async function authenticate(em: EntityManager, token: string, now = new Date()): Promise<Viewer | null> {
   const sql = em as SqlEntityManager;
   const knex = sql.getKnex();
-  const rows: Record<string, unknown>[] = await sql.execute(
-    knex('api_token as t')
-      .join('app_user as u', 'u.id', 't.user_id')
-      .select([...columnsOf(em, ApiToken, 't', 't__'), ...columnsOf(em, User, 'u', 'u__')])
-      .where('t.token_hash', hashToken(token))
-      .limit(1),
-  );
+  const rows: Record<string, unknown>[] = await sql.execute(tokenWithUser(em).where('t.token_hash', hashToken(token)).limit(1));
   if (rows.length === 0) return null;
   const record = em.map(ApiToken, unprefix(rows[0], 't__'));
   const user = em.map(User, unprefix(rows[0], 'u__'));
-  if (record.revokedAt || (record.expiresAt && record.expiresAt <= now)) return null;
-  if (user.tenantId !== record.tenantId || !user.active) return null;
+  if (tokenRefusal(record, user, now)) return null;
   let members: Set<string> | null = null;
   if (!TENANT_WIDE_ROLES.includes(user.role)) {
     const inboxes: { inbox_id: string }[] = await sql.execute(
