@@ -4,7 +4,16 @@ import { initDatabase } from './db/orm';
 import { Tenant } from './modules/tenant/tenant.entity';
 import { seedDemo } from './seed/demo';
 import { ensureDemoToken } from './seed/demo-token';
-import { createServer } from './server';
+import { createServer, HTTP_DRAIN_GRACE_MS } from './server';
+
+/** Sends already with a provider get this long to finish and be recorded before they are abandoned. */
+const WORKER_GRACE_MS = 3000;
+
+/**
+ * Hard limit on a graceful stop (10 s): the worker's grace, then the HTTP drain, with room left for
+ * the websockets and the database. Past it the process exits 1 rather than wait for a SIGKILL.
+ */
+const SHUTDOWN_TIMEOUT_MS = WORKER_GRACE_MS + HTTP_DRAIN_GRACE_MS + 2000;
 
 /** `npm start`: migrate, seed the demo workspace on an empty database, serve, print how to get in. */
 async function main(): Promise<void> {
@@ -25,14 +34,35 @@ async function main(): Promise<void> {
   console.log(`Database: ${db.dialect}${db.dialect === 'sqlite' ? ` (${config.databaseUrl.replace(/^file:/, '')})` : ''}`);
   if (token) console.log(`Demo token (owner of "Acme Demo"): ${token}`);
 
-  const shutdown = async (signal: string) => {
-    console.log(`${signal}: shutting down`);
-    await server.close();
-    await db.orm.close(true);
-    process.exit(0);
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    // Repeats are expected, not a request to hurry: Ctrl-C reaches node both from the terminal and
+    // forwarded by npm. The deadline below bounds the wait instead.
+    if (stopping) return;
+    stopping = true;
+    console.log(`${signal}: shutting down (in-flight requests finish, websockets close with 1001)`);
+    // A request or send that never ends must not keep a container runtime waiting for its SIGKILL.
+    const deadline = setTimeout(() => {
+      console.error(`Shutdown did not finish within ${SHUTDOWN_TIMEOUT_MS} ms: exiting anyway`);
+      process.exit(1);
+    }, SHUTDOWN_TIMEOUT_MS);
+    server
+      .close({ graceMs: WORKER_GRACE_MS })
+      .then(() => db.orm.close(true))
+      .then(
+        () => {
+          clearTimeout(deadline);
+          console.log('Stopped.');
+          process.exit(0);
+        },
+        (err: unknown) => {
+          console.error('Shutdown failed', err);
+          process.exit(1);
+        },
+      );
   };
-  process.once('SIGINT', () => void shutdown('SIGINT'));
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
 }
 
 main().catch((err) => {

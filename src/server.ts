@@ -41,6 +41,9 @@ import type { PubSub } from './pubsub/pubsub';
 import { LocalMediaStorage } from './storage/local-media-storage';
 import type { MediaStorage } from './storage/media-storage';
 
+/** How long in-flight HTTP requests may take to finish once the server stops; then their sockets are cut. */
+export const HTTP_DRAIN_GRACE_MS = 5000;
+
 /** A running Switchboard server. */
 export interface RunningServer {
   /** `http://host:port/graphql` */
@@ -49,7 +52,12 @@ export interface RunningServer {
   origin: string;
   deps: AppDeps;
   schema: GraphQLSchema;
-  close(): Promise<void>;
+  /**
+   * Stops accepting, drains in-flight HTTP requests (up to {@link HTTP_DRAIN_GRACE_MS}), closes
+   * websockets with 1001 (Going Away) and closes the database. `graceMs` (SIGTERM) first lets the
+   * delivery worker finish the sends it already started; 0 (the default) abandons them.
+   */
+  close(options?: { graceMs?: number }): Promise<void>;
 }
 
 export interface ServerOptions {
@@ -153,9 +161,12 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     validationRules,
     introspection: true,
     includeStacktraceInErrorResponses: false,
+    // The process owner (src/main.ts) handles SIGTERM/SIGINT: Apollo's own handler would stop it
+    // behind the server's back and re-raise the signal mid-shutdown.
+    stopOnTerminationSignals: false,
     formatError: (formatted, error) => toClientError(formatted, error).error,
     plugins: [
-      ApolloServerPluginDrainHttpServer({ httpServer }),
+      ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: HTTP_DRAIN_GRACE_MS }),
       ApolloServerPluginLandingPageDisabled(),
       requireViewerPlugin(),
       costLimitPlugin(config.limits),
@@ -173,7 +184,8 @@ export async function createServer(config: Config, options: ServerOptions = {}):
 
   let apolloStarted = false;
   /** Stops everything, in this order; each step is a no-op for a part that never started. */
-  const shutdown = async () => {
+  const shutdown = async (graceMs = 0) => {
+    await delivery.worker.stop(graceMs);
     await delivery.stop();
     await windowScheduler.stop();
     await retention.stop();
@@ -271,6 +283,6 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     origin,
     deps,
     schema,
-    close: () => (closed ??= shutdown()),
+    close: (opts) => (closed ??= shutdown(opts?.graceMs)),
   };
 }

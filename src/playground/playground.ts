@@ -48,13 +48,20 @@ export interface PlaygroundRouterOptions {
 }
 
 /**
- * The entry is TSX source, which `tsc` does not copy into `dist`; when running compiled code,
- * fall back to the source tree next to it.
+ * Where `npm run build` puts the prebuilt bundle: next to the compiled module (`dist/playground/assets`).
+ * Running from source (`npm start`) there is none, and the bundle is built into the cache instead.
+ */
+const PREBUILT_DIR = path.join(__dirname, 'assets');
+const MANIFEST = 'manifest.json';
+
+/**
+ * The entry is TSX source, which `tsc` does not copy into `dist`; compiled code without a prebuilt
+ * bundle falls back to the source tree (`dist/playground` → `src/playground`).
  */
 function resolveClientEntry(): string {
   const candidates = [
     path.join(__dirname, 'client', 'main.tsx'),
-    path.resolve(__dirname, '..', '..', '..', 'src', 'playground', 'client', 'main.tsx'),
+    path.resolve(__dirname, '..', '..', 'src', 'playground', 'client', 'main.tsx'),
   ];
   const found = candidates.find((candidate) => existsSync(candidate));
   if (!found) throw new Error(`playground: client entry not found (looked in ${candidates.join(', ')})`);
@@ -74,11 +81,24 @@ async function packageVersion(requireFromEntry: NodeJS.Require, name: string): P
   return 'missing';
 }
 
+/** Every file of the client folder, sorted: the entry may import siblings, and any of them changes the bundle. */
+async function clientFiles(dir: string): Promise<string[]> {
+  const entries = await fs.readdir(dir, { withFileTypes: true, recursive: true });
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => path.join(e.parentPath, e.name))
+    .sort();
+}
+
 async function cacheKey(entry: string): Promise<string> {
   const requireFromEntry = createRequire(entry);
   const hash = createHash('sha256');
   hash.update(`format:${BUILD_FORMAT}\n`);
-  hash.update(await fs.readFile(entry));
+  const dir = path.dirname(entry);
+  for (const file of await clientFiles(dir)) {
+    hash.update(`\n${path.relative(dir, file)}\n`);
+    hash.update(await fs.readFile(file));
+  }
   for (const name of BUNDLED_PACKAGES) hash.update(`\n${name}@${await packageVersion(requireFromEntry, name)}`);
   return hash.digest('hex').slice(0, 16);
 }
@@ -139,6 +159,45 @@ async function bundle(entry: string, cacheDir: string, assets: PlaygroundAssets)
   // CSS first: a reader checks for the JS, so the JS appearing last means the pair is complete.
   await writeAtomically(assets.css, css.contents);
   await writeAtomically(assets.js, js.contents);
+}
+
+/** What the build writes next to the bundles, so the server finds them without esbuild or the sources. */
+interface PrebuiltManifest {
+  js: string;
+  css: string;
+}
+
+/**
+ * Bundles the client into `outDir` for a production build (`npm run build` → `dist/playground/assets`)
+ * and writes the manifest {@link prebuiltPlaygroundAssets} reads. Older bundles there are removed.
+ *
+ * @returns Absolute paths of the JS and CSS bundles written.
+ */
+export async function writePrebuiltPlayground(outDir: string): Promise<PlaygroundAssets> {
+  const dir = path.resolve(outDir);
+  await fs.rm(dir, { recursive: true, force: true });
+  const entry = resolveClientEntry();
+  const key = await cacheKey(entry);
+  const assets: PlaygroundAssets = { js: path.join(dir, `playground-${key}.js`), css: path.join(dir, `playground-${key}.css`) };
+  await bundle(entry, dir, assets);
+  const manifest: PrebuiltManifest = { js: path.basename(assets.js), css: path.basename(assets.css) };
+  await fs.writeFile(path.join(dir, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
+  return assets;
+}
+
+/**
+ * The bundle `npm run build` put next to this module, or null when there is none (running from
+ * source) or it is incomplete.
+ */
+export async function prebuiltPlaygroundAssets(dir: string = PREBUILT_DIR): Promise<PlaygroundAssets | null> {
+  let manifest: PrebuiltManifest;
+  try {
+    manifest = JSON.parse(await fs.readFile(path.join(dir, MANIFEST), 'utf8')) as PrebuiltManifest;
+  } catch {
+    return null;
+  }
+  const assets = { js: path.join(dir, path.basename(manifest.js)), css: path.join(dir, path.basename(manifest.css)) };
+  return existsSync(assets.js) && existsSync(assets.css) ? assets : null;
 }
 
 /** Builds in flight in this process, so several routers created at once share one esbuild run. */
@@ -233,11 +292,12 @@ function prefersHtml(req: Request): boolean {
  * - `GET /playground/assets/<name>` serves the bundles, immutable (their names contain a hash).
  *
  * The page loads nothing from outside the server; its Content-Security-Policy enforces that.
- * Mount it before Apollo's middleware. Bundles on first use (see {@link buildPlaygroundAssets}),
+ * Mount it before Apollo's middleware. Serves the bundle of a production build when there is one
+ * ({@link writePrebuiltPlayground}); otherwise bundles on first use (see {@link buildPlaygroundAssets}),
  * so the promise can take a few seconds on a cold cache.
  */
 export async function createPlaygroundRouter(opts: PlaygroundRouterOptions): Promise<Router> {
-  const assetPaths = await buildPlaygroundAssets(opts.cacheDir);
+  const assetPaths = (await prebuiltPlaygroundAssets()) ?? (await buildPlaygroundAssets(opts.cacheDir));
   const [js, css] = await Promise.all([
     loadAsset(assetPaths.js, 'text/javascript; charset=utf-8'),
     loadAsset(assetPaths.css, 'text/css; charset=utf-8'),

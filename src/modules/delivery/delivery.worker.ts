@@ -40,6 +40,18 @@ type Attempt =
   /** The message no longer needs sending (already on its way, failed, or gone). */
   | { kind: 'skip'; reason: string };
 
+/** Resolves when every promise has settled or `ms` have passed, whichever comes first. */
+async function settledWithin(promises: Promise<unknown>[], ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    Promise.allSettled(promises),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, ms);
+    }),
+  ]);
+  clearTimeout(timer);
+}
+
 /** Ceiling on how often the loop re-checks when something is due but could not be claimed. */
 const MIN_IDLE_MS = 10;
 
@@ -59,6 +71,8 @@ const MIN_IDLE_MS = 10;
  */
 export class DeliveryWorker {
   private running = false;
+  /** False while a graceful stop lets the sends in flight finish: nothing new is claimed. */
+  private claiming = false;
   private loop: Promise<void> | null = null;
   private wake: (() => void) | null = null;
   private woken = false;
@@ -75,6 +89,7 @@ export class DeliveryWorker {
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.claiming = true;
     this.abort = new AbortController();
     this.loop = this.run();
   }
@@ -90,8 +105,17 @@ export class DeliveryWorker {
    * that was still with the provider is abandoned without a trace in the database: its lease runs
    * out and a worker sends it again (the provider answers a repeated message id without
    * delivering it twice).
+   *
+   * @param graceMs - Graceful stop (SIGTERM): claim nothing more, but give the sends already with a
+   *   provider this long to finish and commit before the rest are aborted. 0 aborts at once.
    */
-  async stop(): Promise<void> {
+  async stop(graceMs = 0): Promise<void> {
+    if (!this.running) return;
+    this.claiming = false;
+    this.notify();
+    await this.loop;
+    // A graceful stop (SIGTERM): sends already with a provider get `graceMs` to finish and commit.
+    if (graceMs > 0 && this.inFlight.size > 0) await settledWithin([...this.inFlight.values()], graceMs);
     if (!this.running) return;
     this.running = false;
     this.abort.abort();
@@ -107,7 +131,7 @@ export class DeliveryWorker {
 
   private async run(): Promise<void> {
     const { config, queue } = this.deps;
-    while (this.running) {
+    while (this.running && this.claiming) {
       this.woken = false;
       let idleMs = config.pollMs;
       try {
@@ -123,7 +147,7 @@ export class DeliveryWorker {
       } catch (err) {
         if (this.running) this.log('claiming failed; retrying at the next poll', err);
       }
-      if (!this.running) break;
+      if (!this.running || !this.claiming) break;
       if (!this.woken) await this.idle(idleMs);
     }
   }
