@@ -61,6 +61,12 @@ export interface DeliveryConfig {
   pollMs: number;
   /** Sends in flight at once per worker. */
   concurrency: number;
+  /**
+   * How long an uncertain attempt (timeout, network error or 5xx after the request may have reached
+   * a provider without idempotency keys, or a crash in the send window) waits for the provider to
+   * report it before the message is sent again (DELIVERY_UNCERTAIN_SETTLE_MS).
+   */
+  uncertainSettleMs: number;
   /** Run the delivery worker in this process (false: an API-only instance; another process delivers). */
   runWorker: boolean;
   /** Base URL providers call back (`<publicUrl>/webhooks/:inboxId`); null = this server's own origin. */
@@ -76,6 +82,7 @@ export const DEFAULT_DELIVERY: Omit<DeliveryConfig, 'publicUrl' | 'sandboxSecret
   leaseMs: 60_000,
   pollMs: 5000,
   concurrency: 8,
+  uncertainSettleMs: 5 * 60_000,
   runWorker: true,
 };
 
@@ -169,6 +176,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       leaseMs: Math.max(1, int(env, 'DELIVERY_LEASE_MS', DEFAULT_DELIVERY.leaseMs)),
       pollMs: Math.max(1, int(env, 'DELIVERY_POLL_MS', DEFAULT_DELIVERY.pollMs)),
       concurrency: Math.max(1, int(env, 'DELIVERY_CONCURRENCY', DEFAULT_DELIVERY.concurrency)),
+      uncertainSettleMs: int(env, 'DELIVERY_UNCERTAIN_SETTLE_MS', DEFAULT_DELIVERY.uncertainSettleMs),
       runWorker: bool(env, 'DELIVERY_WORKER', DEFAULT_DELIVERY.runWorker),
       publicUrl: env.PUBLIC_URL ? env.PUBLIC_URL.replace(/\/+$/, '') : null,
       sandboxSecret: env.SANDBOX_WEBHOOK_SECRET || randomBytes(32).toString('base64url'),

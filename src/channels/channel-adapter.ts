@@ -19,6 +19,13 @@ export interface SendFailure {
   reason: string;
   /** The provider asked us to wait this long before trying again (rate limits). */
   retryAfterMs?: number;
+  /**
+   * A `temporary` failure after which the provider may nevertheless have the message (the answer
+   * was lost after the request reached it, or a 5xx the provider does not promise means "not
+   * accepted"). An adapter without {@link ChannelAdapter.idempotentSends} then waits for the
+   * provider to report it before sending again; one with it just retries.
+   */
+  uncertain?: boolean;
 }
 
 /** What a send attempt came to. */
@@ -65,6 +72,12 @@ export interface StatusChangedEvent {
   type: 'status_changed';
   providerEventId: string;
   channelMessageId: string;
+  /**
+   * Our message id as the provider echoes it (WhatsApp `biz_opaque_callback_data`), when it does:
+   * ties the status to our message even when we never stored the channel message id (the answer
+   * to our send was lost) or stored another copy's.
+   */
+  messageId?: string | null;
   status: DeliveryStatus;
   failure?: { code: string; reason: string } | null;
   occurredAt: Date;
@@ -111,6 +124,12 @@ export interface ChannelAdapter {
   readonly provider: string;
   readonly channel: ChannelKind;
   readonly capabilities: AdapterCapabilities;
+  /**
+   * Whether the provider deduplicates sends by our idempotency key (the message id). When true a
+   * send whose outcome is unknown (timeout, crash) is simply sent again; when false it is
+   * uncertain and waits for the provider's status callback (see DeliveryConfig.uncertainSettleMs).
+   */
+  readonly idempotentSends: boolean;
   /**
    * Hands a message to the provider. Never throws for a refusal: refusals come back as a
    * failure with a kind; a thrown error is treated as `temporary` by the worker.

@@ -24,6 +24,8 @@ export function testDeliveryConfig(overrides: Partial<DeliveryConfig> = {}): Del
     // Long on purpose: a test that passes proves the worker was woken, not polled.
     pollMs: 60_000,
     concurrency: 4,
+    // An uncertain WhatsApp attempt (5xx, timeout) is sent again this soon when nothing reports it.
+    uncertainSettleMs: 50,
     sandboxSecret: 'test-sandbox-secret',
     ...overrides,
   };

@@ -325,10 +325,10 @@ export function registerDeliverySuite(name: string, start: (opts: TestServerOpti
       assert.equal((await s.client().data(DeliveryMessageDocument, { id: sent.id })).message.deliveryStatus, 'READ');
     });
 
-    it('webhooks for unknown inboxes are 404 and malformed signed bodies are 400', async () => {
+    it('webhooks for unknown inboxes are refused like a bad signature and malformed signed bodies are 400', async () => {
       const unknown = await postSandboxWebhook(s.httpUrl, 'ibx_01HZZZZZZZZZZZZZZZZZZZZZZZ', MANUAL_SECRET, []);
-      assert.equal(unknown.status, 404);
-      assert.equal((await postSandboxWebhook(s.httpUrl, 'not-an-id', MANUAL_SECRET, [])).status, 404);
+      assert.equal(unknown.status, 401);
+      assert.equal((await postSandboxWebhook(s.httpUrl, 'not-an-id', MANUAL_SECRET, [])).status, 401);
       const body = JSON.stringify({ events: [{ id: 'x', type: 'teleport', timestamp: new Date().toISOString() }] });
       const bad = await postSandboxWebhook(s.httpUrl, manualInboxId, '', [], {
         body,

@@ -151,7 +151,7 @@ test('sandbox webhooks parse into normalised events; malformed ones are refused'
   }
 });
 
-test('WhatsApp errors map to failure kinds by Graph error code, then HTTP status', () => {
+test('WhatsApp errors map to failure kinds by Graph error code, then HTTP status; any 5xx is uncertain', () => {
   const err = (code: number, message = 'm') => ({ error: { code, message } });
   assert.equal(whatsAppFailure(400, err(131047), null).kind, 'window_closed');
   assert.equal(whatsAppFailure(401, err(190), null).kind, 'auth');
@@ -163,7 +163,17 @@ test('WhatsApp errors map to failure kinds by Graph error code, then HTTP status
     reason: 'Rate limit',
     retryAfterMs: 30_000,
   });
-  assert.deepEqual(whatsAppFailure(502, null, null), { kind: 'temporary', code: 'http_502', reason: 'WhatsApp answered HTTP 502' });
+  assert.deepEqual(whatsAppFailure(502, null, null), {
+    kind: 'temporary',
+    uncertain: true,
+    code: 'http_502',
+    reason: 'WhatsApp answered HTTP 502',
+  });
+  // Meta does not promise that a 5xx was not accepted, whatever error code it carries.
+  assert.equal(whatsAppFailure(500, err(131000, 'Something went wrong'), null).uncertain, true);
+  assert.equal(whatsAppFailure(503, err(2, 'Service temporarily unavailable'), null).uncertain, true);
+  assert.equal(whatsAppFailure(400, err(131000, 'Something went wrong'), null).uncertain, undefined);
+  assert.equal(whatsAppFailure(429, err(130429), null).uncertain, undefined);
   assert.equal(whatsAppFailure(403, null, null).kind, 'auth');
   assert.equal(whatsAppFailure(400, err(999_999), null).kind, 'rejected');
   assert.equal(
@@ -260,7 +270,7 @@ test('WhatsApp webhooks: messages, statuses and reactions for our number; other 
                     },
                   ],
                   statuses: [
-                    { id: 'wamid.Z', status: 'read', timestamp: '1767268800' },
+                    { id: 'wamid.Z', status: 'read', timestamp: '1767268800', biz_opaque_callback_data: 'msg_ours' },
                     { id: 'wamid.Z', status: 'deleted', timestamp: '1767268800' },
                   ],
                 },
@@ -303,6 +313,7 @@ test('WhatsApp webhooks: messages, statuses and reactions for our number; other 
       type: 'status_changed',
       providerEventId: 'wamid.Z:read',
       channelMessageId: 'wamid.Z',
+      messageId: 'msg_ours',
       status: DeliveryStatus.READ,
       failure: null,
       occurredAt: at,

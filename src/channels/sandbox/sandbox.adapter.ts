@@ -34,6 +34,8 @@ export interface SandboxAdapterDeps {
  */
 export class SandboxAdapter implements ChannelAdapter {
   readonly provider = SANDBOX_PROVIDER;
+  /** The carrier answers a repeated message id without delivering it again. */
+  readonly idempotentSends = true;
   readonly channel: ChannelKind;
   readonly capabilities: AdapterCapabilities;
   private readonly settings: SandboxSettings;

@@ -51,13 +51,16 @@ export function whatsAppSignature(appSecret: string, rawBody: Buffer | string): 
 
 /**
  * Adapter for Meta's WhatsApp Cloud API. The Cloud API has no idempotency key, so the message id
- * travels as `biz_opaque_callback_data` (echoed in status webhooks) instead; a crash between
- * Meta accepting a message and us storing its wamid can therefore still send it twice, which is
- * a limit of the provider, not something an adapter can close.
+ * travels as `biz_opaque_callback_data`, which Meta echoes in status webhooks. Whenever Meta may
+ * have accepted a message without us learning its wamid (a timeout, a connection lost after the
+ * request was written, a 5xx — Meta does not promise that a 5xx means "not accepted", and a
+ * gateway 502/504 can sit in front of a request that was), the send is `uncertain`: the worker
+ * waits for a status carrying our id instead of sending it twice.
  */
 export class WhatsAppCloudAdapter implements ChannelAdapter {
   readonly provider = WHATSAPP_CLOUD_PROVIDER;
   readonly channel = ChannelKind.WHATSAPP;
+  readonly idempotentSends = false;
   readonly capabilities: AdapterCapabilities = channelCapabilities(ChannelKind.WHATSAPP);
   private readonly settings: WhatsAppCloudSettings;
 
@@ -92,9 +95,15 @@ export class WhatsAppCloudAdapter implements ChannelAdapter {
       });
     } catch (err) {
       if (ctx.signal.aborted) throw err;
+      const reached = !neverReached(err);
       return {
         ok: false,
-        failure: { kind: 'temporary', code: 'network', reason: `WhatsApp could not be reached: ${(err as Error).message}` },
+        failure: {
+          kind: 'temporary',
+          ...(reached ? { uncertain: true } : {}),
+          code: 'network',
+          reason: `WhatsApp ${reached ? 'did not answer' : 'could not be reached'}: ${networkCause(err)}`,
+        },
       };
     }
     const json = (await res.json().catch(() => null)) as (WaErrorBody & { messages?: { id?: string }[] }) | null;
@@ -103,7 +112,13 @@ export class WhatsAppCloudAdapter implements ChannelAdapter {
     if (res.ok)
       return {
         ok: false,
-        failure: { kind: 'temporary', code: 'bad_response', reason: 'WhatsApp accepted the request but returned no message id.' },
+        // Accepted (2xx) with the answer cut or garbled: the status webhook will name the wamid.
+        failure: {
+          kind: 'temporary',
+          uncertain: true,
+          code: 'bad_response',
+          reason: 'WhatsApp accepted the request but returned no message id.',
+        },
       };
     return { ok: false, failure: whatsAppFailure(res.status, json, res.headers.get('retry-after')) };
   }
@@ -125,6 +140,28 @@ export class WhatsAppCloudAdapter implements ChannelAdapter {
     if (!token || query['hub.mode'] !== 'subscribe' || !sameSecret(query['hub.verify_token'], token)) return null;
     return typeof query['hub.challenge'] === 'string' ? query['hub.challenge'] : null;
   }
+}
+
+/** Connection errors raised before a request could be written: Meta cannot have the message. */
+const NOT_REACHED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+
+/** The error code of a failed fetch (undici puts the socket's error in `cause`). */
+function errorCode(err: unknown): string | undefined {
+  const cause = (err as { cause?: { code?: unknown } } | null)?.cause;
+  const code = cause?.code ?? (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/** Whether a fetch failed before the request left us (so it is safe to send again at once). */
+function neverReached(err: unknown): boolean {
+  const code = errorCode(err);
+  return code !== undefined && NOT_REACHED.has(code);
+}
+
+function networkCause(err: unknown): string {
+  const code = errorCode(err);
+  const message = err instanceof Error ? err.message : String(err);
+  return code ? `${message} (${code})` : message;
 }
 
 /** Compares a presented secret with ours in constant time (only the length can tell them apart early). */

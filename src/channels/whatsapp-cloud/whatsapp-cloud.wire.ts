@@ -126,15 +126,20 @@ const ERROR_KINDS: Readonly<Record<number, SendFailureKind>> = {
 export function whatsAppFailure(httpStatus: number, body: WaErrorBody | null, retryAfter: string | null): SendFailure {
   const err = body?.error;
   const code = typeof err?.code === 'number' ? err.code : null;
-  const kind: SendFailureKind =
-    (code !== null ? ERROR_KINDS[code] : undefined) ??
-    (httpStatus >= 500 || httpStatus === 429 ? 'temporary' : httpStatus === 401 || httpStatus === 403 ? 'auth' : 'rejected');
+  // Meta does not document that a 5xx means "not accepted" (and a gateway 5xx can front a request
+  // that was), so whatever the body says a 5xx is uncertain; 4xx answers are definite refusals.
+  const uncertain = httpStatus >= 500;
+  const kind: SendFailureKind = uncertain
+    ? 'temporary'
+    : ((code !== null ? ERROR_KINDS[code] : undefined) ??
+      (httpStatus === 429 ? 'temporary' : httpStatus === 401 || httpStatus === 403 ? 'auth' : 'rejected'));
   const reason = [err?.message, err?.error_data?.details].filter(Boolean).join(': ') || `WhatsApp answered HTTP ${httpStatus}`;
   const seconds = retryAfter !== null ? Number(retryAfter) : NaN;
   return {
     kind,
     code: code !== null ? `whatsapp_${code}` : `http_${httpStatus}`,
     reason,
+    ...(uncertain ? { uncertain: true } : {}),
     ...(kind === 'temporary' && Number.isFinite(seconds) && seconds >= 0 ? { retryAfterMs: seconds * 1000 } : {}),
   };
 }
@@ -268,6 +273,7 @@ export function parseWhatsAppWebhook(rawBody: Buffer, phoneNumberId: string | nu
           // A wamid goes through each status once, so wamid + status names the event.
           providerEventId: `${id}:${s.status}`,
           channelMessageId: id,
+          messageId: text(s.biz_opaque_callback_data),
           status,
           failure:
             status === DeliveryStatus.FAILED

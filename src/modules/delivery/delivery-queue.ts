@@ -1,6 +1,7 @@
 import { LockMode } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/knex';
 import type { Database } from '../../db/orm';
+import { Inbox } from '../inbox/inbox.entity';
 import { OutboxEntry, OutboxState } from './outbox-entry.entity';
 
 /** One leased delivery: the worker owns it until `leaseUntil`, then anyone may claim it again. */
@@ -16,6 +17,21 @@ export interface DeliveryJob {
    */
   attempt: number;
   leaseUntil: Date;
+  /**
+   * The previous attempt's outcome is unknown and its provider has no idempotency key: it ended
+   * uncertain, or its lease ran out with nothing recorded (a crash in the send window), and the
+   * settle window has passed with no report. Sending now may be a second copy, so the worker
+   * decides whether to send at all (see DeliveryWorker).
+   */
+  afterUncertain: boolean;
+}
+
+/** How the embedded queue treats attempts whose outcome was never recorded. */
+export interface OutboxQueueOptions {
+  /** How long the provider gets to report an attempt cut short by a crash (DeliveryConfig.uncertainSettleMs). */
+  settleMs: number;
+  /** Whether the inbox's provider deduplicates by our message id (ChannelAdapter.idempotentSends); false when unknown. */
+  idempotentSends(inbox: Inbox): boolean;
 }
 
 /**
@@ -35,12 +51,30 @@ export interface DeliveryQueue {
  * on `attempts`, so two workers (or two processes on one SQLite file) can never both win the same
  * entry; on PostgreSQL the candidates are also read `FOR UPDATE SKIP LOCKED` so workers do not
  * queue behind each other's candidates.
+ *
+ * A candidate whose lease ran out still carries it (every recorded outcome clears `lockedUntil`),
+ * so its last attempt ended without a trace, perhaps after the provider accepted it. When the
+ * provider has no idempotency key that attempt is uncertain: instead of claiming the entry, the
+ * queue makes it due once the provider has had `settleMs` to report it (a report closes it first).
+ *
+ * The provider can only report while a server listens, and redelivers its reports some time after
+ * we come back: an uncertain attempt made before this queue started (by a process that has since
+ * died, or during the downtime) gets its settle window counted from this queue's start as well.
  */
 export class OutboxDeliveryQueue implements DeliveryQueue {
+  private readonly startedAt = new Date();
+
   constructor(
     private readonly db: Database,
     private readonly leaseMs: number,
+    private readonly options: OutboxQueueOptions = { settleMs: 0, idempotentSends: () => true },
   ) {}
+
+  /** When an uncertain attempt that began at `since` and whose window ends at `until` may be sent again. */
+  private settledAt(since: Date, until: Date): Date {
+    if (since >= this.startedAt) return until;
+    return new Date(Math.max(until.getTime(), this.startedAt.getTime() + this.options.settleMs));
+  }
 
   async claim(limit: number, now: Date = new Date()): Promise<DeliveryJob[]> {
     if (limit <= 0) return [];
@@ -58,8 +92,43 @@ export class OutboxDeliveryQueue implements DeliveryQueue {
         .limit(limit);
       if (this.db.dialect === 'postgresql') qb.setLockMode(LockMode.PESSIMISTIC_PARTIAL_WRITE);
       const candidates = await qb.getResult();
+      const interrupted = candidates.filter((e) => e.lockedUntil !== null);
+      const inboxes = interrupted.length
+        ? new Map((await tx.find(Inbox, { id: { $in: [...new Set(interrupted.map((e) => e.inboxId))] } })).map((i) => [i.id, i]))
+        : new Map<string, Inbox>();
       const jobs: DeliveryJob[] = [];
       for (const entry of candidates) {
+        const inbox = entry.lockedUntil !== null ? inboxes.get(entry.inboxId) : undefined;
+        const crashed = entry.lockedUntil !== null && !(inbox && this.options.idempotentSends(inbox));
+        if (crashed) {
+          const since = new Date(entry.lockedUntil!.getTime() - this.leaseMs);
+          const settledAt = this.settledAt(since, new Date(entry.lockedUntil!.getTime() + this.options.settleMs));
+          if (settledAt > now) {
+            // Not claimed: due again once the provider has had time to report the interrupted attempt.
+            await tx.nativeUpdate(
+              OutboxEntry,
+              { id: entry.id, attempts: entry.attempts, state: OutboxState.PENDING },
+              {
+                lockedUntil: null,
+                nextAttemptAt: settledAt,
+                uncertainSince: since,
+                lastError: 'uncertain: attempt interrupted (its lease ran out with no outcome recorded)',
+                updatedAt: now,
+              },
+            );
+            continue;
+          }
+        } else if (entry.uncertainSince !== null) {
+          const settledAt = this.settledAt(entry.uncertainSince, entry.nextAttemptAt);
+          if (settledAt > now) {
+            await tx.nativeUpdate(
+              OutboxEntry,
+              { id: entry.id, attempts: entry.attempts, state: OutboxState.PENDING },
+              { nextAttemptAt: settledAt, updatedAt: now },
+            );
+            continue;
+          }
+        }
         const won = await tx.nativeUpdate(
           OutboxEntry,
           { id: entry.id, attempts: entry.attempts, state: OutboxState.PENDING },
@@ -73,6 +142,7 @@ export class OutboxDeliveryQueue implements DeliveryQueue {
           tenantId: entry.tenantId,
           attempt: entry.attempts + 1,
           leaseUntil,
+          afterUncertain: crashed || entry.uncertainSince !== null,
         });
       }
       return jobs;

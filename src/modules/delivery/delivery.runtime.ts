@@ -40,7 +40,17 @@ export function createDeliveryRuntime(
     pubsub,
     config: config.delivery,
     adapters: channels,
-    queue: new OutboxDeliveryQueue(db, config.delivery.leaseMs),
+    queue: new OutboxDeliveryQueue(db, config.delivery.leaseMs, {
+      settleMs: config.delivery.uncertainSettleMs,
+      idempotentSends: (inbox) => {
+        try {
+          return channels.forInbox(inbox).idempotentSends;
+        } catch {
+          // Unknown or misconfigured: the send will fail anyway; waiting first is the safe side.
+          return false;
+        }
+      },
+    }),
   });
   return {
     channels,

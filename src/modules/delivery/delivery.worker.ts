@@ -36,7 +36,10 @@ export interface DeliveryWorkerDeps {
 /** What one attempt came to, before it is recorded. */
 type Attempt =
   | { kind: 'sent'; channelMessageId: string }
-  | { kind: 'failed'; failure: SendFailure }
+  /** `final`: fail now whatever the attempt budget says. */
+  | { kind: 'failed'; failure: SendFailure; final?: boolean }
+  /** The provider (which has no idempotency key) may have accepted it: wait for its report. */
+  | { kind: 'uncertain'; failure: SendFailure; startedAt: Date }
   /** The message no longer needs sending (already on its way, failed, or gone). */
   | { kind: 'skip'; reason: string };
 
@@ -64,8 +67,13 @@ const MIN_IDLE_MS = 10;
  * - Transient failures are retried with full-jitter exponential backoff (honouring the provider's
  *   Retry-After) up to `maxAttempts`, then the message is FAILED with the last code and reason;
  *   permanent failures fail at once.
- * - No message is sent twice: the message id is the provider's idempotency key, so a resend after
- *   a crash between the provider accepting and our commit is answered, not delivered again.
+ * - No message is sent twice: where the provider has an idempotency key (the message id), a resend
+ *   after a crash between the provider accepting and our commit is answered, not delivered again.
+ *   Where it has none (`idempotentSends` false, e.g. WhatsApp Cloud), an attempt whose outcome is
+ *   unknown (timeout, lost answer, 5xx, crash) is uncertain: it is not sent again until the
+ *   provider has had `uncertainSettleMs` to report it, and a status carrying our message id settles
+ *   it as sent (status.service.ts). An uncertain last attempt ends FAILED with code `uncertain`,
+ *   which a later report still turns into SENT, DELIVERED or READ.
  * - The outcome, the message status, parked early callbacks and the events commit in one
  *   transaction, fenced by the claim's attempt number; events are published after commit.
  */
@@ -103,8 +111,8 @@ export class DeliveryWorker {
   /**
    * Stops claiming, aborts sends in flight and waits for outcomes already being committed. A send
    * that was still with the provider is abandoned without a trace in the database: its lease runs
-   * out and a worker sends it again (the provider answers a repeated message id without
-   * delivering it twice).
+   * out and a worker sends it again (a provider with an idempotency key answers a repeated message
+   * id without delivering it twice; for one without, the queue first waits the settle window).
    *
    * @param graceMs - Graceful stop (SIGTERM): claim nothing more, but give the sends already with a
    *   provider this long to finish and commit before the rest are aborted. 0 aborts at once.
@@ -224,9 +232,24 @@ export class DeliveryWorker {
       const reason = err instanceof UnknownProviderError || err instanceof Error ? err.message : String(err);
       return { kind: 'failed', failure: { kind: 'unsupported', code: 'provider_unavailable', reason } };
     }
+    const { maxAttempts } = this.deps.config;
+    if (job.afterUncertain && !adapter.idempotentSends && attemptInRun(job.attempt - 1, maxAttempts) === maxAttempts) {
+      // The run's last attempt went unanswered and unreported: give up without sending a copy.
+      // FAILED `uncertain` is not final for evidence: a late report still moves it on.
+      return {
+        kind: 'failed',
+        final: true,
+        failure: {
+          kind: 'temporary',
+          code: 'uncertain',
+          reason: `No answer from ${inbox.provider} and no status report within the settle window; it may still arrive.`,
+        },
+      };
+    }
     const replyTo = message.replyToId ? await em.findOne(Message, { id: message.replyToId, tenantId: message.tenantId }) : null;
 
     // A send must end well inside the lease, or another worker would claim it while it runs.
+    const startedAt = new Date();
     const timeout = AbortSignal.timeout(Math.max(1, Math.floor(this.deps.config.leaseMs / 2)));
     const signal = AbortSignal.any([this.abort.signal, timeout]);
     let result: SendResult;
@@ -242,14 +265,16 @@ export class DeliveryWorker {
       if (this.abort.signal.aborted) return { kind: 'skip', reason: 'the worker stopped' };
       const timedOut = timeout.aborted;
       if (!timedOut) this.log(`the ${inbox.provider} adapter threw while sending ${message.id}`, err);
-      return {
-        kind: 'failed',
-        failure: timedOut
-          ? { kind: 'temporary', code: 'timeout', reason: 'The provider did not answer in time.' }
-          : { kind: 'temporary', code: 'adapter_error', reason: err instanceof Error ? err.message : String(err) },
-      };
+      // Either way the request may have reached the provider.
+      const failure: SendFailure = timedOut
+        ? { kind: 'temporary', uncertain: true, code: 'timeout', reason: 'The provider did not answer in time.' }
+        : { kind: 'temporary', uncertain: true, code: 'adapter_error', reason: err instanceof Error ? err.message : String(err) };
+      return adapter.idempotentSends ? { kind: 'failed', failure } : { kind: 'uncertain', failure, startedAt };
     }
-    return result.ok ? { kind: 'sent', channelMessageId: result.channelMessageId } : { kind: 'failed', failure: result.failure };
+    if (result.ok) return { kind: 'sent', channelMessageId: result.channelMessageId };
+    return result.failure.uncertain && !adapter.idempotentSends
+      ? { kind: 'uncertain', failure: result.failure, startedAt }
+      : { kind: 'failed', failure: result.failure };
   }
 
   /** Records an attempt's outcome in one transaction; nothing when the claim was taken over. */
@@ -257,17 +282,20 @@ export class DeliveryWorker {
     const { config } = this.deps;
     return this.deps.db.em.fork().transactional(async (tx: EntityManager) => {
       const now = new Date();
+      // Message first, then the entry: the order a status callback that settles a send locks them in.
+      const message = await tx.findOne(Message, { id: job.messageId }, lockedRead<Message>(tx));
       const entry = await tx.findOne(OutboxEntry, { id: job.outboxId }, lockedRead<OutboxEntry>(tx));
-      // Fencing: our lease ran out and someone else claimed the entry (their outcome wins).
+      // Fencing: our lease ran out and someone else claimed the entry (their outcome wins), or a
+      // status callback closed it.
       if (!entry || entry.state !== OutboxState.PENDING || entry.attempts !== job.attempt) return [];
       entry.lockedUntil = null;
       entry.updatedAt = now;
+      entry.uncertainSince = null;
       if (attempt.kind === 'skip') {
         entry.state = OutboxState.DONE;
         entry.lastError = attempt.reason;
         return [];
       }
-      const message = await tx.findOne(Message, { id: job.messageId }, lockedRead<Message>(tx));
       if (!message || message.deliveryStatus !== DeliveryStatus.PENDING) {
         entry.state = OutboxState.DONE;
         return [];
@@ -288,9 +316,16 @@ export class DeliveryWorker {
 
       const { failure } = attempt;
       entry.lastError = `${failure.code}: ${failure.reason}`;
+      if (attempt.kind === 'uncertain') {
+        // Not failed, not retried yet: a status carrying our id settles it before this comes due.
+        entry.lastError = `uncertain: ${entry.lastError}`;
+        entry.uncertainSince = attempt.startedAt;
+        entry.nextAttemptAt = new Date(now.getTime() + Math.max(config.uncertainSettleMs, failure.retryAfterMs ?? 0));
+        return events;
+      }
       // Judged within its run: an explicit retry (retryMessage) starts a new run with a fresh budget.
       const tries = attemptInRun(job.attempt, config.maxAttempts);
-      if (failure.kind === 'temporary' && tries < config.maxAttempts) {
+      if (failure.kind === 'temporary' && !attempt.final && tries < config.maxAttempts) {
         const policy = { baseMs: config.baseBackoffMs, maxMs: config.maxBackoffMs };
         entry.nextAttemptAt = new Date(now.getTime() + retryDelay(tries, policy, failure.retryAfterMs, this.deps.random));
         return events;

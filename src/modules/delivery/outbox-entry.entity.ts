@@ -44,6 +44,14 @@ export class OutboxEntry {
   @Property({ type: 'string', nullable: true })
   lastError: string | null = null;
 
+  /**
+   * Set while the last attempt's outcome is unknown (the provider may have accepted it) and the
+   * provider has no idempotency key: when that attempt began. The entry is due again only once the
+   * settle window has passed; a status callback carrying our message id closes it first.
+   */
+  @Property({ type: 'Date', nullable: true })
+  uncertainSince: Date | null = null;
+
   @Property({ type: 'Date' })
   createdAt: Date = new Date();
 

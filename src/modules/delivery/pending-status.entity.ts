@@ -3,11 +3,13 @@ import { DeliveryStatus } from '../message/delivery-status';
 
 /**
  * A status callback that arrived before we stored the channel message id it refers to (providers
- * may call back before the send request returns). Applied as soon as the id is stored.
+ * may call back before the send request returns) and named none of our messages by id either.
+ * Applied as soon as either id becomes known.
  */
 @Entity({ tableName: 'pending_status' })
 @Index({ properties: ['receivedAt'] })
 @Index({ properties: ['inboxId', 'channelMessageId'] })
+@Index({ properties: ['inboxId', 'messageId'] })
 export class PendingStatus {
   @PrimaryKey({ type: 'integer', autoincrement: true })
   id!: number;
@@ -17,6 +19,10 @@ export class PendingStatus {
 
   @Property({ type: 'string' })
   channelMessageId!: string;
+
+  /** Our message id as the provider echoed it (WhatsApp `biz_opaque_callback_data`), when it did. */
+  @Property({ type: 'string', length: 40, nullable: true })
+  messageId: string | null = null;
 
   @Enum({ items: () => DeliveryStatus })
   status!: DeliveryStatus;

@@ -120,3 +120,45 @@ export async function receiveProviderStatus(em: EntityManager, inboxId: string, 
   });
   return applied ? [applied] : [];
 }
+
+/**
+ * A run of provider status callbacks for one inbox, applied in order in the caller's transaction,
+ * with the same outcome as calling {@link receiveProviderStatus} for each: the messages the run
+ * names by channel id are read in one query (PostgreSQL: locked in id order, then the channel ids'
+ * advisory locks in sorted order, so two runs wait for each other instead of deadlocking) and
+ * updated in memory; a callback whose channel id names none of them goes through
+ * `receiveProviderStatus` itself (parking, matching by our echoed id). Webhook batches use this:
+ * a read and a write per callback made a 5,000-status batch take a minute.
+ */
+export async function receiveProviderStatuses(em: EntityManager, inboxId: string, events: StatusChangedEvent[]): Promise<DomainEvent[]> {
+  const channelIds = [...new Set(events.map((e) => e.channelMessageId))].sort();
+  const found = channelIds.length
+    ? await em.find(
+        Message,
+        { inboxId, channelMessageId: { $in: channelIds } },
+        {
+          ...(lockedRead<Message>(em) as object),
+          orderBy: { id: 'asc' },
+        },
+      )
+    : [];
+  for (const id of channelIds) await lockChannelMessage(em, inboxId, id);
+  const byChannelId = new Map(found.map((m) => [m.channelMessageId!, m]));
+  const recorded: DomainEvent[] = [];
+  for (const event of events) {
+    const known = byChannelId.get(event.channelMessageId);
+    if (!known) {
+      await em.flush();
+      recorded.push(...(await receiveProviderStatus(em, inboxId, event)));
+      continue;
+    }
+    const applied = await applyStatusChange(em, known, {
+      status: event.status,
+      at: event.occurredAt,
+      failure: event.failure,
+      causationId: event.providerEventId,
+    });
+    if (applied) recorded.push(applied);
+  }
+  return recorded;
+}

@@ -6,7 +6,7 @@ import { isIdOf } from '../../lib/ids';
 import type { PubSub } from '../../pubsub/pubsub';
 import { publishEvents } from '../event/event.publisher';
 import { Inbox } from '../inbox/inbox.entity';
-import { ingestProviderEvent } from './webhook.service';
+import { ingestProviderEvents } from './webhook.service';
 
 /** What the webhook endpoint needs from the server. */
 export interface WebhookRouterDeps {
@@ -17,18 +17,20 @@ export interface WebhookRouterDeps {
   maxBodyBytes: number;
 }
 
-/** Finds the inbox and its adapter, or answers 404 (unknown inbox, malformed id, or a provider we do not speak). */
-async function inboxAdapter(
-  deps: WebhookRouterDeps,
-  req: Request,
-  res: Response,
-): Promise<{ inbox: Inbox; adapter: ChannelAdapter } | null> {
+/**
+ * The one answer for a callback we will not take: bad signature, unknown or malformed inbox id, an
+ * inbox of a provider we do not speak. Being the same for all, it does not tell a prober which
+ * inbox ids exist.
+ */
+function refuseCallback(res: Response): void {
+  res.status(401).json({ error: 'invalid_signature', message: 'The webhook signature does not match this inbox.' });
+}
+
+/** The inbox and its adapter, or null (unknown inbox, malformed id, or a provider we do not speak). */
+async function inboxAdapter(deps: WebhookRouterDeps, req: Request): Promise<{ inbox: Inbox; adapter: ChannelAdapter } | null> {
   const inboxId = String(req.params.inboxId);
   const inbox = isIdOf('inbox', inboxId) ? await deps.db.em.fork().findOne(Inbox, { id: inboxId }) : null;
-  if (!inbox || !deps.channels.has(inbox.provider)) {
-    res.status(404).json({ error: 'not_found', message: `No webhook endpoint for inbox ${inboxId}.` });
-    return null;
-  }
+  if (!inbox || !deps.channels.has(inbox.provider)) return null;
   return { inbox, adapter: deps.channels.forInbox(inbox) };
 }
 
@@ -36,25 +38,23 @@ async function inboxAdapter(
  * `POST /webhooks/:inboxId`: provider callbacks (statuses, customer messages, reactions).
  *
  * The raw body is kept for the signature check, which comes before anything is parsed or stored
- * (a bad signature is 401 and leaves no trace). Each event is then ingested in its own short
- * transaction, idempotent by provider event id, and its domain events are published after
- * commit. The answer is 200 with counts; a failure to store is 500 so the provider redelivers
- * (the receipts make redelivery harmless).
+ * (a bad signature is 401 and leaves no trace; so is an unknown inbox, with the same body). The
+ * batch is then ingested a few hundred events per transaction, idempotent by provider event id,
+ * each chunk's domain events published after its commit. The answer is 200 with counts; a failure
+ * to store is 500 so the provider redelivers (the receipts make redelivery harmless).
  *
- * `GET /webhooks/:inboxId`: the provider's subscription handshake, where it has one.
+ * `GET /webhooks/:inboxId`: the provider's subscription handshake, where it has one; 403 for a
+ * failed handshake and for an unknown inbox alike.
  */
 export function createWebhookRouter(deps: WebhookRouterDeps): Router {
   const router = express.Router();
 
   router.post('/webhooks/:inboxId', express.raw({ type: () => true, limit: deps.maxBodyBytes }), async (req: Request, res: Response) => {
-    const found = await inboxAdapter(deps, req, res);
-    if (!found) return;
+    const found = await inboxAdapter(deps, req);
+    if (!found) return refuseCallback(res);
     const { inbox, adapter } = found;
     const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    if (!adapter.verifySignature(rawBody, req.headers)) {
-      res.status(401).json({ error: 'invalid_signature', message: 'The webhook signature does not match this inbox.' });
-      return;
-    }
+    if (!adapter.verifySignature(rawBody, req.headers)) return refuseCallback(res);
     let events: NormalisedInboundEvent[];
     try {
       events = adapter.parseWebhook(rawBody, req.headers);
@@ -63,25 +63,20 @@ export function createWebhookRouter(deps: WebhookRouterDeps): Router {
       res.status(400).json({ error: 'bad_payload', message: err.message });
       return;
     }
-    let duplicates = 0;
+    let summary: { received: number; duplicates: number };
     try {
-      for (const event of events) {
-        const outcome = await ingestProviderEvent(deps.db, inbox, event);
-        if (outcome.duplicate) duplicates++;
-        await publishEvents(deps.pubsub, outcome.events);
-      }
+      summary = await ingestProviderEvents(deps.db, inbox, events, (recorded) => publishEvents(deps.pubsub, recorded));
     } catch (err) {
       console.error(`[webhook ${inbox.id}] could not ingest`, err);
       res.status(500).json({ error: 'ingest_failed', message: 'The events could not be stored; redeliver them.' });
       return;
     }
-    res.status(200).json({ received: events.length, duplicates });
+    res.status(200).json(summary);
   });
 
   router.get('/webhooks/:inboxId', async (req: Request, res: Response) => {
-    const found = await inboxAdapter(deps, req, res);
-    if (!found) return;
-    const answer = found.adapter.verifySubscription?.(req.query as Record<string, unknown>) ?? null;
+    const found = await inboxAdapter(deps, req);
+    const answer = found?.adapter.verifySubscription?.(req.query as Record<string, unknown>) ?? null;
     if (answer === null) {
       res.status(403).json({ error: 'forbidden', message: 'Subscription verification failed.' });
       return;

@@ -43,7 +43,8 @@ const F = DeliveryStatus.FAILED;
  *
  * Notable choices: skipping forward is fine (a provider may never report SENT); READ → FAILED is
  * ignored because a read message was evidently delivered, whatever a late error says; nothing
- * leaves FAILED here, only {@link decideTransition} with `retry` can.
+ * leaves FAILED here, only {@link decideTransition} with `retry` can, or with `uncertainFailure`
+ * when the failure was only that no answer came ({@link FROM_UNCERTAIN_FAILURE}).
  */
 export const STATUS_TRANSITIONS: Readonly<Record<DeliveryStatus, Readonly<Record<DeliveryStatus, Transition>>>> = {
   [P]: { [P]: 'ignore', [S]: 'apply', [D]: 'apply', [R]: 'apply', [F]: 'apply' },
@@ -66,10 +67,40 @@ const RETRY_FROM: Readonly<Record<DeliveryStatus, Transition>> = {
   [F]: 'apply',
 };
 
+/**
+ * Ordinary updates of a message that is FAILED only because we never learnt whether the provider
+ * accepted it (timeouts, lost answers, crashes, with nothing reported in the settle window). Any
+ * evidence that the provider did accept it (a sent, delivered or read status carrying our id)
+ * moves it on; PENDING and another FAILED change nothing.
+ */
+export const FROM_UNCERTAIN_FAILURE: Readonly<Record<DeliveryStatus, Transition>> = {
+  [P]: 'ignore',
+  [S]: 'apply',
+  [D]: 'apply',
+  [R]: 'apply',
+  [F]: 'ignore',
+};
+
+/**
+ * Failure codes that mean "no answer", not "refused": `uncertain` (the settle window passed with no
+ * report) and `timeout` (what earlier versions recorded for an unanswered send).
+ */
+const UNCERTAIN_FAILURE_CODES: Readonly<Record<string, true>> = { uncertain: true, timeout: true };
+
+/** Whether a FAILED message's failure code means we never learnt the provider's answer (see {@link FROM_UNCERTAIN_FAILURE}). */
+export function isUncertainFailure(failureCode: string | null | undefined): boolean {
+  return failureCode != null && Object.hasOwn(UNCERTAIN_FAILURE_CODES, failureCode);
+}
+
 /** Options for {@link decideTransition}. */
 export interface TransitionOptions {
   /** The agent (or a retry job) explicitly asked to send again; only FAILED → PENDING is allowed. */
   readonly retry?: boolean;
+  /**
+   * The message is FAILED with an uncertain failure ({@link isUncertainFailure}): ordinary updates
+   * from FAILED follow {@link FROM_UNCERTAIN_FAILURE} instead of being ignored. Meaningless for other statuses.
+   */
+  readonly uncertainFailure?: boolean;
 }
 
 /**
@@ -77,10 +108,11 @@ export interface TransitionOptions {
  *
  * With `retry`, the target must be PENDING (a retry means "queue it again"); any other target is
  * rejected, and the source decides via the retry table: FAILED applies, PENDING is ignored, the
- * rest are rejected.
+ * rest are rejected. With `uncertainFailure`, a FAILED message accepts evidence of acceptance.
  */
 export function decideTransition(from: DeliveryStatus, to: DeliveryStatus, opts: TransitionOptions = {}): Transition {
   if (opts.retry) return to === DeliveryStatus.PENDING ? RETRY_FROM[from] : 'reject';
+  if (from === DeliveryStatus.FAILED && opts.uncertainFailure) return FROM_UNCERTAIN_FAILURE[to];
   return STATUS_TRANSITIONS[from][to];
 }
 

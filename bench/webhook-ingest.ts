@@ -1,0 +1,123 @@
+/**
+ * Webhook ingestion throughput: one signed sandbox batch of status callbacks against the real
+ * server (`createServer`, port 0), timed from the POST to its 200, printed as events/s.
+ *
+ *   node -r @swc-node/register bench/webhook-ingest.ts            # 5,000 statuses, SQLite temp file
+ *   WEBHOOK_BENCH_EVENTS=2000 BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres node -r @swc-node/register bench/webhook-ingest.ts
+ *
+ * The batch is what a provider sends for a burst of sends: for every third message a SENT, a
+ * DELIVERED and a READ (Meta advises capacity for 3 callbacks per message), in that order, each
+ * with its own provider event id. The same batch is then posted again to time redelivery, which
+ * must change nothing.
+ */
+import 'reflect-metadata';
+import { sandboxSettings, sandboxWebhookSecret } from '../src/channels/sandbox/sandbox.settings';
+import { signSandboxWebhook, SANDBOX_SIGNATURE_HEADER, type SandboxWireEvent } from '../src/channels/sandbox/sandbox.wire';
+import { newId } from '../src/lib/ids';
+import { ContentKind } from '../src/modules/message/content-kind';
+import { DeliveryStatus } from '../src/modules/message/delivery-status';
+import { Message } from '../src/modules/message/message.entity';
+import { MessageDirection, SenderType } from '../src/modules/message/sender-type';
+import { seedDemo } from '../src/seed/demo';
+import { createServer } from '../src/server';
+import { createBenchDatabase } from './lib/database';
+
+const EVENTS = Number(process.env.WEBHOOK_BENCH_EVENTS ?? 5000);
+
+async function main(): Promise<void> {
+  const bench = await createBenchDatabase(process.env.BENCH_DATABASE_URL || null);
+  const { db } = bench;
+  const config = { ...bench.config, exposeSqlStats: false, delivery: { ...bench.config.delivery, runWorker: false } };
+  const demo = await seedDemo(db.em.fork());
+  const inbox = demo.whatsapp;
+  const conversation = demo.conversations.find((c) => c.inboxId === inbox.id)!;
+
+  // Outbound messages already SENT to the provider, each with its channel message id.
+  const messages = Math.ceil(EVENTS / 3);
+  const em = db.em.fork();
+  const now = Date.now();
+  const rows = Array.from({ length: messages }, (_, i) => ({
+    id: newId('message', new Date(now - 60_000 + i)),
+    tenantId: demo.tenant.id,
+    conversationId: conversation.id,
+    inboxId: inbox.id,
+    direction: MessageDirection.OUTBOUND,
+    senderType: SenderType.USER,
+    senderUserId: demo.agent.id,
+    contentKind: ContentKind.TEXT,
+    content: { kind: ContentKind.TEXT as const, body: `Bench ${i}` },
+    deliveryStatus: DeliveryStatus.PENDING,
+    channelMessageId: `bench.${i}`,
+    sessionId: null,
+    failureCode: null,
+    failureReason: null,
+    clientMessageId: null,
+    replyToId: null,
+    lastStatusAt: null,
+    statusHistory: [{ status: DeliveryStatus.PENDING, at: new Date(now - 60_000).toISOString() }],
+    createdAt: new Date(now - 60_000),
+    updatedAt: new Date(now - 60_000),
+  }));
+  for (let i = 0; i < rows.length; i += 500) await em.insertMany(Message, rows.slice(i, i + 500));
+
+  const wire: SandboxWireEvent[] = [];
+  const steps = ['sent', 'delivered', 'read'] as const;
+  for (let i = 0; wire.length < EVENTS; i++) {
+    const step = steps[Math.floor(i / messages)];
+    const m = i % messages;
+    wire.push({
+      id: `bench-evt-${step}-${m}`,
+      type: 'status',
+      timestamp: new Date(now - 30_000 + Math.floor(i / messages) * 1000).toISOString(),
+      message_id: `bench.${m}`,
+      status: step,
+    });
+  }
+  const body = JSON.stringify({ events: wire });
+  const secret = sandboxWebhookSecret(inbox.id, sandboxSettings(inbox.providerConfig), config.delivery.sandboxSecret);
+
+  const server = await createServer(
+    { ...config, limits: { ...config.limits, maxBodyBytes: Math.max(config.limits.maxBodyBytes, body.length) } },
+    { db },
+  );
+  const post = async () => {
+    const started = performance.now();
+    const cpu = process.cpuUsage();
+    const res = await fetch(`${server.origin}/webhooks/${inbox.id}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', [SANDBOX_SIGNATURE_HEADER]: signSandboxWebhook(secret, body) },
+      body,
+    });
+    const answer = await res.text();
+    const ms = performance.now() - started;
+    const used = process.cpuUsage(cpu);
+    if (res.status !== 200) throw new Error(`webhook answered ${res.status}: ${answer}`);
+    return { ms, cpuMs: (used.user + used.system) / 1000, answer };
+  };
+  // The server runs in this process, so its CPU time is the ingestion's: a figure that holds on a busy machine.
+  const line = (r: { ms: number; cpuMs: number }) =>
+    `${r.ms.toFixed(0)} ms, ${Math.round((EVENTS / r.ms) * 1000).toLocaleString('en-US')} events/s; CPU ${r.cpuMs.toFixed(0)} ms (${((r.cpuMs * 1000) / EVENTS).toFixed(0)} µs/event);`;
+  try {
+    console.log(
+      `Webhook ingestion — ${db.dialect === 'postgresql' ? 'PostgreSQL' : 'SQLite'}, ${EVENTS.toLocaleString('en-US')} status events over ${messages.toLocaleString('en-US')} messages, ${(body.length / 1024).toFixed(0)} KiB body`,
+    );
+    const first = await post();
+    const check = db.em.fork();
+    const read = await check.count(Message, {
+      inboxId: inbox.id,
+      channelMessageId: { $like: 'bench.%' },
+      deliveryStatus: DeliveryStatus.READ,
+    });
+    console.log(`first delivery : ${line(first)} ${first.answer}; ${read} of ${messages} messages READ`);
+    const again = await post();
+    console.log(`redelivery     : ${line(again)} ${again.answer}`);
+  } finally {
+    await server.close();
+    await bench.dispose(false);
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

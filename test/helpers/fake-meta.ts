@@ -1,0 +1,312 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { whatsAppSignature } from '../../src/channels/whatsapp-cloud/whatsapp-cloud.adapter';
+
+/** How often the fake misbehaves; each send request draws once. */
+export interface MetaFaults {
+  /** Share of requests answered 500 without accepting the message. */
+  serverErrorRate: number;
+  /** Share of requests accepted (and reported) whose answer is held for `lateAnswerMs`, past the adapter's timeout. */
+  lateAcceptRate: number;
+  lateAnswerMs: number;
+  /** Share of accepted messages Meta never reports back (no status webhook at all). */
+  silentRate: number;
+}
+
+/** What the fake does with one send request. */
+export type MetaBehaviour = 'ok' | 'error' | 'late' | 'silent' | 'late_silent';
+
+/** One copy of a message Meta accepted (a customer received it once per copy). */
+export interface MetaCopy {
+  wamid: string;
+  /** Our message id, as sent in `biz_opaque_callback_data`. */
+  messageId: string | null;
+  requestedAt: number;
+  late: boolean;
+  silent: boolean;
+  /** Statuses our server acknowledged (HTTP 2xx), in order. */
+  acked: string[];
+  /** When our server first acknowledged a status of this copy (it knew the copy from then on). */
+  firstAckAt: number | null;
+}
+
+interface Delivery {
+  copy: MetaCopy;
+  step: number;
+  dueAt: number;
+}
+
+const STATUS_CHAIN = ['sent', 'delivered', 'read'] as const;
+
+/**
+ * A local stand-in for the WhatsApp Cloud API (graph.facebook.com) speaking Meta's wire format:
+ * `POST /v21.0/{phone-number-id}/messages` with a Bearer token answers `messages[0].id` (a wamid);
+ * every accepted message is reported sent → delivered → read by signed (`X-Hub-Signature-256`)
+ * status webhooks carrying `biz_opaque_callback_data`, redelivered until the server answers 2xx, as
+ * Meta does. Faults are drawn per request from `faults` with a seeded random source.
+ */
+export class FakeMeta {
+  readonly copies: MetaCopy[] = [];
+  requests = 0;
+  serverErrors = 0;
+  /** Every send request, accepted or not: whose message and when. */
+  readonly requestLog: { messageId: string | null; at: number }[] = [];
+  /** Status webhooks our server did not acknowledge, by HTTP status (0: no answer). */
+  readonly refusals: Record<string, number> = {};
+  /** Where status webhooks go; null while our server is down (deliveries wait and retry). */
+  webhookUrl: string | null = null;
+  /** Called when a message is accepted, before it is answered (a test kills the server here). */
+  onAccept: ((copy: MetaCopy) => void) | null = null;
+  url = '';
+  private readonly queue: Delivery[] = [];
+  private posting = 0;
+  private held = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private closed = false;
+  private readonly idleWaiters: (() => void)[] = [];
+  private readonly server = http.createServer((req, res) => void this.handle(req, res));
+
+  constructor(
+    readonly opts: {
+      phoneNumberId: string;
+      accessToken: string;
+      appSecret: string;
+      faults: MetaFaults;
+      random: () => number;
+      /** Webhooks posted at once (Meta spreads them; one server should not drown). */
+      webhookConcurrency?: number;
+      /** Pause between a copy's statuses and before a redelivery. */
+      webhookDelayMs?: number;
+      /** Overrides the random draw for a request (tests script single messages by their text). */
+      script?: (text: string) => MetaBehaviour | null;
+    },
+  ) {}
+
+  async start(): Promise<void> {
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/v21.0`;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  /** Accepted copies of one of our messages. */
+  copiesOf(messageId: string): MetaCopy[] {
+    return this.copies.filter((c) => c.messageId === messageId);
+  }
+
+  /** Nothing left to report and no answer held back. */
+  get idle(): boolean {
+    return this.queue.length === 0 && this.posting === 0 && this.held === 0;
+  }
+
+  /** Resolves once {@link idle}. */
+  whenIdle(): Promise<void> {
+    if (this.idle) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Posts a signed customer message webhook (the customer writes first, which opens the window). */
+  async inbound(from: string, id: string, text: string): Promise<number> {
+    const body = this.webhookBody({
+      contacts: [{ profile: { name: `Customer ${from}` }, wa_id: from }],
+      messages: [{ from, id, timestamp: unix(), type: 'text', text: { body: text } }],
+    });
+    return this.post(body);
+  }
+
+  private webhookBody(value: Record<string, unknown>): string {
+    return JSON.stringify({
+      object: 'whatsapp_business_account',
+      entry: [
+        {
+          id: 'WABA-1',
+          changes: [
+            {
+              field: 'messages',
+              value: {
+                messaging_product: 'whatsapp',
+                metadata: { display_phone_number: '14155550111', phone_number_id: this.opts.phoneNumberId },
+                ...value,
+              },
+            },
+          ],
+        },
+      ],
+    });
+  }
+
+  private async post(body: string): Promise<number> {
+    if (!this.webhookUrl) return 0;
+    try {
+      const res = await fetch(this.webhookUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-hub-signature-256': whatsAppSignature(this.opts.appSecret, body) },
+        body,
+        signal: AbortSignal.timeout(10_000),
+      });
+      await res.arrayBuffer().catch(() => null);
+      return res.status;
+    } catch {
+      return 0;
+    }
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const reply = (status: number, json: unknown) => {
+      if (res.destroyed) return;
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(json));
+    };
+    const error = (code: number, message: string) => ({ error: { message, type: 'OAuthException', code, fbtrace_id: 'AbC' } });
+    if (req.method !== 'POST' || req.url !== `/v21.0/${this.opts.phoneNumberId}/messages`) return reply(404, error(100, 'Unknown path'));
+    if (req.headers.authorization !== `Bearer ${this.opts.accessToken}`) return reply(401, error(190, 'Invalid OAuth access token.'));
+    let body: Record<string, unknown>;
+    try {
+      body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>;
+    } catch {
+      return reply(400, error(100, 'Invalid JSON'));
+    }
+    this.requests++;
+    const messageId = typeof body.biz_opaque_callback_data === 'string' ? body.biz_opaque_callback_data : null;
+    this.requestLog.push({ messageId, at: Date.now() });
+    const behaviour = this.opts.script?.((body.text as { body?: string } | undefined)?.body ?? '') ?? this.draw();
+    if (behaviour === 'error') {
+      this.serverErrors++;
+      return reply(500, error(1, 'An unknown error has occurred.'));
+    }
+    const late = behaviour === 'late' || behaviour === 'late_silent';
+    const copy: MetaCopy = {
+      wamid: `wamid.HBgL${String(this.copies.length + 1).padStart(6, '0')}`,
+      messageId,
+      requestedAt: Date.now(),
+      late,
+      silent: behaviour === 'silent' || behaviour === 'late_silent',
+      acked: [],
+      firstAckAt: null,
+    };
+    this.copies.push(copy);
+    if (!copy.silent) this.enqueue({ copy, step: 0, dueAt: Date.now() + this.delay });
+    this.onAccept?.(copy);
+    const answer = { messaging_product: 'whatsapp', contacts: [{ input: body.to, wa_id: body.to }], messages: [{ id: copy.wamid }] };
+    if (!late) return reply(200, answer);
+    this.held++;
+    setTimeout(() => {
+      this.held--;
+      reply(200, answer);
+      this.checkIdle();
+    }, this.opts.faults.lateAnswerMs);
+  }
+
+  /** Draws a request's fate from the fault rates. */
+  private draw(): MetaBehaviour {
+    const { faults, random } = this.opts;
+    const draw = random();
+    if (draw < faults.serverErrorRate) return 'error';
+    const late = draw < faults.serverErrorRate + faults.lateAcceptRate;
+    const silent = random() < faults.silentRate;
+    return late ? (silent ? 'late_silent' : 'late') : silent ? 'silent' : 'ok';
+  }
+
+  /** Posts one signed status webhook for a copy now (tests play Meta's late report), returning our HTTP status. */
+  reportNow(copy: MetaCopy, status: 'sent' | 'delivered' | 'read' | 'failed', extra: Record<string, unknown> = {}): Promise<number> {
+    return this.post(
+      this.webhookBody({
+        statuses: [
+          {
+            id: copy.wamid,
+            status,
+            timestamp: unix(),
+            recipient_id: '4915112340000',
+            ...(copy.messageId ? { biz_opaque_callback_data: copy.messageId } : {}),
+            ...extra,
+          },
+        ],
+      }),
+    );
+  }
+
+  private get delay(): number {
+    return this.opts.webhookDelayMs ?? 20;
+  }
+
+  private enqueue(d: Delivery): void {
+    this.queue.push(d);
+    this.pump();
+  }
+
+  /** Posts due deliveries up to the concurrency limit; a refused or failed one is retried after a pause. */
+  private pump(): void {
+    if (this.closed) return;
+    const limit = this.opts.webhookConcurrency ?? 8;
+    const now = Date.now();
+    while (this.posting < limit) {
+      const i = this.queue.findIndex((d) => d.dueAt <= now);
+      if (i < 0) break;
+      const [d] = this.queue.splice(i, 1);
+      this.posting++;
+      void this.deliver(d).finally(() => {
+        this.posting--;
+        this.pump();
+        this.checkIdle();
+      });
+    }
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (this.queue.length) {
+      const next = Math.min(...this.queue.map((d) => d.dueAt));
+      this.timer = setTimeout(() => this.pump(), Math.max(1, next - now));
+    }
+  }
+
+  private async deliver(d: Delivery): Promise<void> {
+    const status = STATUS_CHAIN[d.step];
+    const body = this.webhookBody({
+      statuses: [
+        {
+          id: d.copy.wamid,
+          status,
+          timestamp: unix(),
+          recipient_id: '4915112340000',
+          ...(d.copy.messageId ? { biz_opaque_callback_data: d.copy.messageId } : {}),
+        },
+      ],
+    });
+    const code = await this.post(body);
+    if (code >= 200 && code < 300) {
+      d.copy.acked.push(status);
+      d.copy.firstAckAt ??= Date.now();
+      if (d.step + 1 < STATUS_CHAIN.length) this.queue.push({ copy: d.copy, step: d.step + 1, dueAt: Date.now() + this.delay });
+    } else {
+      this.refusals[code] = (this.refusals[code] ?? 0) + 1;
+      this.queue.push({ ...d, dueAt: Date.now() + this.delay * 2 });
+    }
+  }
+
+  private checkIdle(): void {
+    if (!this.idle) return;
+    for (const w of this.idleWaiters.splice(0)) w();
+  }
+}
+
+function unix(): string {
+  return String(Math.floor(Date.now() / 1000));
+}
+
+/** A small seeded PRNG (mulberry32): the same seed gives the same faults. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
