@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { print } from 'graphql';
 import {
   AccessContactNodeDocument,
+  AccessInboxPreviewsDocument,
   AccessMessageDocument,
   AccessSendPlainDocument,
   AccessSendReadHistoryDocument,
@@ -43,32 +44,38 @@ describe('a token with message:create only', () => {
   });
   after(() => s.close());
 
-  test('sends, and reads back the message and the conversation it landed in', async () => {
+  test('sends, and reads back the message and the conversation it landed in (but not the preview: message text)', async () => {
     const anna = byName(s, 'Anna Kowalska');
     const res = await s.client(sendOnly).request(AccessSendPlainDocument, { input: textTo(s, 'Anna Kowalska', 'Plain send') });
-    assert.equal(res.errors, undefined, JSON.stringify(res.errors));
+    assert.deepEqual(forbiddenAt(res), [['sendMessage.conversation.lastMessagePreview', ['conversation:read']]]);
+    assert.equal(res.errors!.length, 1, JSON.stringify(res.errors));
     const { message, conversation } = res.data!.sendMessage;
     assert.equal(message.deliveryStatus, 'PENDING');
     assert.equal(message.content.__typename, 'TextContent');
     assert.equal(message.conversation.id, anna.id);
-    assert.equal(conversation.lastMessagePreview, 'Plain send');
+    assert.equal(conversation.lastMessagePreview, null);
+    assert.ok(conversation.lastMessageAt);
     assert.equal(conversation.contact.name, 'Anna Kowalska');
   });
 
-  test("cannot read the conversation's history through the payload: FORBIDDEN on messages, and the send still happened", async () => {
+  test("cannot read the conversation's history through the payload: messages is null with FORBIDDEN, the rest of the payload is there", async () => {
     const anna = byName(s, 'Anna Kowalska');
     const before = await messageCount(s, anna.id);
     const res = await s.client(sendOnly).request(AccessSendReadHistoryDocument, { input: textTo(s, 'Anna Kowalska', 'Peek at history') });
     assert.deepEqual(forbiddenAt(res), [['sendMessage.conversation.messages', ['conversation:read']]]);
-    // messages is non-null, so the refusal nulls its parents up to the (non-null) payload.
-    assert.equal(res.data, null);
+    // The send committed, so the client must learn it did (and which message it wrote): a retry would send twice.
+    const payload = res.data!.sendMessage;
+    assert.equal(payload.conversation.id, anna.id);
+    assert.equal(payload.conversation.messages, null);
     assert.equal(JSON.stringify(res).includes('"nodes"'), false, 'no history leaked');
-    assert.equal(await messageCount(s, anna.id), before + 1, 'the message was sent all the same');
+    assert.equal(await messageCount(s, anna.id), before + 1, 'the message was sent');
+    const written = await s.db.em.fork().findOneOrFail(Message, { conversationId: anna.id }, { orderBy: { id: 'desc' } });
+    assert.equal(payload.message.id, written.id, 'the payload names the message written');
     // With conversation:read as well, the same selection answers.
     const reader = await s.token('owner', [Scope.MESSAGE_CREATE, Scope.CONVERSATION_READ]);
     const ok = await s.client(reader).request(AccessSendReadHistoryDocument, { input: textTo(s, 'Anna Kowalska', 'Read history') });
     assert.equal(ok.errors, undefined, JSON.stringify(ok.errors));
-    assert.equal(ok.data!.sendMessage.conversation.messages.nodes.at(-1)!.id, ok.data!.sendMessage.message.id);
+    assert.equal(ok.data!.sendMessage.conversation.messages!.nodes.at(-1)!.id, ok.data!.sendMessage.message.id);
   });
 
   test('lastMessage and replyTo are refused field by field; the rest of the payload is there', async () => {
@@ -79,25 +86,56 @@ describe('a token with message:create only', () => {
     });
     assert.deepEqual(forbiddenAt(res).sort(), [
       ['sendMessage.conversation.lastMessage', ['conversation:read']],
+      ['sendMessage.conversation.lastMessagePreview', ['conversation:read']],
       ['sendMessage.message.replyTo', ['conversation:read']],
     ]);
     const payload = res.data!.sendMessage;
     assert.match(payload.message.id, /^msg_/);
     assert.equal(payload.message.replyTo, null);
     assert.equal(payload.conversation.lastMessage, null);
-    assert.equal(payload.conversation.lastMessagePreview, 'Quoting', 'the preview scalars stay readable');
+    assert.equal(payload.conversation.lastMessagePreview, null);
   });
 
-  test("cannot read reactions or the contact's identities through the payload", async () => {
+  test("cannot read reactions or the contact's identities through the payload; the message and contact are there", async () => {
     const reactions = await s
       .client(sendOnly)
       .request(AccessSendReadReactionsDocument, { input: textTo(s, 'Anna Kowalska', 'Reactions?') });
     assert.deepEqual(forbiddenAt(reactions), [['sendMessage.message.reactions', ['conversation:read']]]);
+    assert.match(reactions.data!.sendMessage.message.id, /^msg_/);
+    assert.equal(reactions.data!.sendMessage.message.reactions, null);
     const identities = await s
       .client(sendOnly)
       .request(AccessSendReadIdentitiesDocument, { input: textTo(s, 'Anna Kowalska', 'Identities?') });
     assert.deepEqual(forbiddenAt(identities), [['sendMessage.conversation.contact.identities', ['conversation:read']]]);
+    assert.equal(identities.data!.sendMessage.conversation.contact.id, byName(s, 'Anna Kowalska').contactId);
+    assert.equal(identities.data!.sendMessage.conversation.contact.identities, null);
     assert.equal(JSON.stringify(identities).includes('+48123456789'), false);
+  });
+});
+
+describe('the inbox list with conversation:list only', () => {
+  let s: TestServer;
+  before(async () => {
+    s = await startTestServer({ deliveryWorker: false });
+  });
+  after(() => s.close());
+
+  test('lists conversations but not the text of their last message', async () => {
+    const previews = (await s.db.em.fork().find(Conversation, { tenantId: s.demo.tenant.id, lastMessagePreview: { $ne: null } })).map(
+      (c) => c.lastMessagePreview!,
+    );
+    assert.ok(previews.length > 0, 'the demo has previews to leak');
+    const lister = await s.token('owner', [Scope.CONVERSATION_LIST]);
+    const res = await s.client(lister).request(AccessInboxPreviewsDocument);
+    const nodes = res.data!.conversations.nodes;
+    assert.ok(nodes.length > 0);
+    assert.ok(nodes.every((n) => n.lastMessagePreview === null && n.name !== undefined));
+    assert.ok(res.errors!.every((e) => e.extensions?.code === 'FORBIDDEN' && e.path?.at(-1) === 'lastMessagePreview'));
+    for (const text of previews) assert.equal(JSON.stringify(res).includes(text), false, `leaked "${text}"`);
+    // With conversation:read as well, the previews are there.
+    const reader = await s.token('owner', [Scope.CONVERSATION_LIST, Scope.CONVERSATION_READ]);
+    const read = await s.client(reader).data(AccessInboxPreviewsDocument);
+    assert.ok(read.conversations.nodes.some((n) => n.lastMessagePreview && previews.includes(n.lastMessagePreview)));
   });
 });
 
@@ -123,7 +161,7 @@ describe('inbox membership below the root field', () => {
     assert.equal(await node(s.tokens.agent, smsContact), null, 'nor a WhatsApp agent an SMS contact');
     const seen = await node(s.tokens.agent, whatsappContact);
     assert.equal(seen?.__typename, 'Contact');
-    assert.deepEqual(seen?.__typename === 'Contact' && seen.identities.map((i) => i.address), ['+48123456789']);
+    assert.deepEqual(seen?.__typename === 'Contact' && seen.identities?.map((i) => i.address), ['+48123456789']);
     assert.equal((await node(s.tokens.smsAgent, smsContact))?.id, smsContact);
     for (const id of [whatsappContact, smsContact]) assert.equal((await node(s.tokens.owner, id))?.id, id, 'owners see the whole tenant');
     assert.equal((await node(s.tokens.admin, smsContact))?.id, smsContact, 'so do admins');

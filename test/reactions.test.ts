@@ -56,12 +56,12 @@ describe('reactToMessage', () => {
     assert.equal(set.reactToMessage.reaction?.actorType, 'USER');
     assert.deepEqual(set.reactToMessage.reaction?.actor, { __typename: 'User', id: owner });
     assert.deepEqual(
-      set.reactToMessage.message.reactions.map((r) => r.emoji),
+      set.reactToMessage.message.reactions!.map((r) => r.emoji),
       ['👍'],
     );
     const read = await s.client().data(MessageReactionsDocument, { id: first.id });
     assert.deepEqual(
-      read.message.reactions.map((r) => [r.id, r.emoji]),
+      read.message.reactions!.map((r) => [r.id, r.emoji]),
       [[set.reactToMessage.reaction!.id, '👍']],
     );
     let events = await reactionEvents(s, first.id);
@@ -77,7 +77,7 @@ describe('reactToMessage', () => {
     const replaced = await s.client().data(ReactToMessageDocument, { messageId: first.id, emoji: '❤️', removed: false });
     assert.equal(replaced.reactToMessage.reaction?.emoji, '❤️');
     assert.deepEqual(
-      replaced.reactToMessage.message.reactions.map((r) => r.emoji),
+      replaced.reactToMessage.message.reactions!.map((r) => r.emoji),
       ['❤️'],
       'the new emoji replaces the old',
     );
@@ -138,14 +138,14 @@ describe('reactToMessage', () => {
 
     const { message } = await s.client().data(MessageReactionsDocument, { id: pickup.id });
     assert.deepEqual(
-      message.reactions.map((r) => [r.actorType, r.emoji]),
+      message.reactions!.map((r) => [r.actorType, r.emoji]),
       [
         ['CUSTOMER', '🙏'],
         ['USER', '👍🏽'],
         ['BOT', '👨‍👩‍👧‍👦'],
       ],
     );
-    assert.equal(message.reactions[0].id, before[0].id, "the customer's reaction is untouched");
+    assert.equal(message.reactions![0].id, before[0].id, "the customer's reaction is untouched");
   });
 
   test('anything but exactly one emoji is BAD_USER_INPUT naming emoji, and changes nothing', async () => {

@@ -1,6 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError, Kind, type DocumentNode, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
-import type { AuthCheckerInterface, ResolverData } from 'type-graphql';
+import { Authorized, Extensions, type AuthCheckerInterface, type ResolverData } from 'type-graphql';
 import { Scope } from '../modules/auth/scopes';
 import { auth, type AppContext } from './context';
 
@@ -51,4 +51,21 @@ export class ScopeChecker implements AuthCheckerInterface<AppContext> {
     viewer.requireScopes(...(scopes as Scope[]));
     return true;
   }
+}
+
+/** The field extension naming the scopes a field needs: what {@link RequireScopes} declares, readable from the built schema. */
+export const REQUIRED_SCOPES_EXTENSION = 'requiredScopes';
+
+/**
+ * The viewer's token must carry every listed scope to resolve this field (else FORBIDDEN for the
+ * field alone). Also records the scopes in the field's extensions (`requiredScopes`), so tests can
+ * walk the built schema and prove which fields are guarded. Use it rather than `@Authorized`.
+ */
+export function RequireScopes(...scopes: Scope[]): MethodDecorator & PropertyDecorator {
+  const authorized = Authorized(...scopes) as MethodDecorator & PropertyDecorator;
+  const extensions = Extensions({ [REQUIRED_SCOPES_EXTENSION]: scopes }) as MethodDecorator & PropertyDecorator;
+  return ((target: object, key: string | symbol, descriptor?: PropertyDescriptor) => {
+    authorized(target, key, descriptor!);
+    extensions(target, key, descriptor!);
+  }) as MethodDecorator & PropertyDecorator;
 }

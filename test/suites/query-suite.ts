@@ -143,29 +143,29 @@ export function registerQuerySuite(name: string, start: () => Promise<TestServer
       const anna = byName('Anna Kowalska');
       const page1 = (await s.client().data(ConversationViewDocument, { id: anna.id, last: 2 })).conversation;
       assert.deepEqual(
-        page1.messages.edges.map((e) => (e.node.content as { body?: string }).body),
+        page1.messages!.edges.map((e) => (e.node.content as { body?: string }).body),
         ['Customer prefers afternoon pickups.', 'Great, I will come by at 5pm.'],
       );
-      assert.equal(page1.messages.pageInfo.hasPreviousPage, true);
+      assert.equal(page1.messages!.pageInfo.hasPreviousPage, true);
       const page2 = (
-        await s.client().data(ConversationViewDocument, { id: anna.id, last: 10, before: page1.messages.pageInfo.startCursor })
+        await s.client().data(ConversationViewDocument, { id: anna.id, last: 10, before: page1.messages!.pageInfo.startCursor })
       ).conversation;
-      assert.equal(page2.messages.edges.length, 3);
-      assert.equal(page2.messages.pageInfo.hasPreviousPage, false);
-      const note = page1.messages.edges[0].node;
+      assert.equal(page2.messages!.edges.length, 3);
+      assert.equal(page2.messages!.pageInfo.hasPreviousPage, false);
+      const note = page1.messages!.edges[0].node;
       assert.equal(note.contentKind, 'NOTE');
       assert.equal(note.direction, 'INTERNAL');
       assert.equal(note.deliveryStatus, null);
-      const reacted = page2.messages.edges.find((e) => e.node.reactions.length)!.node;
-      assert.equal(reacted.reactions[0].emoji, '🙏');
-      assert.equal(reacted.reactions[0].actor?.__typename, 'Contact');
+      const reacted = page2.messages!.edges.find((e) => e.node.reactions?.length)!.node;
+      assert.equal(reacted.reactions![0].emoji, '🙏');
+      assert.equal(reacted.reactions![0].actor?.__typename, 'Contact');
       assert.equal(reacted.sender?.__typename, 'User');
     });
 
     it('message(id) shows delivery state, failure and history', async () => {
       const emma = byName('Emma Fischer');
       const view = (await s.client().data(ConversationViewDocument, { id: emma.id, last: 1 })).conversation;
-      const { message } = await s.client().data(MessageByIdDocument, { id: view.messages.edges[0].node.id });
+      const { message } = await s.client().data(MessageByIdDocument, { id: view.messages!.edges[0].node.id });
       assert.equal(message.deliveryStatus, 'FAILED');
       assert.equal(message.failure?.code, 'rejected');
       assert.deepEqual(
@@ -199,10 +199,10 @@ export function registerQuerySuite(name: string, start: () => Promise<TestServer
     it('node(id) refetches every exposed kind, and nothing across tenants', async () => {
       const anna = byName('Anna Kowalska');
       const view = (await s.client().data(ConversationViewDocument, { id: anna.id, last: 5 })).conversation;
-      const reaction = view.messages.edges.flatMap((e) => e.node.reactions)[0];
+      const reaction = view.messages!.edges.flatMap((e) => e.node.reactions ?? [])[0];
       const ids: [string, string][] = [
         [anna.id, 'Conversation'],
-        [view.messages.edges[0].node.id, 'Message'],
+        [view.messages!.edges[0].node.id, 'Message'],
         [view.contact.id, 'Contact'],
         [view.inbox.id, 'Inbox'],
         [s.demo.agent.id, 'User'],
@@ -264,7 +264,7 @@ export function registerQuerySuite(name: string, start: () => Promise<TestServer
         assert.equal(JSON.stringify(res).includes('    at '), false, `${label}: no stack trace`);
       }
       // A cursor from another list (messages) used on the inbox list.
-      const msgs = (await s.client().data(ConversationViewDocument, { id: byName('Anna Kowalska').id, last: 2 })).conversation.messages;
+      const msgs = (await s.client().data(ConversationViewDocument, { id: byName('Anna Kowalska').id, last: 2 })).conversation.messages!;
       const foreign = await s.client().request(InboxListDocument, { first: 5, after: msgs.pageInfo.startCursor });
       assert.equal(errorCode(foreign), 'BAD_USER_INPUT');
       assert.match(foreign.errors![0].message, /another list/);

@@ -1,4 +1,5 @@
-import { Arg, Authorized, Ctx, ID, Mutation, Resolver } from 'type-graphql';
+import { Arg, Ctx, ID, Mutation, Resolver } from 'type-graphql';
+import { RequireScopes } from '../../graphql/authorization';
 import { auth, type AppContext } from '../../graphql/context';
 import { Errors } from '../../lib/errors';
 import { parseId } from '../../lib/parse-id';
@@ -21,7 +22,7 @@ function settle(ctx: AppContext, change: ConversationChange): Conversation {
 
 @Resolver()
 export class ConversationMutationResolver {
-  @Authorized(Scope.CONVERSATION_ASSIGN)
+  @RequireScopes(Scope.CONVERSATION_ASSIGN)
   @Mutation(() => ReassignConversationPayload, {
     description:
       "Assigns the conversation to a teammate, or unassigns it with `userId: null` (pass null explicitly: leaving userId out is refused, so a dropped variable never unassigns). The assignee must be an active teammate who works the conversation's inbox (an inbox member, or an owner or admin); otherwise BAD_USER_INPUT naming `userId`. Assigning the current assignee again changes nothing.",
@@ -39,7 +40,7 @@ export class ConversationMutationResolver {
     return { conversation: settle(ctx, change) };
   }
 
-  @Authorized(Scope.CONVERSATION_READ)
+  @RequireScopes(Scope.CONVERSATION_READ)
   @Mutation(() => MarkConversationReadPayload, {
     description:
       'Marks the conversation read for you up to `lastMessageId` (a message of this conversation). Your read marker never moves backwards: an older message than the one you already read changes nothing.',
@@ -57,7 +58,7 @@ export class ConversationMutationResolver {
     return { conversation: settle(ctx, change) };
   }
 
-  @Authorized(Scope.CONVERSATION_CLOSE)
+  @RequireScopes(Scope.CONVERSATION_CLOSE)
   @Mutation(() => CloseConversationPayload, {
     description:
       'Closes the active session of the conversation; it becomes CLOSED and keeps its history. The next inbound message or outbound send opens a new session. Closing a closed conversation changes nothing.',

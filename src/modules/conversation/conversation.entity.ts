@@ -82,8 +82,8 @@ export class Conversation implements Node {
   @Property({ type: 'string', length: 40, nullable: true })
   lastMessageId: string | null = null;
 
+  /** Exposed by ConversationResolver.lastMessagePreview, which needs conversation:read: it is message text. */
   @Property({ type: 'string', nullable: true })
-  @Field(() => String, { nullable: true, description: 'A short plain-text preview of the last message.' })
   lastMessagePreview: string | null = null;
 
   @Enum({ items: () => SenderType, nullable: true })

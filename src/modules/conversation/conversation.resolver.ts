@@ -1,4 +1,5 @@
-import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
+import { RequireScopes } from '../../graphql/authorization';
 import { Connection, ConnectionArgs, pageRequest, toConnection } from '../../graphql/connection';
 import { auth, type AppContext } from '../../graphql/context';
 import { Errors } from '../../lib/errors';
@@ -28,7 +29,7 @@ export async function loadConversation(ctx: AppContext, field: string, id: strin
 
 @Resolver(() => Conversation)
 export class ConversationResolver {
-  @Authorized(Scope.CONVERSATION_LIST)
+  @RequireScopes(Scope.CONVERSATION_LIST)
   @Query(() => ConversationConnection, { description: 'The inbox list: conversations you can see, newest activity first.' })
   async conversations(
     @Ctx() ctx: AppContext,
@@ -42,7 +43,7 @@ export class ConversationResolver {
     return toConnection(page, cursorOf);
   }
 
-  @Authorized(Scope.CONVERSATION_READ)
+  @RequireScopes(Scope.CONVERSATION_READ)
   @Query(() => Conversation, { description: 'One conversation; NOT_FOUND when it does not exist or you cannot see it.' })
   conversation(@Ctx() ctx: AppContext, @Arg('id', () => ID) id: string): Promise<Conversation> {
     return loadConversation(ctx, 'id', id);
@@ -64,10 +65,17 @@ export class ConversationResolver {
   }
 
   // History, not just what this client wrote: a message:create token reaches conversations through payloads.
-  @Authorized(Scope.CONVERSATION_READ)
+  @RequireScopes(Scope.CONVERSATION_READ)
   @FieldResolver(() => Message, { nullable: true, description: 'The newest message, for previews with more than text.' })
   lastMessage(@Root() c: Conversation, @Ctx() ctx: AppContext): Promise<Message | null> | null {
     return c.lastMessageId ? auth(ctx).loaders.message.load(c.lastMessageId) : null;
+  }
+
+  // Message text, so it needs what the messages themselves need (the inbox list asks only conversation:list).
+  @RequireScopes(Scope.CONVERSATION_READ)
+  @FieldResolver(() => String, { nullable: true, description: 'A short plain-text preview of the last message.' })
+  lastMessagePreview(@Root() c: Conversation): string | null {
+    return c.lastMessagePreview;
   }
 
   @FieldResolver(() => Int, { description: 'Customer messages newer than your read marker.' })
@@ -88,9 +96,12 @@ export class ConversationResolver {
     return { ...windowFor(c, inbox, actor), actor };
   }
 
-  @Authorized(Scope.CONVERSATION_READ)
+  // Nullable like every field a scope can refuse: a refusal inside a mutation payload nulls this field, not the payload.
+  @RequireScopes(Scope.CONVERSATION_READ)
   @FieldResolver(() => MessageConnection, {
-    description: 'Messages oldest-first within a page; ask for `last: n` (and `before`) to page back from the newest.',
+    nullable: true,
+    description:
+      'Messages oldest-first within a page; ask for `last: n` (and `before`) to page back from the newest. Null (with FORBIDDEN) without conversation:read.',
   })
   async messages(@Root() c: Conversation, @Ctx() ctx: AppContext, @Args() paging: ConnectionArgs) {
     const req = pageRequest(paging, { defaultSize: 20, maxSize: ctx.deps.config.limits.maxPageSize, defaultDirection: 'backward' });

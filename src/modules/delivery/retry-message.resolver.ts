@@ -1,4 +1,5 @@
-import { Arg, Authorized, Ctx, ID, Mutation, Resolver } from 'type-graphql';
+import { Arg, Ctx, ID, Mutation, Resolver } from 'type-graphql';
+import { RequireScopes } from '../../graphql/authorization';
 import { auth, type AppContext } from '../../graphql/context';
 import { Scope } from '../auth/scopes';
 import { loadMessage } from '../message/message.resolver';
@@ -7,7 +8,7 @@ import { RetryMessagePayload } from './retry-message.types';
 
 @Resolver()
 export class RetryMessageResolver {
-  @Authorized(Scope.MESSAGE_CREATE)
+  @RequireScopes(Scope.MESSAGE_CREATE)
   @Mutation(() => RetryMessagePayload, {
     description:
       'Sends a FAILED outbound message again: it becomes PENDING (its failure is cleared; statusHistory keeps the FAILED step) and is delivered like a new send, with a fresh retry budget. Errors: NOT_FOUND (message), BAD_USER_INPUT naming messageId (not an outbound message, not FAILED, or failed after the provider accepted it).',

@@ -1,4 +1,5 @@
-import { Arg, Authorized, Ctx, ID, Mutation, Resolver } from 'type-graphql';
+import { Arg, Ctx, ID, Mutation, Resolver } from 'type-graphql';
+import { RequireScopes } from '../../graphql/authorization';
 import { auth, type AppContext } from '../../graphql/context';
 import { Errors } from '../../lib/errors';
 import { parseId } from '../../lib/parse-id';
@@ -8,7 +9,7 @@ import { SimulateInboundPayload } from './simulate-inbound.types';
 
 @Resolver()
 export class SimulateInboundResolver {
-  @Authorized(Scope.MESSAGE_CREATE)
+  @RequireScopes(Scope.MESSAGE_CREATE)
   @Mutation(() => SimulateInboundPayload, {
     description:
       'Plays the customer on a sandbox inbox: the sandbox provider sends a signed webhook to this server, which ingests it like any provider message (contact, conversation, window, events). Errors: NOT_FOUND (inbox), BAD_USER_INPUT (not a sandbox inbox, bad address or text).',

@@ -1,4 +1,5 @@
-import { Arg, Authorized, Ctx, FieldResolver, ID, Resolver, Root, Subscription, type PubSub as TypeGraphQLPubSub } from 'type-graphql';
+import { Arg, Ctx, FieldResolver, ID, Resolver, Root, Subscription, type PubSub as TypeGraphQLPubSub } from 'type-graphql';
+import { RequireScopes } from '../../graphql/authorization';
 import { auth, type AppContext } from '../../graphql/context';
 import { Errors } from '../../lib/errors';
 import { parseId } from '../../lib/parse-id';
@@ -86,7 +87,7 @@ async function subscribeEvents(ctx: AppContext, args: StreamArgs, types: readonl
 
 @Resolver()
 export class EventResolver {
-  @Authorized(Scope.CONVERSATION_READ)
+  @RequireScopes(Scope.CONVERSATION_READ)
   @Subscription(() => InboxEvent, {
     description:
       'Everything that happens in the inboxes you can see (or in one inbox), in log order. Pass the `cursor` of the last event you processed as `after` to resume: what you missed is replayed, then the stream goes live, with nothing skipped or repeated. A cursor that is too old yields ResyncRequiredEvent first.',
@@ -101,7 +102,7 @@ export class EventResolver {
     return toInboxEvent(live);
   }
 
-  @Authorized(Scope.CONVERSATION_READ)
+  @RequireScopes(Scope.CONVERSATION_READ)
   @Subscription(() => MessageAddedEvent, {
     description:
       'New messages (sent, received, notes) in one conversation, one inbox, or everything you can see. Live only; use inboxEvents to resume.',
@@ -115,7 +116,7 @@ export class EventResolver {
     return toInboxEvent(live);
   }
 
-  @Authorized(Scope.CONVERSATION_READ)
+  @RequireScopes(Scope.CONVERSATION_READ)
   @Subscription(() => MessageStatusChangedEvent, {
     description: 'Delivery progress of outbound messages in one conversation, one inbox, or everything you can see. Live only.',
     subscribe: ({ args, context }) => subscribeEvents(context as AppContext, args as StreamArgs, [EventType.MESSAGE_STATUS_CHANGED]),
@@ -128,7 +129,7 @@ export class EventResolver {
     return toInboxEvent(live);
   }
 
-  @Authorized(Scope.CONVERSATION_READ)
+  @RequireScopes(Scope.CONVERSATION_READ)
   @Subscription(() => ConversationUpdatedEvent, {
     description: 'Conversations created, assigned, read, closed or reopened, in one inbox or everything you can see. Live only.',
     subscribe: ({ args, context }) => subscribeEvents(context as AppContext, args as StreamArgs, CONVERSATION_TYPES),
@@ -137,7 +138,7 @@ export class EventResolver {
     return toInboxEvent(live);
   }
 
-  @Authorized(Scope.CONVERSATION_READ)
+  @RequireScopes(Scope.CONVERSATION_READ)
   @Subscription(() => ReactionChangedEvent, {
     description: 'Reactions set, replaced or removed on the messages of one conversation. Live only.',
     subscribe: ({ args, context }) => subscribeEvents(context as AppContext, args as StreamArgs, [EventType.REACTION_CHANGED]),

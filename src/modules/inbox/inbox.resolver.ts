@@ -1,5 +1,6 @@
 import type { FilterQuery } from '@mikro-orm/core';
-import { Args, Authorized, Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
+import { Args, Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
+import { RequireScopes } from '../../graphql/authorization';
 import { Connection, ConnectionArgs, pageRequest, toConnection } from '../../graphql/connection';
 import { auth, type AppContext } from '../../graphql/context';
 import { cursorFor, keysetPage, type KeysetOrder } from '../../graphql/keyset';
@@ -13,7 +14,7 @@ const INBOX_ORDER: KeysetOrder<Inbox> = { scope: 'inboxes', keys: [{ field: 'id'
 
 @Resolver(() => Inbox)
 export class InboxResolver {
-  @Authorized(Scope.CONVERSATION_LIST)
+  @RequireScopes(Scope.CONVERSATION_LIST)
   @Query(() => InboxConnection, { description: 'Inboxes you can see (agents: the ones they are a member of).' })
   async inboxes(@Ctx() ctx: AppContext, @Args() paging: ConnectionArgs) {
     const { viewer } = auth(ctx);

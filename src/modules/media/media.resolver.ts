@@ -1,5 +1,6 @@
 import { GraphQLUpload, type FileUpload } from 'graphql-upload-ts';
-import { Arg, Authorized, Ctx, FieldResolver, Mutation, Resolver, Root } from 'type-graphql';
+import { Arg, Ctx, FieldResolver, Mutation, Resolver, Root } from 'type-graphql';
+import { RequireScopes } from '../../graphql/authorization';
 import { auth, type AppContext } from '../../graphql/context';
 import { Scope } from '../auth/scopes';
 import { mediaUrlFor } from './media-url';
@@ -8,7 +9,7 @@ import { uploadMedia } from './media.service';
 
 @Resolver(() => Media)
 export class MediaResolver {
-  @Authorized(Scope.MESSAGE_CREATE)
+  @RequireScopes(Scope.MESSAGE_CREATE)
   @Mutation(() => Media, {
     description:
       'Uploads one file (GraphQL multipart request; send `Apollo-Require-Preflight: true`). The type is sniffed from the bytes; ' +

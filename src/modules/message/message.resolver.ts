@@ -1,4 +1,5 @@
-import { Arg, Authorized, createUnionType, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
+import { Arg, createUnionType, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
+import { RequireScopes } from '../../graphql/authorization';
 import { auth, type AppContext } from '../../graphql/context';
 import { Errors } from '../../lib/errors';
 import { parseId } from '../../lib/parse-id';
@@ -30,7 +31,7 @@ export async function loadMessage(ctx: AppContext, field: string, id: string): P
 
 @Resolver(() => Message)
 export class MessageResolver {
-  @Authorized(Scope.CONVERSATION_READ)
+  @RequireScopes(Scope.CONVERSATION_READ)
   @Query(() => Message, { description: 'One message with its delivery state; NOT_FOUND when you cannot see it.' })
   message(@Ctx() ctx: AppContext, @Arg('id', () => ID) id: string): Promise<Message> {
     return loadMessage(ctx, 'id', id);
@@ -71,13 +72,17 @@ export class MessageResolver {
   }
 
   // Other people's reactions and messages are history: a message:create token reaches messages through payloads.
-  @Authorized(Scope.CONVERSATION_READ)
-  @FieldResolver(() => [Reaction])
+  // Nullable like every field a scope can refuse: a refusal inside a mutation payload nulls this field, not the payload.
+  @RequireScopes(Scope.CONVERSATION_READ)
+  @FieldResolver(() => [Reaction], {
+    nullable: true,
+    description: 'Every reaction on the message. Null (with FORBIDDEN) without conversation:read.',
+  })
   reactions(@Root() m: Message, @Ctx() ctx: AppContext): Promise<Reaction[]> {
     return auth(ctx).loaders.reactionsByMessage.load(m.id);
   }
 
-  @Authorized(Scope.CONVERSATION_READ)
+  @RequireScopes(Scope.CONVERSATION_READ)
   @FieldResolver(() => Message, { nullable: true })
   replyTo(@Root() m: Message, @Ctx() ctx: AppContext): Promise<Message | null> | null {
     return m.replyToId ? auth(ctx).loaders.message.load(m.replyToId) : null;

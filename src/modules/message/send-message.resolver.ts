@@ -1,4 +1,5 @@
-import { Arg, Authorized, Ctx, Mutation, Resolver } from 'type-graphql';
+import { Arg, Ctx, Mutation, Resolver } from 'type-graphql';
+import { RequireScopes } from '../../graphql/authorization';
 import { auth, type AppContext } from '../../graphql/context';
 import { Scope } from '../auth/scopes';
 import { SendMessageInput } from './message.inputs';
@@ -7,7 +8,7 @@ import { SendMessagePayload } from './send-message.types';
 
 @Resolver()
 export class SendMessageResolver {
-  @Authorized(Scope.MESSAGE_CREATE)
+  @RequireScopes(Scope.MESSAGE_CREATE)
   @Mutation(() => SendMessagePayload, {
     description:
       'Sends a message to a conversation, a contact or a raw channel address (first-message sends), or stores an internal note. Accepted messages are PENDING; follow delivery with the message status. Errors: BAD_USER_INPUT, NOT_FOUND, UNSUPPORTED_CONTENT, WINDOW_CLOSED, IDEMPOTENCY_CONFLICT.',

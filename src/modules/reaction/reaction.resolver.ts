@@ -1,4 +1,5 @@
-import { Arg, Authorized, Ctx, ID, Mutation, Resolver } from 'type-graphql';
+import { Arg, Ctx, ID, Mutation, Resolver } from 'type-graphql';
+import { RequireScopes } from '../../graphql/authorization';
 import { auth, type AppContext } from '../../graphql/context';
 import { Scope } from '../auth/scopes';
 import { loadMessage } from '../message/message.resolver';
@@ -7,7 +8,7 @@ import { ReactToMessagePayload } from './reaction.types';
 
 @Resolver()
 export class ReactionMutationResolver {
-  @Authorized(Scope.MESSAGE_CREATE)
+  @RequireScopes(Scope.MESSAGE_CREATE)
   @Mutation(() => ReactToMessagePayload, {
     description:
       'Sets your reaction on a message to one emoji, or removes it with `removed: true`. One reaction per person per message: a new emoji replaces the old. Reacting with the same emoji again, or removing an emoji you have not reacted with, changes nothing. `emoji` must be exactly one emoji (BAD_USER_INPUT otherwise); channels without reactions (SMS, email) refuse with UNSUPPORTED_CONTENT.',
