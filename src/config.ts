@@ -46,6 +46,43 @@ export interface Config {
   windowSchedulerHorizonMs: number;
   /** Window-shut scheduler: most pending changes held at once (WINDOW_SCHEDULER_MAX_PENDING). */
   windowSchedulerMaxPending: number;
+  /** Logs, metrics, tracing and CORS (see src/observability/). */
+  observability: ObservabilityConfig;
+}
+
+/** NODE_ENV as the server reads it: production logs JSON and allows no browser origin by default. */
+export type NodeEnv = 'production' | 'development' | 'test';
+
+/** pino's levels, plus `silent`. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** How the server reports on itself, and which browser origins may call it. */
+export interface ObservabilityConfig {
+  /** NODE_ENV (default development). */
+  nodeEnv: NodeEnv;
+  /** LOG_LEVEL; default info, warn under NODE_ENV=test. */
+  logLevel: LogLevel;
+  /** CORS_ORIGINS: exact origins browsers may call /graphql and /media from; null = none in production, the server's own origin otherwise. */
+  corsOrigins: string[] | null;
+  /** METRICS_TOKEN: the bearer token GET /metrics requires; null = /metrics answers loopback clients only. */
+  metricsToken: string | null;
+  /** OpenTelemetry tracing from the standard OTEL_* variables; null = off (the SDK is not even loaded). */
+  tracing: TracingConfig | null;
+}
+
+/** Where spans go: the subset of the OpenTelemetry environment variables Switchboard honours. */
+export interface TracingConfig {
+  /** OTEL_TRACES_EXPORTER: otlp (default) or console. */
+  exporter: 'otlp' | 'console';
+  /** OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, or OTEL_EXPORTER_OTLP_ENDPOINT + /v1/traces (default http://localhost:4318/v1/traces). */
+  url: string;
+  /** OTEL_EXPORTER_OTLP_(TRACES_)PROTOCOL: http/protobuf (the OpenTelemetry default) or http/json. */
+  protocol: 'http/protobuf' | 'http/json';
+  /** OTEL_EXPORTER_OTLP_(TRACES_)HEADERS: `key=value,…`, e.g. an API key for a hosted collector. */
+  headers: Record<string, string>;
+  /** OTEL_SERVICE_NAME (default switchboard). */
+  serviceName: string;
 }
 
 /** How the outbound delivery worker retries, leases and polls. */
@@ -141,6 +178,82 @@ function bool(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean 
   throw new Error(`${name} must be a boolean (true/false), got "${raw}"`);
 }
 
+function oneOf<T extends string>(env: NodeJS.ProcessEnv, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = raw.trim().toLowerCase() as T;
+  if (!allowed.includes(value)) throw new Error(`${name} must be one of ${allowed.join(', ')}, got "${raw}"`);
+  return value;
+}
+
+/** CORS_ORIGINS: a comma-separated list of exact origins (`https://app.example.com`), never `*`. */
+export function parseCorsOrigins(raw: string | undefined): string[] | null {
+  if (raw === undefined || raw.trim() === '') return null;
+  return raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((origin) => {
+      if (origin === '*') throw new Error('CORS_ORIGINS lists exact origins; "*" is not allowed (credentialed requests may not use it)');
+      let url: URL | null = null;
+      try {
+        url = new URL(origin);
+      } catch {
+        // reported below
+      }
+      if (!url || !/^https?:$/.test(url.protocol) || url.origin !== origin)
+        throw new Error(`CORS_ORIGINS entries must be origins like https://app.example.com (scheme, host, port; no path), got "${origin}"`);
+      return origin;
+    });
+}
+
+/** `key=value,key2=value2` (OTEL_EXPORTER_OTLP_HEADERS), values URL-decoded as the specification says. */
+function otelHeaders(raw: string | undefined): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const pair of (raw ?? '').split(',')) {
+    const at = pair.indexOf('=');
+    if (at > 0) headers[decodeURIComponent(pair.slice(0, at).trim())] = decodeURIComponent(pair.slice(at + 1).trim());
+  }
+  return headers;
+}
+
+/**
+ * Tracing is on when the OTEL_* variables ask for it (an OTLP endpoint or a traces exporter) and
+ * OTEL_SDK_DISABLED is not true; otherwise null, and the SDK is never loaded.
+ */
+export function parseTracing(env: NodeJS.ProcessEnv): TracingConfig | null {
+  if (bool(env, 'OTEL_SDK_DISABLED', false)) return null;
+  const exporter = oneOf(env, 'OTEL_TRACES_EXPORTER', ['otlp', 'console', 'none'] as const, 'otlp');
+  const asked = !!(env.OTEL_TRACES_EXPORTER || env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT);
+  if (exporter === 'none' || !asked) return null;
+  const base = env.OTEL_EXPORTER_OTLP_ENDPOINT?.replace(/\/+$/, '');
+  const url = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || (base ? `${base}/v1/traces` : 'http://localhost:4318/v1/traces');
+  try {
+    new URL(url);
+  } catch {
+    throw new Error(`OTEL_EXPORTER_OTLP_ENDPOINT / OTEL_EXPORTER_OTLP_TRACES_ENDPOINT must be a URL, got "${url}"`);
+  }
+  const protocolVar = env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ? 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL' : 'OTEL_EXPORTER_OTLP_PROTOCOL';
+  return {
+    exporter,
+    url,
+    protocol: oneOf(env, protocolVar, ['http/protobuf', 'http/json'] as const, 'http/protobuf'),
+    headers: { ...otelHeaders(env.OTEL_EXPORTER_OTLP_HEADERS), ...otelHeaders(env.OTEL_EXPORTER_OTLP_TRACES_HEADERS) },
+    serviceName: env.OTEL_SERVICE_NAME || 'switchboard',
+  };
+}
+
+function observabilityConfig(env: NodeJS.ProcessEnv): ObservabilityConfig {
+  const nodeEnv = oneOf(env, 'NODE_ENV', ['production', 'development', 'test'] as const, 'development');
+  return {
+    nodeEnv,
+    logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, nodeEnv === 'test' ? 'warn' : 'info'),
+    corsOrigins: parseCorsOrigins(env.CORS_ORIGINS),
+    metricsToken: env.METRICS_TOKEN || null,
+    tracing: parseTracing(env),
+  };
+}
+
 /** Reads the environment into a Config; throws with the variable's name on a bad value. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
   const dataDir = path.resolve(env.DATA_DIR ?? 'data');
@@ -189,6 +302,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     accessCheckIntervalMs: int(env, 'WS_ACCESS_CHECK_MS', 500),
     windowSchedulerHorizonMs: Math.max(1000, int(env, 'WINDOW_SCHEDULER_HORIZON_MS', 60 * 60_000)),
     windowSchedulerMaxPending: Math.max(1, int(env, 'WINDOW_SCHEDULER_MAX_PENDING', 10_000)),
+    observability: observabilityConfig(env),
     ...overrides,
   };
 }

@@ -2,7 +2,7 @@ import http from 'node:http';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
-import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import {
   ApolloServerPluginCacheControlDisabled,
@@ -18,7 +18,7 @@ import type { Config } from './config';
 import { initDatabase, type Database } from './db/orm';
 import { queryStatsStorage, type QueryStats } from './db/query-stats';
 import { createContext, type AppContext, type AppDeps } from './graphql/context';
-import { isMaskedError, toClientError } from './graphql/errors';
+import { toClientError } from './graphql/errors';
 import { refuseHttpSubscriptionsPlugin } from './graphql/http-subscriptions';
 import { requireViewerPlugin } from './graphql/authorization';
 import { costLimitPlugin, limitsRule } from './graphql/limits';
@@ -28,6 +28,15 @@ import { SharedExecution } from './graphql/shared-execution';
 import { websocketOptions } from './graphql/websocket';
 import { buildAppSchema } from './graphql/schema';
 import { ErrorCode } from './lib/errors';
+import { observabilityPlugin } from './observability/apollo-plugin';
+import { allowedOrigins, corsMiddleware } from './observability/cors';
+import { accessLog, observationOf, requestIdFrom } from './observability/http-access-log';
+import { countSends, InstrumentedPubSub } from './observability/instrumented-pubsub';
+import { createLogger, type Logger } from './observability/logger';
+import { Metrics } from './observability/metrics';
+import { outboxProbe } from './observability/outbox-probe';
+import { createOpsRouter } from './observability/routes';
+import { startTracing } from './observability/tracing';
 import { RetentionJob } from './modules/retention/retention.job';
 import { WindowScheduler } from './modules/window/window.scheduler';
 import type { SandboxCarrier } from './channels/sandbox/sandbox.carrier';
@@ -78,41 +87,11 @@ export interface ServerOptions {
   sandbox?: SandboxCarrier;
   /** Where open websockets learn that their token stopped authenticating; otherwise the database is polled. */
   accessChanges?: AccessChanges;
+  /** The app's logger; otherwise one is built from config (tests pass one writing into a buffer). */
+  logger?: Logger;
 }
 
 type RequestWithStats = Request & { sqlStats?: QueryStats };
-
-/** Apollo plugin: request id on every response, masked errors logged, optional SQL statement counts. */
-function observabilityPlugin(config: Config): ApolloServerPlugin<AppContext> {
-  return {
-    async requestDidStart({ contextValue }) {
-      return {
-        async didEncounterErrors({ errors }) {
-          for (const err of errors) {
-            // Only the masking decision: building the client's view is formatError's job, done once.
-            if (isMaskedError(err, err.extensions?.code)) {
-              console.error(`[request ${contextValue.requestId}]`, err.originalError ?? err);
-            }
-          }
-        },
-        async willSendResponse({ response }) {
-          response.http.headers.set('x-request-id', contextValue.requestId);
-          if (response.body.kind !== 'single') return;
-          const result = response.body.singleResult;
-          for (const e of result.errors ?? []) {
-            if (e.extensions?.code === ErrorCode.INTERNAL_SERVER_ERROR) {
-              (e.extensions as Record<string, unknown>).requestId = contextValue.requestId;
-            }
-          }
-          const stats = queryStatsStorage.getStore();
-          if (config.exposeSqlStats && stats) {
-            result.extensions = { ...result.extensions, sqlStatements: stats.count };
-          }
-        },
-      };
-    },
-  };
-}
 
 /**
  * Builds and starts the whole server: HTTP GraphQL (Apollo on express), graphql-ws subscriptions
@@ -120,17 +99,25 @@ function observabilityPlugin(config: Config): ApolloServerPlugin<AppContext> {
  */
 export async function createServer(config: Config, options: ServerOptions = {}): Promise<RunningServer> {
   const schema = await buildAppSchema();
+  const logger = options.logger ?? createLogger(config.observability);
   const db = options.db ?? (await initDatabase(config));
   const mediaStorage = options.mediaStorage ?? new LocalMediaStorage(path.join(config.dataDir, 'media'));
-  const pubsub = options.pubsub ?? new MemoryPubSub();
-  const delivery = createDeliveryRuntime(config, db, pubsub, { sandbox: options.sandbox });
+  // Uploads a crash cut off left their staging files behind; nothing else will ever remove them.
+  await mediaStorage.sweepStaging?.();
+  const metrics = new Metrics(outboxProbe(db));
+  // Counted and stamped for the fan-out histogram on the way in, whichever transport carries it.
+  const pubsub = new InstrumentedPubSub(options.pubsub ?? new MemoryPubSub(), metrics);
+  const tracing = config.observability.tracing ? await startTracing(config.observability.tracing) : null;
+  const delivery = createDeliveryRuntime(config, db, pubsub, { sandbox: options.sandbox, logger });
+  countSends(delivery.channels, metrics);
   const retention = new RetentionJob(db, {
     retentionHours: config.eventRetentionHours,
     webhookRetentionHours: config.webhookRetentionHours,
     intervalMs: config.eventPruneIntervalMs,
+    logger: logger.child({ component: 'retention' }),
   });
   const windowScheduler = new WindowScheduler(
-    { db, pubsub },
+    { db, pubsub, logger: logger.child({ component: 'window-scheduler' }) },
     { horizonMs: config.windowSchedulerHorizonMs, maxScheduled: config.windowSchedulerMaxPending },
   );
   const liveAuth = new LiveAuth(db);
@@ -146,6 +133,8 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     windowScheduler,
     liveAuth,
     sharedExecution: new SharedExecution(),
+    logger,
+    metrics,
   };
   const validationRules = [limitsRule(config.limits)];
 
@@ -155,6 +144,18 @@ export async function createServer(config: Config, options: ServerOptions = {}):
 
   const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
   const wsCleanup = useServer(websocketOptions(deps, schema), wsServer);
+  wsServer.on('connection', (socket, req) => {
+    // The socket's id, on every line about it and its operations (websocket.ts reads it back).
+    const connectionId = requestIdFrom(req.headers['x-request-id']);
+    req.headers['x-request-id'] = connectionId;
+    const openedAt = Date.now();
+    metrics.websockets.inc();
+    logger.info({ connectionId, path: req.url?.split('?')[0] }, 'websocket connected');
+    socket.once('close', (code) => {
+      metrics.websockets.dec();
+      logger.info({ connectionId, code, durationMs: Date.now() - openedAt }, 'websocket closed');
+    });
+  });
 
   const apollo = new ApolloServer<AppContext>({
     schema,
@@ -171,7 +172,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       requireViewerPlugin(),
       costLimitPlugin(config.limits),
       refuseHttpSubscriptionsPlugin(),
-      observabilityPlugin(config),
+      observabilityPlugin({ config, logger, metrics, tracing }),
       // No cache hints are used; left installed, Apollo's cache-control plugin wraps every field resolver.
       ...(options.apolloDefaultPlugins ? [] : [ApolloServerPluginCacheControlDisabled(), ApolloServerPluginInlineTraceDisabled()]),
       {
@@ -183,8 +184,10 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   });
 
   let apolloStarted = false;
+  let stopping = false;
   /** Stops everything, in this order; each step is a no-op for a part that never started. */
   const shutdown = async (graceMs = 0) => {
+    stopping = true;
     await delivery.worker.stop(graceMs);
     await delivery.stop();
     await windowScheduler.stop();
@@ -194,13 +197,14 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     if (apolloStarted) await apollo.stop();
     else await Promise.all([wsCleanup.dispose(), new Promise<void>((resolve) => httpServer.close(() => resolve()))]);
     if (!options.db) await db.orm.close(true);
+    await tracing?.shutdown();
   };
   /** Starting is all-or-nothing: a step that fails stops whatever started before it, then rethrows. */
   const orUndo = async <T>(step: () => Promise<T>): Promise<T> => {
     try {
       return await step();
     } catch (err) {
-      await shutdown().catch((cleanupErr) => console.error('[server] stopping after a failed start failed too', cleanupErr));
+      await shutdown().catch((cleanupErr) => logger.error({ err: cleanupErr }, 'stopping after a failed start failed too'));
       throw err;
     }
   };
@@ -208,9 +212,23 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   await orUndo(() => apollo.start());
   apolloStarted = true;
 
+  let origin: string | null = null;
+  app.use(accessLog(logger, tracing));
   app.get('/healthz', (_req, res) => void res.json({ ok: true }));
+  app.use(createOpsRouter({ db, pubsub, metrics, logger, metricsToken: config.observability.metricsToken, stopping: () => stopping }));
+  // Browsers on other origins may call the API and fetch media; webhooks come from servers, not pages.
+  app.use(['/graphql', '/media'], corsMiddleware(allowedOrigins(config.observability, () => origin)));
   app.use(createMediaRouter(deps));
-  app.use(createWebhookRouter({ db, pubsub, channels: delivery.channels, maxBodyBytes: config.limits.maxBodyBytes }));
+  app.use(
+    createWebhookRouter({
+      db,
+      pubsub,
+      channels: delivery.channels,
+      maxBodyBytes: config.limits.maxBodyBytes,
+      logger: logger.child({ component: 'webhook' }),
+      metrics,
+    }),
+  );
   app.use(
     await orUndo(() =>
       createPlaygroundRouter({
@@ -232,10 +250,13 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     mediaUploadMiddleware(config),
     express.json({ limit: config.limits.maxBodyBytes }),
     expressMiddleware(apollo, {
-      context: async ({ req }) => createContext(deps, req.headers.authorization, (req.headers['x-request-id'] as string) || randomUUID()),
+      context: async ({ req, res }) => {
+        const http = observationOf(res);
+        return { ...(await createContext(deps, req.headers.authorization, http.requestId)), http };
+      },
     }),
   );
-  app.use((err: Error & { type?: string; status?: number }, _req: Request, res: Response, next: NextFunction) => {
+  app.use((err: Error & { type?: string; status?: number }, req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) return next(err);
     if (err.type === 'entity.too.large') {
       res.status(413).json({
@@ -249,8 +270,8 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       res.status(400).json({ errors: [{ message: 'Request body is not valid JSON.', extensions: { code: 'BAD_REQUEST' } }] });
       return;
     }
-    const requestId = randomUUID();
-    console.error(`[request ${requestId}]`, err);
+    const requestId = observationOf(res)?.requestId ?? randomUUID();
+    logger.error({ err, requestId, method: req.method, path: req.path, headers: req.headers }, 'unexpected error');
     res
       .status(500)
       .json({ errors: [{ message: 'Internal server error.', extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR, requestId } }] });
@@ -269,7 +290,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   );
   const { port } = httpServer.address() as AddressInfo;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-  const origin = `http://${host}:${port}`;
+  origin = `http://${host}:${port}`;
   await orUndo(async () => {
     delivery.start(origin);
     retention.start();

@@ -11,6 +11,9 @@ import type { WindowScheduler } from '../modules/window/window.scheduler';
 import type { LiveAuth } from './live-auth';
 import type { LiveConnection } from './live-connection';
 import type { SharedExecution } from './shared-execution';
+import type { Logger } from '../observability/logger';
+import type { Metrics } from '../observability/metrics';
+import type { RequestObservation } from '../observability/request-observation';
 import { Errors } from '../lib/errors';
 import { authenticate } from '../modules/auth/auth.service';
 import { bearerFrom } from '../modules/auth/token';
@@ -36,6 +39,10 @@ export interface AppDeps {
   liveAuth: LiveAuth;
   /** One execution per subscription event for subscribers with the same operation and authorisation. */
   sharedExecution: SharedExecution;
+  /** The app's logger (pino); lines written while serving a request carry its id. Never log tokens. */
+  logger: Logger;
+  /** The app's Prometheus metrics (its own registry, scraped at GET /metrics). */
+  metrics: Metrics;
 }
 
 /** Per-operation state: a fresh EntityManager fork and fresh loaders; nothing outlives the request. */
@@ -50,6 +57,8 @@ export interface AppContext {
   authError: 'invalid_token' | null;
   /** The websocket connection an operation runs on (subscriptions re-authenticate through it per event). */
   live?: LiveConnection;
+  /** For operations over HTTP: what the access log and the request's span record about it. */
+  http?: RequestObservation;
 }
 
 /** Builds a context from an Authorization header value (HTTP header or websocket connection_init). */

@@ -53,11 +53,17 @@ function withCode(error: GraphQLError, code: string): GraphQLError {
  * One error as the client sees it, through the same `toClientError` as HTTP. graphql-ws wraps
  * errors thrown by a stream without a path, so the AppError underneath is unwrapped here.
  */
-function formatError(error: GraphQLError, where: string): GraphQLFormattedError {
+function formatError(error: GraphQLError, where: { connectionId: string; operationId: string }, deps: AppDeps): GraphQLFormattedError {
   const cause = !error.path && error.originalError ? error.originalError : error;
   const { error: formatted, masked } = toClientError(error.toJSON(), cause);
-  if (masked) console.error(`[ws ${where}]`, error.originalError ?? error);
+  if (masked) deps.logger.error({ err: error.originalError ?? error, ...where }, 'unexpected error (masked for the client)');
+  if (typeof formatted.extensions?.code === 'string') deps.metrics.errors.inc({ code: formatted.extensions.code });
   return formatted;
+}
+
+/** The socket's id: the upgrade request's `x-request-id` (the server sets one on every upgrade). */
+function connectionIdOf(extra: Extra): string {
+  return String(extra.request.headers['x-request-id'] ?? '');
 }
 
 /** Errors of a result without a path or cause are request errors (bad variables): BAD_USER_INPUT, as over HTTP. */
@@ -92,7 +98,15 @@ function executeEvent(args: ExecutionArgs, base: AppContext, operation: string |
  * shared by all connections with the same token (`deps.liveAuth`), released when the socket closes.
  */
 export function websocketOptions(deps: AppDeps, schema: GraphQLSchema): ServerOptions<Record<string, unknown>, WsExtra> {
-  const { config } = deps;
+  const { config, logger, metrics } = deps;
+  /** Acknowledged sockets, for the subscriptions gauge (read on scrape). */
+  const open = new Set<{ subscriptions: Record<string, unknown> }>();
+  metrics.countSubscriptionsWith(() => {
+    let n = 0;
+    for (const ctx of open)
+      for (const s of Object.values(ctx.subscriptions)) if (s && typeof s === 'object' && Symbol.asyncIterator in s) n++;
+    return n;
+  });
   /** Each subscription's operation key (document text, name, variables), by its parsed document. */
   const operationKeys = new WeakMap<DocumentNode, string>();
   return {
@@ -109,11 +123,15 @@ export function websocketOptions(deps: AppDeps, schema: GraphQLSchema): ServerOp
       const connection = await LiveConnection.open(deps, header, () => ctx.extra.socket.close(WS_ACCESS_LOST, 'Forbidden'));
       if (!connection) return false; // graphql-ws closes with 4403 Forbidden
       ctx.extra.connection = connection;
+      open.add(ctx);
       // Closed while authenticating: onClose may already have run without a connection to release.
       if (ctx.extra.socket.readyState !== ctx.extra.socket.OPEN) connection.close();
       return true;
     },
-    onClose: (ctx) => ctx.extra.connection?.close(),
+    onClose: (ctx) => {
+      open.delete(ctx);
+      ctx.extra.connection?.close();
+    },
     onSubscribe: async (ctx, _id, payload) => {
       const running = Object.keys(ctx.subscriptions).length; // includes this one
       if (running > config.maxSubscriptionsPerConnection) {
@@ -136,6 +154,15 @@ export function websocketOptions(deps: AppDeps, schema: GraphQLSchema): ServerOp
       if (errors.length) return errors.map((e) => withCode(e, 'GRAPHQL_VALIDATION_FAILED'));
       const contextValue = await ctx.extra.connection!.operationContext();
       const operation = getOperationAST(document, payload.operationName);
+      logger.info(
+        {
+          connectionId: connectionIdOf(ctx.extra),
+          operationId: _id,
+          operationName: payload.operationName ?? operation?.name?.value ?? null,
+          operationType: operation?.operation,
+        },
+        'subscribe',
+      );
       if (operation?.operation === 'subscription') {
         operationKeys.set(document, operationKey(payload.query, payload.operationName, payload.variables));
       }
@@ -160,12 +187,16 @@ export function websocketOptions(deps: AppDeps, schema: GraphQLSchema): ServerOp
       const base = args.contextValue as AppContext;
       const operation = operationKeys.get(args.document);
       const source = (stream as AsyncIterable<unknown>)[Symbol.asyncIterator]();
-      return mapAsyncIterator(source, (payload) => executeEvent(args, base, operation, payload));
+      return mapAsyncIterator(source, (payload) =>
+        metrics.timeFanout(payload instanceof LiveEvent ? payload.event : null, executeEvent(args, base, operation, payload)),
+      );
     },
-    onNext: (_ctx, id, _payload, _args, result) => {
+    onNext: (ctx, id, _payload, _args, result) => {
       if (!result.errors?.length) return;
-      return { ...result, errors: result.errors.map((e) => formatError(requestErrorCode(e), id)) };
+      const where = { connectionId: connectionIdOf(ctx.extra), operationId: id };
+      return { ...result, errors: result.errors.map((e) => formatError(requestErrorCode(e), where, deps)) };
     },
-    onError: (_ctx, id, _payload, errors) => errors.map((e) => formatError(e, id)),
+    onError: (ctx, id, _payload, errors) =>
+      errors.map((e) => formatError(e, { connectionId: connectionIdOf(ctx.extra), operationId: id }, deps)),
   };
 }

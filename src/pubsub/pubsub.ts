@@ -9,6 +9,11 @@ export interface PubSub {
   /** An async iterator of payloads published to `topic` after the call; `return()` unsubscribes. */
   subscribe<T>(topic: string): AsyncIterableIterator<T>;
   close(): Promise<void>;
+  /**
+   * Rejects when the transport cannot carry messages (e.g. Redis unreachable); `/readyz` calls it.
+   * In-process implementations need not have one.
+   */
+  ping?(): Promise<void>;
 }
 
 /** Topic names in one place, so publishers and subscribers cannot drift apart. */

@@ -52,7 +52,8 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchboard-test-'));
   const pg = opts.dialect === 'postgres' ? await createTestDatabaseUrl() : null;
   const config = loadConfig(
-    {},
+    // Quiet logs (warn) unless LOG_LEVEL asks for more, as under `npm test`.
+    { NODE_ENV: 'test', LOG_LEVEL: process.env.LOG_LEVEL },
     {
       host: '127.0.0.1',
       port: 0,

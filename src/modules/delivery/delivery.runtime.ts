@@ -3,6 +3,7 @@ import { SandboxCarrier } from '../../channels/sandbox/sandbox.carrier';
 import type { Config } from '../../config';
 import type { Database } from '../../db/orm';
 import type { PubSub } from '../../pubsub/pubsub';
+import type { Logger } from '../../observability/logger';
 import { OutboxDeliveryQueue } from './delivery-queue';
 import { DeliveryWorker } from './delivery.worker';
 
@@ -25,7 +26,7 @@ export function createDeliveryRuntime(
   config: Config,
   db: Database,
   pubsub: PubSub,
-  opts: { sandbox?: SandboxCarrier } = {},
+  opts: { sandbox?: SandboxCarrier; logger?: Logger } = {},
 ): DeliveryRuntime {
   const sandbox = opts.sandbox ?? new SandboxCarrier();
   let origin = '';
@@ -40,6 +41,7 @@ export function createDeliveryRuntime(
     pubsub,
     config: config.delivery,
     adapters: channels,
+    log: opts.logger ? (message, err) => opts.logger!.error({ err, component: 'delivery' }, message) : undefined,
     queue: new OutboxDeliveryQueue(db, config.delivery.leaseMs, {
       settleMs: config.delivery.uncertainSettleMs,
       idempotentSends: (inbox) => {

@@ -3,6 +3,7 @@ import { UnknownProviderError, type AdapterRegistry } from '../../channels/adapt
 import type { SendFailure, SendResult } from '../../channels/channel-adapter';
 import type { DeliveryConfig } from '../../config';
 import type { Database } from '../../db/orm';
+import { fallbackLogger } from '../../observability/logger';
 import type { PubSub } from '../../pubsub/pubsub';
 import { Conversation } from '../conversation/conversation.entity';
 import type { DomainEvent } from '../event/event.entity';
@@ -90,7 +91,8 @@ export class DeliveryWorker {
   private readonly log: (message: string, err?: unknown) => void;
 
   constructor(private readonly deps: DeliveryWorkerDeps) {
-    this.log = deps.log ?? ((message, err) => console.error(`[delivery] ${message}`, err ?? ''));
+    const fallback = fallbackLogger('delivery');
+    this.log = deps.log ?? ((message, err) => fallback.error({ err }, message));
   }
 
   /** Starts the loop (idempotent). */

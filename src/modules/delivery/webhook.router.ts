@@ -4,6 +4,8 @@ import { WebhookPayloadError, type ChannelAdapter, type NormalisedInboundEvent }
 import type { Database } from '../../db/orm';
 import { isIdOf } from '../../lib/ids';
 import type { PubSub } from '../../pubsub/pubsub';
+import { fallbackLogger, type Logger } from '../../observability/logger';
+import type { Metrics } from '../../observability/metrics';
 import { publishEvents } from '../event/event.publisher';
 import { Inbox } from '../inbox/inbox.entity';
 import { ingestProviderEvents } from './webhook.service';
@@ -15,6 +17,9 @@ export interface WebhookRouterDeps {
   channels: AdapterRegistry;
   /** Largest webhook body accepted (providers batch, but not without bound). */
   maxBodyBytes: number;
+  logger?: Logger;
+  /** Ingest counts by outcome and the lag behind the provider's event time. */
+  metrics?: Metrics;
 }
 
 /**
@@ -54,12 +59,17 @@ export function createWebhookRouter(deps: WebhookRouterDeps): Router {
     if (!found) return refuseCallback(res);
     const { inbox, adapter } = found;
     const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    if (!adapter.verifySignature(rawBody, req.headers)) return refuseCallback(res);
+    const count = (outcome: string, n = 1) => n > 0 && deps.metrics?.webhookEvents.inc({ provider: inbox.provider, outcome }, n);
+    if (!adapter.verifySignature(rawBody, req.headers)) {
+      count('invalid_signature');
+      return refuseCallback(res);
+    }
     let events: NormalisedInboundEvent[];
     try {
       events = adapter.parseWebhook(rawBody, req.headers);
     } catch (err) {
       if (!(err instanceof WebhookPayloadError)) throw err;
+      count('bad_payload');
       res.status(400).json({ error: 'bad_payload', message: err.message });
       return;
     }
@@ -67,10 +77,16 @@ export function createWebhookRouter(deps: WebhookRouterDeps): Router {
     try {
       summary = await ingestProviderEvents(deps.db, inbox, events, (recorded) => publishEvents(deps.pubsub, recorded));
     } catch (err) {
-      console.error(`[webhook ${inbox.id}] could not ingest`, err);
+      count('failed');
+      (deps.logger ?? fallbackLogger('webhook')).error({ err, inboxId: inbox.id, provider: inbox.provider }, 'could not ingest a webhook');
       res.status(500).json({ error: 'ingest_failed', message: 'The events could not be stored; redeliver them.' });
       return;
     }
+    count('ingested', summary.received - summary.duplicates);
+    count('duplicate', summary.duplicates);
+    const now = Date.now();
+    for (const event of events)
+      deps.metrics?.webhookLag.observe({ provider: inbox.provider }, Math.max(0, (now - event.occurredAt.getTime()) / 1000));
     res.status(200).json(summary);
   });
 

@@ -50,7 +50,7 @@ export function createMediaRouter(deps: AppDeps): Router {
     if (!media || !(await mayRead(deps, req, media))) return notFound(res);
     const body = await deps.mediaStorage.get(media.storageKey);
     if (!body) {
-      console.error(`[media ${media.id}] row exists but storage has no object ${media.storageKey}`);
+      deps.logger.error({ mediaId: media.id, storageKey: media.storageKey }, 'media row exists but storage has no object');
       return notFound(res);
     }
     res.status(200);

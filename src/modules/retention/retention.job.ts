@@ -1,4 +1,5 @@
 import type { Database } from '../../db/orm';
+import { fallbackLogger, type Logger } from '../../observability/logger';
 import { prunePendingStatuses, pruneWebhookReceipts } from '../delivery/webhook-retention.service';
 import { pruneExpiredIdempotencyRecords } from '../idempotency/idempotency.service';
 import { pruneEvents } from '../event/event-log.service';
@@ -16,6 +17,8 @@ export interface RetentionJobOptions {
   webhookRetentionHours?: number;
   /** How often to prune; 0 disables the timer (runOnce and prune still work). */
   intervalMs: number;
+  /** Where a failed run is reported (the app's logger). */
+  logger?: Logger;
 }
 
 /** Webhook receipts must outlast the providers' redelivery window (WhatsApp: up to 7 days). */
@@ -49,7 +52,9 @@ export class RetentionJob {
   start(): void {
     if (this.timer || this.options.intervalMs <= 0) return;
     this.timer = setInterval(() => {
-      this.prune().catch((err) => console.error('[event-pruner]', err));
+      this.prune().catch((err) =>
+        (this.options.logger ?? fallbackLogger('retention')).error({ err, component: 'retention' }, 'pruning failed'),
+      );
     }, this.options.intervalMs);
     this.timer.unref();
   }

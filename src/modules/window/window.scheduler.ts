@@ -1,5 +1,6 @@
 import type { SqlEntityManager } from '@mikro-orm/knex';
 import type { Database } from '../../db/orm';
+import { fallbackLogger, type Logger } from '../../observability/logger';
 import type { PubSub } from '../../pubsub/pubsub';
 import { Topics } from '../../pubsub/pubsub';
 import { ALL_CHANNEL_KINDS } from '../channel/channel-kind';
@@ -121,10 +122,15 @@ export class WindowScheduler {
   private readonly clock: SchedulerClock;
 
   constructor(
-    private readonly deps: { db: Database; pubsub: PubSub },
+    private readonly deps: { db: Database; pubsub: PubSub; logger?: Logger },
     private readonly options: WindowSchedulerOptions,
   ) {
     this.clock = options.clock ?? SYSTEM_CLOCK;
+  }
+
+  /** Background failures are reported, never thrown at a timer. */
+  private logError(err: unknown): void {
+    (this.deps.logger ?? fallbackLogger('window-scheduler')).error({ err, component: 'window-scheduler' }, 'window scheduler failed');
   }
 
   /** Number of pending window changes held. */
@@ -236,7 +242,7 @@ export class WindowScheduler {
   /** Runs async work so that stop() can wait for it; errors are logged, never thrown at a timer. */
   private background(work: () => Promise<unknown>): Promise<void> {
     const p = work()
-      .catch((err) => console.error('[window-scheduler]', err))
+      .catch((err) => this.logError(err))
       .finally(() => this.inFlight.delete(p));
     this.inFlight.add(p);
     return p as Promise<void>;
@@ -285,7 +291,7 @@ export class WindowScheduler {
         if (movesInbound && e.conversationId) void this.background(() => this.reschedule(e.conversationId!));
       }
     })()
-      .catch((err) => console.error('[window-scheduler]', err))
+      .catch((err) => this.logError(err))
       .finally(() => this.listening.delete(loop));
     this.listening.add(loop);
   }
@@ -337,7 +343,7 @@ export class WindowScheduler {
         await this.shutIfDue(entry.conversationId, new Date(entry.at));
         await this.reschedule(entry.conversationId);
       } catch (err) {
-        console.error('[window-scheduler]', err);
+        this.logError(err);
       }
     }
     this.arm();
