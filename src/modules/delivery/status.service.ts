@@ -6,8 +6,9 @@ import { EventType } from '../event/event-type';
 import { DeliveryStatus } from '../message/delivery-status';
 import { Message, type StatusChange } from '../message/message.entity';
 import { MessageDirection, SenderType } from '../message/sender-type';
-import { decideTransition } from '../message/status-transitions';
+import { decideTransition, isUncertainFailure } from '../message/status-transitions';
 import { lockChannelMessage, lockedRead } from './delivery.locks';
+import { OutboxEntry, OutboxState } from './outbox-entry.entity';
 import { PendingStatus } from './pending-status.entity';
 
 /** One status a message should move to, from the worker or a provider callback. */
@@ -33,7 +34,8 @@ export interface StatusUpdate {
 export async function applyStatusChange(em: EntityManager, message: Message, update: StatusUpdate): Promise<DomainEvent | null> {
   const from = message.deliveryStatus;
   if (message.direction !== MessageDirection.OUTBOUND || from === null) return null;
-  if (decideTransition(from, update.status, { retry: update.retry }) !== 'apply') return null;
+  const uncertainFailure = from === DeliveryStatus.FAILED && isUncertainFailure(message.failureCode);
+  if (decideTransition(from, update.status, { retry: update.retry, uncertainFailure }) !== 'apply') return null;
 
   const previousAt = message.statusHistory.length ? Date.parse(message.statusHistory[message.statusHistory.length - 1].at) : 0;
   const at = new Date(Math.max(update.at.getTime(), previousAt));
@@ -49,9 +51,9 @@ export async function applyStatusChange(em: EntityManager, message: Message, upd
   // A new array, not a push: JSON columns are compared by value at flush.
   message.statusHistory = [...message.statusHistory, entry];
   message.lastStatusAt = at;
-  // A retried message is no longer failed; any other change keeps what is there (FAILED is terminal).
-  message.failureCode = failure?.code ?? (update.retry ? null : message.failureCode);
-  message.failureReason = failure?.reason ?? (update.retry ? null : message.failureReason);
+  // A message leaving FAILED (a retry, or a report after an uncertain failure) is no longer failed.
+  message.failureCode = failure?.code ?? (from === DeliveryStatus.FAILED ? null : message.failureCode);
+  message.failureReason = failure?.reason ?? (from === DeliveryStatus.FAILED ? null : message.failureReason);
   return appendEvent(em, {
     tenantId: message.tenantId,
     type: EventType.MESSAGE_STATUS_CHANGED,
@@ -66,19 +68,17 @@ export async function applyStatusChange(em: EntityManager, message: Message, upd
 }
 
 /**
- * Applies the statuses parked for a message's channel id (callbacks that beat the worker's
- * commit), oldest first, and removes them. Call in the transaction that stores the id, after
- * {@link lockChannelMessage}.
+ * Applies the statuses parked for a message (callbacks that beat the worker's commit), matched by
+ * its channel id or by our id as the provider echoed it, oldest first, and removes them. Call in
+ * the transaction that stores the channel id, after {@link lockChannelMessage}.
  */
 export async function applyPendingStatuses(em: EntityManager, message: Message): Promise<DomainEvent[]> {
-  if (!message.channelMessageId) return [];
-  const parked = await em.find(
-    PendingStatus,
-    { inboxId: message.inboxId, channelMessageId: message.channelMessageId },
-    { orderBy: { occurredAt: 'asc', id: 'asc' } },
-  );
+  const ids = [{ messageId: message.id }, ...(message.channelMessageId ? [{ channelMessageId: message.channelMessageId }] : [])];
+  const parked = await em.find(PendingStatus, { inboxId: message.inboxId, $or: ids }, { orderBy: { occurredAt: 'asc', id: 'asc' } });
   const events: DomainEvent[] = [];
   for (const p of parked) {
+    em.remove(p);
+    if (otherCopyFailure(message, p.channelMessageId, p.status)) continue;
     const event = await applyStatusChange(em, message, {
       status: p.status,
       at: p.occurredAt,
@@ -86,23 +86,65 @@ export async function applyPendingStatuses(em: EntityManager, message: Message):
       causationId: p.providerEventId,
     });
     if (event) events.push(event);
-    em.remove(p);
   }
   return events;
 }
 
 /**
- * A provider status callback: applied to the message with that channel id, or parked in
- * PendingStatus when we have not stored the id yet (the provider answered the webhook before
- * our send request returned). Runs in the caller's transaction.
+ * A failure reported for another copy of a message that went out twice (a resend after an
+ * uncertain attempt): the copy we track may well have arrived, so it does not fail the message;
+ * the other copy's progress does count (the customer has the message).
+ */
+function otherCopyFailure(message: Message, channelMessageId: string, status: DeliveryStatus): boolean {
+  return status === DeliveryStatus.FAILED && message.channelMessageId !== null && message.channelMessageId !== channelMessageId;
+}
+
+/**
+ * The provider has the message (it reported a status for it): its outbox entry is done, whatever
+ * attempt was uncertain or still under way, so nobody sends it again. A worker whose claim is
+ * still out records nothing (its fencing check sees the entry closed).
+ */
+async function closeOutboxEntry(em: EntityManager, messageId: string, now: Date): Promise<void> {
+  const entry = await em.findOne(OutboxEntry, { messageId }, lockedRead<OutboxEntry>(em));
+  if (!entry || entry.state === OutboxState.DONE) return;
+  entry.state = OutboxState.DONE;
+  entry.lockedUntil = null;
+  entry.uncertainSince = null;
+  entry.updatedAt = now;
+}
+
+/**
+ * A provider status callback: applied to the message with that channel id, or to the outbound
+ * message of this inbox its echoed `messageId` names (then the channel id is stored if we had
+ * none, and the outbox entry closed: this is how an uncertain send settles), or parked in
+ * PendingStatus when neither is known yet. Runs in the caller's transaction, once per event.
+ *
+ * Locks (PostgreSQL) in the worker's order: the message named by our id first, then the channel
+ * id's advisory lock, then the outbox entry.
  */
 export async function receiveProviderStatus(em: EntityManager, inboxId: string, event: StatusChangedEvent): Promise<DomainEvent[]> {
+  const ours = event.messageId
+    ? await em.findOne(
+        Message,
+        { id: event.messageId, inboxId, direction: MessageDirection.OUTBOUND, deliveryStatus: { $ne: null } },
+        lockedRead<Message>(em),
+      )
+    : null;
   await lockChannelMessage(em, inboxId, event.channelMessageId);
-  const message = await em.findOne(Message, { inboxId, channelMessageId: event.channelMessageId }, lockedRead<Message>(em));
-  if (!message) {
+  const known =
+    ours?.channelMessageId === event.channelMessageId
+      ? ours
+      : await em.findOne(Message, { inboxId, channelMessageId: event.channelMessageId }, lockedRead<Message>(em));
+  const update = { status: event.status, at: event.occurredAt, failure: event.failure, causationId: event.providerEventId };
+  if (known) {
+    const applied = await applyStatusChange(em, known, update);
+    return applied ? [applied] : [];
+  }
+  if (!ours) {
     em.create(PendingStatus, {
       inboxId,
       channelMessageId: event.channelMessageId,
+      messageId: event.messageId ?? null,
       status: event.status,
       failureCode: event.failure?.code ?? null,
       failureReason: event.failure?.reason ?? null,
@@ -112,13 +154,18 @@ export async function receiveProviderStatus(em: EntityManager, inboxId: string, 
     });
     return [];
   }
-  const applied = await applyStatusChange(em, message, {
-    status: event.status,
-    at: event.occurredAt,
-    failure: event.failure,
-    causationId: event.providerEventId,
-  });
-  return applied ? [applied] : [];
+  const events: DomainEvent[] = [];
+  if (ours.channelMessageId === null) {
+    // The send's answer never reached us (timeout, crash): the provider's report settles it.
+    ours.channelMessageId = event.channelMessageId;
+    await closeOutboxEntry(em, ours.id, new Date());
+    events.push(...(await applyPendingStatuses(em, ours)));
+  } else if (otherCopyFailure(ours, event.channelMessageId, event.status)) {
+    return [];
+  }
+  const applied = await applyStatusChange(em, ours, update);
+  if (applied) events.push(applied);
+  return events;
 }
 
 /**
@@ -132,10 +179,13 @@ export async function receiveProviderStatus(em: EntityManager, inboxId: string, 
  */
 export async function receiveProviderStatuses(em: EntityManager, inboxId: string, events: StatusChangedEvent[]): Promise<DomainEvent[]> {
   const channelIds = [...new Set(events.map((e) => e.channelMessageId))].sort();
+  // Messages named by our echoed id are locked here too, before any advisory lock: the worker
+  // locks a message before the channel id it stores, so taking them in the other order deadlocks.
+  const ourIds = [...new Set(events.map((e) => e.messageId).filter((id): id is string => !!id))];
   const found = channelIds.length
     ? await em.find(
         Message,
-        { inboxId, channelMessageId: { $in: channelIds } },
+        { inboxId, $or: [{ channelMessageId: { $in: channelIds } }, ...(ourIds.length ? [{ id: { $in: ourIds } }] : [])] },
         {
           ...(lockedRead<Message>(em) as object),
           orderBy: { id: 'asc' },
@@ -143,7 +193,7 @@ export async function receiveProviderStatuses(em: EntityManager, inboxId: string
       )
     : [];
   for (const id of channelIds) await lockChannelMessage(em, inboxId, id);
-  const byChannelId = new Map(found.map((m) => [m.channelMessageId!, m]));
+  const byChannelId = new Map(found.filter((m) => m.channelMessageId !== null).map((m) => [m.channelMessageId!, m]));
   const recorded: DomainEvent[] = [];
   for (const event of events) {
     const known = byChannelId.get(event.channelMessageId);
