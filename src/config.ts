@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { EntityManager } from '@mikro-orm/core';
 import { PostgreSqlPlatform } from '@mikro-orm/postgresql';
+import { parseDatabaseUrl } from './db/database-url';
 
 /** Everything the process can be told from outside, parsed once at start-up and passed down. */
 export interface Config {
@@ -260,7 +261,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   return {
     host: env.HOST ?? '127.0.0.1',
     port: int(env, 'PORT', 4000),
-    databaseUrl: env.DATABASE_URL ?? `file:${path.join(dataDir, 'switchboard.db')}`,
+    databaseUrl: parseDatabaseUrl(env.DATABASE_URL || `file:${path.join(dataDir, 'switchboard.db')}`),
     dataDir,
     cacheDir: path.resolve(env.CACHE_DIR ?? '.cache'),
     seedDemo: bool(env, 'SEED_DEMO', true),
