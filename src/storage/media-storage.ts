@@ -6,9 +6,9 @@ export interface StoredObjectInfo {
 }
 
 /**
- * Bytes written by `put` but not yet visible: the caller commits them once the database row that
- * points at them has committed, or discards them on any failure, so neither a file without a row
- * nor a row without a file is ever left behind.
+ * Bytes written by `put` but not yet visible: the caller commits them before it inserts the
+ * database row that points at them (and deletes them if that insert fails), or discards them on
+ * any earlier failure, so a row never points at missing bytes.
  */
 export interface StagedObject {
   /** The key the object will be readable under after `commit`. */
@@ -38,4 +38,10 @@ export interface MediaStorage {
   stat(key: string): Promise<StoredObjectInfo | null>;
   /** Removes a committed object; a missing one is not an error. */
   delete(key: string): Promise<void>;
+  /**
+   * Removes staged bytes nobody will commit or discard any more (uploads cut by a crash), without
+   * touching uploads other instances sharing the store still have under way. Run at start-up;
+   * resolves with how many were removed. Stores whose staging expires by itself leave it out.
+   */
+  sweepStaging?(): Promise<number>;
 }

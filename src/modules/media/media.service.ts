@@ -66,10 +66,11 @@ function replay(existing: Media, inspected: InspectedUpload, key: string): Media
 
 /**
  * Stores an upload as a Media of the viewer's tenant. The bytes stream through the inspector
- * (type sniffed, size limited, SHA-256 computed) into staged storage; the row is inserted in one
- * transaction and only then are the bytes committed. Every refusal or failure — unknown type, too
- * large, interrupted, idempotency conflict, a failed transaction — discards the staged bytes, so it
- * leaves neither a file nor a row.
+ * (type sniffed, size limited, SHA-256 computed) into staged storage, are committed, and only then
+ * is the row inserted (one transaction), so a committed row always has its bytes. Every refusal or
+ * failure — unknown type, too large, interrupted, idempotency conflict, a failed transaction —
+ * discards the staged or committed bytes, so it leaves neither a file nor a row; a crash leaves at
+ * most a staging file (swept at start-up) or an unreferenced file.
  */
 export async function uploadMedia(em: EntityManager, deps: MediaUploadDeps, viewer: Viewer, input: UploadMediaInput): Promise<Media> {
   const idempotencyKey = parseIdempotencyKey(input.idempotencyKey);
@@ -100,16 +101,19 @@ export async function uploadMedia(em: EntityManager, deps: MediaUploadDeps, view
     throw err;
   }
 
-  let committed = false;
+  // Bytes first, then the row: a crash in between leaves an unreferenced file (never served), not
+  // a Media whose bytes are missing.
+  let placed = false;
   try {
     const inspected = inspector.result();
     if (idempotencyKey) {
       const existing = await em.findOne(Media, { tenantId: viewer.tenantId, idempotencyKey });
       if (existing) return replay(existing, inspected, idempotencyKey);
     }
-    let media: Media;
+    await staged.commit();
+    placed = true;
     try {
-      media = await em.transactional(async (tx) =>
+      return await em.transactional(async (tx) =>
         tx.create(Media, {
           tenantId: viewer.tenantId,
           uploadedById: viewer.userId,
@@ -124,6 +128,8 @@ export async function uploadMedia(em: EntityManager, deps: MediaUploadDeps, view
         }),
       );
     } catch (err) {
+      // No row points at the bytes: take them back out.
+      await deps.storage.delete(staged.key);
       // A concurrent request with the same key won the insert: answer as its replay.
       if (idempotencyKey && err instanceof UniqueConstraintViolationException) {
         const winner = await em.fork().findOne(Media, { tenantId: viewer.tenantId, idempotencyKey });
@@ -131,16 +137,7 @@ export async function uploadMedia(em: EntityManager, deps: MediaUploadDeps, view
       }
       throw err;
     }
-    try {
-      await staged.commit();
-    } catch (err) {
-      // The row is committed but its bytes could not be placed: take the row back out.
-      await em.fork().nativeDelete(Media, { id: media.id });
-      throw err;
-    }
-    committed = true;
-    return media;
   } finally {
-    if (!committed) await staged.discard();
+    if (!placed) await staged.discard();
   }
 }
