@@ -104,8 +104,6 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   const mediaStorage = options.mediaStorage ?? new LocalMediaStorage(path.join(config.dataDir, 'media'));
   // Uploads a crash cut off left their staging files behind; nothing else will ever remove them.
   await mediaStorage.sweepStaging?.();
-  // Uploads a crash cut off left their staging files behind; nothing else will ever remove them.
-  await mediaStorage.sweepStaging?.();
   const metrics = new Metrics(outboxProbe(db));
   // Counted and stamped for the fan-out histogram on the way in, whichever transport carries it.
   const pubsub = new InstrumentedPubSub(options.pubsub ?? new MemoryPubSub(), metrics);
