@@ -268,6 +268,7 @@ export async function runWhatsAppSoak(opts: SoakOptions): Promise<SoakResult> {
         }
       }
       done++;
+      if (done % Math.max(1, Math.floor(opts.sends / 10)) === 0) log(`${done}/${opts.sends} sends committed`);
       if (killPoints.length && done >= killPoints[0]) {
         killPoints.shift();
         armed = true;
