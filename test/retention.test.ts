@@ -2,6 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestServer, type TestServer } from './helpers/server';
 import { loadConfig } from '../src/config';
+import { SandboxCallback } from '../src/channels/sandbox/sandbox-callback.entity';
 import { PendingStatus } from '../src/modules/delivery/pending-status.entity';
 import { WebhookReceipt } from '../src/modules/delivery/webhook-receipt.entity';
 import { DomainEvent } from '../src/modules/event/event.entity';
@@ -18,7 +19,7 @@ describe('the retention job', () => {
   });
   after(() => s.close());
 
-  test('deletes exactly the expired idempotency records, old webhook receipts and old parked statuses', async () => {
+  test('deletes exactly the expired idempotency records, old webhook receipts, old parked statuses and old finished sandbox callbacks', async () => {
     const now = new Date();
     const ago = (hours: number) => new Date(now.getTime() - hours * HOUR);
     const em = s.db.em.fork();
@@ -43,6 +44,20 @@ describe('the retention job', () => {
         occurredAt: receivedAt,
         receivedAt,
       });
+    const sandbox = (messageId: string, acceptedAt: Date, doneAt: Date | null) =>
+      em.create(SandboxCallback, {
+        inboxId: s.demo.whatsapp.id,
+        messageId,
+        channelMessageId: `sandbox.${messageId}`,
+        recipient: '+48500100200',
+        statuses: 'sent,delivered,read',
+        step: doneAt ? 3 : 1,
+        intervalMs: 0,
+        attempts: 0,
+        dueAt: doneAt ? null : now,
+        acceptedAt,
+        doneAt,
+      });
     record('expired-long-ago', ago(6));
     record('expired-just-now', now);
     record('still-valid', new Date(now.getTime() + HOUR));
@@ -50,11 +65,15 @@ describe('the retention job', () => {
     receipt('evt-recent', ago(23));
     parked('wamid.never-sent', ago(25));
     parked('wamid.about-to-commit', ago(23));
+    sandbox('msg_done_long_ago', ago(26), ago(25));
+    sandbox('msg_done_recently', ago(26), ago(23));
+    // Still owes a callback (its server was down for a day): kept whatever its age.
+    sandbox('msg_still_owed', ago(26), null);
     await em.flush();
     const eventsBefore = await s.db.em.fork().count(DomainEvent, {});
 
     const report = await s.server.deps.retention.prune(now);
-    assert.deepEqual(report, { events: 0, idempotencyRecords: 2, webhookReceipts: 1, pendingStatuses: 1 });
+    assert.deepEqual(report, { events: 0, idempotencyRecords: 2, webhookReceipts: 1, pendingStatuses: 1, sandboxCallbacks: 1 });
 
     const read = s.db.em.fork();
     assert.deepEqual(
@@ -69,6 +88,10 @@ describe('the retention job', () => {
       (await read.find(PendingStatus, {})).map((p) => p.channelMessageId),
       ['wamid.about-to-commit'],
     );
+    assert.deepEqual(
+      (await read.find(SandboxCallback, {}, { orderBy: { messageId: 'asc' } })).map((c) => c.messageId),
+      ['msg_done_recently', 'msg_still_owed'],
+    );
     assert.equal(await read.count(DomainEvent, {}), eventsBefore, 'recent events are kept');
 
     // A second run finds nothing more to do.
@@ -77,6 +100,7 @@ describe('the retention job', () => {
       idempotencyRecords: 0,
       webhookReceipts: 0,
       pendingStatuses: 0,
+      sandboxCallbacks: 0,
     });
   });
 

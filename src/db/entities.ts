@@ -1,3 +1,4 @@
+import { SandboxCallback } from '../channels/sandbox/sandbox-callback.entity';
 import { DomainEvent } from '../modules/event/event.entity';
 import { IdempotencyRecord } from '../modules/idempotency/idempotency-record.entity';
 import { Media } from '../modules/media/media.entity';
@@ -37,4 +38,5 @@ export const ENTITIES = [
   OutboxEntry,
   WebhookReceipt,
   PendingStatus,
+  SandboxCallback,
 ];

@@ -1,5 +1,6 @@
 import { AdapterRegistry } from '../../channels/adapter-registry';
 import { SandboxCarrier } from '../../channels/sandbox/sandbox.carrier';
+import { DbSandboxStore, sandboxCallbackTargets } from '../../channels/sandbox/sandbox.store';
 import type { Config } from '../../config';
 import type { Database } from '../../db/orm';
 import type { PubSub } from '../../pubsub/pubsub';
@@ -30,8 +31,9 @@ export function createDeliveryRuntime(
 ): DeliveryRuntime {
   const sandbox = opts.sandbox ?? new SandboxCarrier();
   let origin = '';
+  const webhookUrl = (inboxId: string) => `${config.delivery.publicUrl ?? origin}/webhooks/${inboxId}`;
   const channels = new AdapterRegistry({
-    webhookUrl: (inboxId) => `${config.delivery.publicUrl ?? origin}/webhooks/${inboxId}`,
+    webhookUrl,
     sandbox,
     sandboxSecret: config.delivery.sandboxSecret,
     fetch,
@@ -60,10 +62,13 @@ export function createDeliveryRuntime(
     sandbox,
     start(listeningOrigin) {
       origin = listeningOrigin;
+      // The sandbox's acceptances and owed callbacks live in this database: what a crashed process owed, this one posts.
+      sandbox.attach(new DbSandboxStore(db), sandboxCallbackTargets(db, { webhookUrl, serverSecret: config.delivery.sandboxSecret }));
       if (config.delivery.runWorker) worker.start();
     },
     async stop() {
       await worker.stop();
+      await sandbox.detach();
       if (!opts.sandbox) sandbox.close();
     },
   };

@@ -1,3 +1,4 @@
+import { pruneSandboxCallbacks } from '../../channels/sandbox/sandbox.store';
 import type { Database } from '../../db/orm';
 import { fallbackLogger, type Logger } from '../../observability/logger';
 import { prunePendingStatuses, pruneWebhookReceipts } from '../delivery/webhook-retention.service';
@@ -32,13 +33,15 @@ export interface PruneReport {
   webhookReceipts: number;
   /** Statuses parked for channel message ids that never showed up. */
   pendingStatuses: number;
+  /** Sandbox messages whose status callbacks were all posted (the sandbox forgets them). */
+  sandboxCallbacks: number;
 }
 
 /**
  * The retention job: keeps every table that only grows to its retention period — the event log,
- * idempotency records, webhook receipts and parked statuses. Owned by AppDeps: the server starts it
- * after it listens and stops it before the database closes. One timer, unref'd so it never holds
- * the process open; a run that is still going when the next tick comes is not overlapped.
+ * idempotency records, webhook receipts, parked statuses and the sandbox's finished callbacks.
+ * Owned by AppDeps: the server starts it after it listens and stops it before the database closes.
+ * One timer, unref'd so it never holds the process open; a run that is still going when the next tick comes is not overlapped.
  */
 export class RetentionJob {
   private timer: NodeJS.Timeout | null = null;
@@ -92,6 +95,7 @@ export class RetentionJob {
       idempotencyRecords: await pruneExpiredIdempotencyRecords(em(), now),
       webhookReceipts: await pruneWebhookReceipts(em(), webhookCutoff),
       pendingStatuses: await prunePendingStatuses(em(), webhookCutoff),
+      sandboxCallbacks: await pruneSandboxCallbacks(em(), webhookCutoff),
     };
   }
 }
