@@ -20,6 +20,11 @@ export interface Config {
   /** Report `extensions.sqlStatements` on responses (tests and the benchmark count queries with it). */
   exposeSqlStats: boolean;
   limits: Limits;
+  /**
+   * Schema introspection (`__schema`, `__type`) without a token (INTROSPECTION; default on unless
+   * NODE_ENV=production). A caller with a valid bearer token may always introspect.
+   */
+  introspection: boolean;
   /** HMAC key for signed media URLs; random per process unless set, so signed URLs die with it. */
   mediaSigningSecret: string;
   /** How long a signed media URL stays valid. */
@@ -151,7 +156,14 @@ export interface Limits {
   maxDepth: number;
   maxAliases: number;
   maxCost: number;
+  /** Directives (`@include`, `@skip`, …) in one operation, fragments included (MAX_QUERY_DIRECTIVES). */
+  maxDirectives: number;
+  /** Lexical tokens in one document; a longer one is refused while parsing, before validation (MAX_QUERY_TOKENS). */
+  maxTokens: number;
+  /** Largest JSON request body, and largest websocket frame once connection_init is acknowledged (MAX_BODY_BYTES). */
   maxBodyBytes: number;
+  /** Largest websocket frame before connection_init is acknowledged (WS_MAX_INIT_PAYLOAD_BYTES). */
+  maxWsInitPayloadBytes: number;
   maxPageSize: number;
 }
 
@@ -159,7 +171,10 @@ export const DEFAULT_LIMITS: Limits = {
   maxDepth: 12,
   maxAliases: 30,
   maxCost: 50_000,
+  maxDirectives: 50,
+  maxTokens: 15_000,
   maxBodyBytes: 1024 * 1024,
+  maxWsInitPayloadBytes: 16 * 1024,
   maxPageSize: 100,
 };
 
@@ -271,9 +286,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       maxDepth: int(env, 'MAX_QUERY_DEPTH', DEFAULT_LIMITS.maxDepth),
       maxAliases: int(env, 'MAX_QUERY_ALIASES', DEFAULT_LIMITS.maxAliases),
       maxCost: int(env, 'MAX_QUERY_COST', DEFAULT_LIMITS.maxCost),
+      maxDirectives: int(env, 'MAX_QUERY_DIRECTIVES', DEFAULT_LIMITS.maxDirectives),
+      maxTokens: int(env, 'MAX_QUERY_TOKENS', DEFAULT_LIMITS.maxTokens),
       maxBodyBytes: int(env, 'MAX_BODY_BYTES', DEFAULT_LIMITS.maxBodyBytes),
+      maxWsInitPayloadBytes: int(env, 'WS_MAX_INIT_PAYLOAD_BYTES', DEFAULT_LIMITS.maxWsInitPayloadBytes),
       maxPageSize: DEFAULT_LIMITS.maxPageSize,
     },
+    introspection: bool(env, 'INTROSPECTION', env.NODE_ENV !== 'production'),
     mediaSigningSecret: env.MEDIA_SIGNING_SECRET || randomBytes(32).toString('base64url'),
     mediaUrlTtlSeconds: int(env, 'MEDIA_URL_TTL_SECONDS', DEFAULT_MEDIA_URL_TTL_SECONDS),
     uploadLimits: {

@@ -13,7 +13,6 @@ import { expressMiddleware } from '@as-integrations/express5';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
-import { WebSocketServer } from 'ws';
 import type { Config } from './config';
 import { initDatabase, type Database } from './db/orm';
 import { queryStatsStorage, type QueryStats } from './db/query-stats';
@@ -21,7 +20,9 @@ import { createContext, type AppContext, type AppDeps } from './graphql/context'
 import { toClientError } from './graphql/errors';
 import { refuseHttpSubscriptionsPlugin } from './graphql/http-subscriptions';
 import { requireViewerPlugin } from './graphql/authorization';
-import { costLimitPlugin, limitsRule } from './graphql/limits';
+import { costLimitPlugin, limitsRule, tokenLimitRefusal } from './graphql/limits';
+import { introspectionGatePlugin } from './graphql/introspection';
+import { createLimitedWebSocketServer } from './graphql/ws-frame-limits';
 import { LiveAuth } from './graphql/live-auth';
 import { AccessChangesPoller, type AccessChanges } from './modules/auth/access-changes';
 import { SharedExecution } from './graphql/shared-execution';
@@ -142,7 +143,10 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   app.disable('x-powered-by');
   const httpServer = http.createServer(app);
 
-  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
+  const wsServer = createLimitedWebSocketServer(httpServer, '/graphql', {
+    maxPayload: config.limits.maxBodyBytes,
+    maxInitPayload: config.limits.maxWsInitPayloadBytes,
+  });
   const wsCleanup = useServer(websocketOptions(deps, schema), wsServer);
   wsServer.on('connection', (socket, req) => {
     // The socket's id, on every line about it and its operations (websocket.ts reads it back).
@@ -160,16 +164,20 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   const apollo = new ApolloServer<AppContext>({
     schema,
     validationRules,
+    // Anonymous introspection is gated by introspectionGatePlugin: Apollo's switch would refuse token holders too.
     introspection: true,
+    // A document longer than this is refused while lexing, before it is parsed into an AST or validated.
+    parseOptions: { maxTokens: config.limits.maxTokens },
     includeStacktraceInErrorResponses: false,
     // The process owner (src/main.ts) handles SIGTERM/SIGINT: Apollo's own handler would stop it
     // behind the server's back and re-raise the signal mid-shutdown.
     stopOnTerminationSignals: false,
-    formatError: (formatted, error) => toClientError(formatted, error).error,
+    formatError: (formatted, error) => toClientError(tokenLimitRefusal(formatted), error).error,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: HTTP_DRAIN_GRACE_MS }),
       ApolloServerPluginLandingPageDisabled(),
       requireViewerPlugin(),
+      introspectionGatePlugin(config.introspection),
       costLimitPlugin(config.limits),
       refuseHttpSubscriptionsPlugin(),
       observabilityPlugin({ config, logger, metrics, tracing }),

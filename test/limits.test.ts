@@ -1,12 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { DEFAULT_LIMITS } from '../src/config';
 import { startTestServer } from './helpers/server';
 import { captureLogs, ERROR_LEVEL } from './helpers/logs';
 
 /** Protective limits and error masking, as an abusive or unlucky client meets them. */
 test('limits: depth, aliases, cost and body size are refused before anything runs', async (t) => {
   const s = await startTestServer({
-    config: { limits: { maxDepth: 6, maxAliases: 5, maxCost: 2000, maxBodyBytes: 4096, maxPageSize: 100 } },
+    config: { limits: { ...DEFAULT_LIMITS, maxDepth: 6, maxAliases: 5, maxCost: 2000, maxBodyBytes: 4096 } },
   });
   t.after(() => s.close());
   const c = s.client();

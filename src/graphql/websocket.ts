@@ -19,7 +19,8 @@ import { LiveEvent } from '../modules/event/event-stream';
 import { refreshContext, type AppContext, type AppDeps } from './context';
 import { toClientError } from './errors';
 import { requireViewer } from './authorization';
-import { limitsRule } from './limits';
+import { limitsRule, tokenLimitRefusal } from './limits';
+import { acceptFullFrames } from './ws-frame-limits';
 import { LiveConnection } from './live-connection';
 import { operationKey } from './shared-execution';
 
@@ -123,6 +124,7 @@ export function websocketOptions(deps: AppDeps, schema: GraphQLSchema): ServerOp
       const connection = await LiveConnection.open(deps, header, () => ctx.extra.socket.close(WS_ACCESS_LOST, 'Forbidden'));
       if (!connection) return false; // graphql-ws closes with 4403 Forbidden
       ctx.extra.connection = connection;
+      acceptFullFrames(ctx.extra.socket, config.limits.maxBodyBytes);
       open.add(ctx);
       // Closed while authenticating: onClose may already have run without a connection to release.
       if (ctx.extra.socket.readyState !== ctx.extra.socket.OPEN) connection.close();
@@ -145,8 +147,10 @@ export function websocketOptions(deps: AppDeps, schema: GraphQLSchema): ServerOp
       }
       let document: DocumentNode;
       try {
-        document = parse(payload.query);
+        document = parse(payload.query, { maxTokens: config.limits.maxTokens });
       } catch (error) {
+        const refusal = tokenLimitRefusal({ message: (error as GraphQLError).message });
+        if (refusal.extensions) return [new GraphQLError(refusal.message, { extensions: refusal.extensions })];
         return [withCode(error as GraphQLError, 'GRAPHQL_PARSE_FAILED')];
       }
       const rules = [...specifiedRules, limitsRule(config.limits, payload.variables ?? {})];
