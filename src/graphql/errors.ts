@@ -27,10 +27,11 @@ const REQUEST_ERROR_CODES = new Set([
 /**
  * Argument literals that do not fit their type ("Value "FOO" does not exist in "ConversationStatus"
  * enum", "Int cannot represent…") are bad input, not malformed GraphQL: report them as
- * BAD_USER_INPUT naming the argument, like variable coercion errors.
+ * BAD_USER_INPUT naming the argument, like variable coercion errors. So is a `@oneOf` input with
+ * zero, several or a null alternative.
  */
 const BAD_VALUE =
-  /^(?:Value ".*" does not exist in ".*" enum|Enum ".*" cannot represent|Int cannot represent|Float cannot represent|String cannot represent|ID cannot represent|Boolean cannot represent|Expected value of type|Field ".*" of required type|Field ".*" is not defined by type|Variable "\$[^"]+" got invalid value)/;
+  /^(?:Value ".*" does not exist in ".*" enum|Enum ".*" cannot represent|Int cannot represent|Float cannot represent|String cannot represent|ID cannot represent|Boolean cannot represent|Expected value of type|Field ".*" of required type|Field ".*" is not defined by type|OneOf Input Object ".*" must specify exactly one key|Field "\w+\.\w+" must be non-null|Variable "\$[^"]+" got invalid value)/;
 
 /**
  * Above this size a document's bad values are reported without naming their argument: indexing a

@@ -15,6 +15,7 @@ import { ReactionMutationResolver } from '../modules/reaction/reaction.resolver'
 import { EVENT_RESOLVERS, SUBSCRIBE_ONLY_PUBSUB } from '../modules/event/event.resolver';
 import { ViewerResolver } from '../modules/user/viewer.resolver';
 import { ScopeChecker } from './authorization';
+import { applyOneOf } from './one-of';
 
 /** Every resolver class of the schema. */
 export const RESOLVERS: NonEmptyArray<Function> = [
@@ -35,14 +36,16 @@ export const RESOLVERS: NonEmptyArray<Function> = [
   ...EVENT_RESOLVERS,
 ];
 
-/** Builds the executable schema from the type-graphql classes. */
+/** Builds the executable schema from the type-graphql classes, with what type-graphql cannot declare (`@oneOf`). */
 export async function buildAppSchema(): Promise<GraphQLSchema> {
-  return buildSchema({
+  const schema = await buildSchema({
     resolvers: RESOLVERS,
     authChecker: ScopeChecker,
     validate: false,
     pubSub: SUBSCRIBE_ONLY_PUBSUB,
   });
+  applyOneOf(schema);
+  return schema;
 }
 
 /** The SDL checked in as schema.graphql: sorted, so diffs show real changes only. */

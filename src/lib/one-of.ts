@@ -4,9 +4,9 @@ import { Errors } from './errors';
  * Checks a "one-of" input: exactly one of `keys` is set (not null/undefined) on `value`, and
  * returns that key; otherwise BAD_USER_INPUT naming `field` and the alternatives.
  *
- * graphql-js 16 knows `@oneOf`, but type-graphql 2.0 rc cannot declare it, so such inputs are
- * ordinary input objects whose exclusivity is checked here, with the same error shape as every
- * other input violation.
+ * The GraphQL inputs it guards are `@oneOf` (src/graphql/one-of.ts), so graphql-js refuses them
+ * before a resolver runs; this check keeps the rule true for callers that do not come through
+ * GraphQL validation, and for alternatives nested deeper than a OneOf type can express.
  */
 export function exactlyOne<T extends object, K extends keyof T & string>(field: string, value: T, keys: readonly K[]): K {
   const set = keys.filter((k) => value[k] !== null && value[k] !== undefined);

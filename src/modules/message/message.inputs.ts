@@ -1,5 +1,6 @@
 import { Field, ID, InputType, Int, registerEnumType } from 'type-graphql';
 import { ChannelKind } from '../channel/channel-kind';
+import { OneOf } from '../../graphql/one-of';
 import { MediaKind } from './content-kind';
 
 /** The part of a template a component fills. Values are the stored (WhatsApp) spellings. */
@@ -54,6 +55,7 @@ export class ChannelRecipientInput {
   address!: string;
 }
 
+@OneOf()
 @InputType('RecipientInput', { description: 'Who to send to. Exactly one field must be set.' })
 export class RecipientInput {
   @Field(() => ConversationRecipientInput, { nullable: true })
@@ -136,6 +138,7 @@ export class MediaParameterInput {
   url?: string | null;
 }
 
+@OneOf()
 @InputType('TemplateParameterInput', { description: 'A value for one template placeholder. Exactly one field must be set.' })
 export class TemplateParameterInput {
   @Field(() => String, { nullable: true })
@@ -226,6 +229,7 @@ export class RichContentInput {
   cards!: CardInput[];
 }
 
+@OneOf()
 @InputType('MessageContentInput', { description: 'What to send. Exactly one field must be set.' })
 export class MessageContentInput {
   @Field(() => TextContentInput, { nullable: true })

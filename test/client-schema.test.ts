@@ -1,0 +1,53 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { errorCode, type GqlResponse } from './helpers/client';
+import { startTestServer, type TestServer } from './helpers/server';
+import { Message } from '../src/modules/message/message.entity';
+
+/**
+ * The schema as a client library meets it: `@oneOf` inputs, event ids, null lookups, enums,
+ * one Actor shape, `nodes(ids:)`, `totalCount` and the 401 challenge.
+ */
+
+const fieldsOf = (res: GqlResponse<unknown>): string[] =>
+  ((res.errors?.[0]?.extensions?.fields ?? []) as { field: string }[]).map((f) => f.field);
+
+describe('the schema as clients meet it', () => {
+  let s: TestServer;
+  before(async () => {
+    s = await startTestServer({ deliveryWorker: false });
+  });
+  after(() => s.close());
+
+  const annaConversation = () => s.demo.conversations.find((c) => c.name === 'Anna Kowalska')!.id;
+  const messageCount = () => s.db.em.fork().count(Message, {});
+
+  test('@oneOf inputs: a literal with two alternatives (or none, or a null one) is BAD_USER_INPUT naming the input, and sends nothing', async () => {
+    const before = await messageCount();
+    const conversation = `{ conversationId: "${annaConversation()}" }`;
+    const cases: [string, string][] = [
+      [`recipient: { conversation: ${conversation}, contact: { contactId: "x" } }, content: { text: { body: "a" } }`, 'input.recipient'],
+      [`recipient: {}, content: { text: { body: "a" } }`, 'input.recipient'],
+      [`recipient: { conversation: ${conversation} }, content: { text: { body: "a" }, note: { body: "b" } }`, 'input.content'],
+      [`recipient: { conversation: ${conversation} }, content: { text: null }`, 'input.content'],
+    ];
+    for (const [input, field] of cases) {
+      const res = await s.client().raw(`mutation { sendMessage(input: { ${input} }) { message { id } } }`);
+      assert.equal(errorCode(res), 'BAD_USER_INPUT', JSON.stringify(res.errors));
+      assert.deepEqual(fieldsOf(res), [field], JSON.stringify(res.errors));
+      assert.notEqual(res.status, 500);
+    }
+    // Variables too: graphql coerces them against @oneOf before anything runs.
+    const res = await s.client().raw('mutation ($input: SendMessageInput!) { sendMessage(input: $input) { message { id } } }', {
+      input: { recipient: { conversation: { conversationId: annaConversation() }, contact: null }, content: { text: { body: 'a' } } },
+    });
+    assert.equal(errorCode(res), 'BAD_USER_INPUT', JSON.stringify(res.errors));
+    assert.deepEqual(fieldsOf(res), ['input.recipient'], JSON.stringify(res.errors));
+    assert.equal(await messageCount(), before, 'a refused send wrote a message');
+  });
+
+  test('@oneOf is in the schema clients introspect', async () => {
+    const res = await s.client().raw('{ __type(name: "RecipientInput") { isOneOf } c: __type(name: "MessageContentInput") { isOneOf } }');
+    assert.deepEqual(res.data, { __type: { isOneOf: true }, c: { isOneOf: true } });
+  });
+});
