@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { MikroORM, type EntityManager, type Options } from '@mikro-orm/core';
-import { LibSqlDriver } from '@mikro-orm/libsql';
 import { Migrator } from '@mikro-orm/migrations';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { isPostgres, type Config } from '../config';
@@ -9,6 +8,7 @@ import { ENTITIES } from './entities';
 import { postgresMigrations } from './migrations/postgresql';
 import { sqliteMigrations } from './migrations/sqlite';
 import { CountingLogger } from './query-stats';
+import { SqliteDriver } from './sqlite-driver';
 
 /** The database handles the application holds for its lifetime. Requests fork `em`. */
 export interface Database {
@@ -17,7 +17,10 @@ export interface Database {
   dialect: 'sqlite' | 'postgresql';
 }
 
-/** ORM options for a config: SQLite (libSQL) by default, PostgreSQL for `postgres://` URLs. */
+/**
+ * ORM options for a config: SQLite (libSQL, through {@link SqliteDriver}: pragmas on every
+ * connection, one writer at a time) by default, PostgreSQL for `postgres://` URLs.
+ */
 export function ormOptions(config: Pick<Config, 'databaseUrl' | 'logSql'>, extra: Partial<Options> = {}): Options {
   const pg = isPostgres(config);
   const common: Partial<Options> = {
@@ -44,19 +47,12 @@ export function ormOptions(config: Pick<Config, 'databaseUrl' | 'logSql'>, extra
   }
   const file = config.databaseUrl.replace(/^file:/, '');
   if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  return { ...common, driver: LibSqlDriver, dbName: file, ...extra } as Options;
+  return { ...common, driver: SqliteDriver, dbName: file, ...extra } as Options;
 }
 
 /** Connects and brings the schema up to date by running pending migrations. */
 export async function initDatabase(config: Pick<Config, 'databaseUrl' | 'logSql'>, extra: Partial<Options> = {}): Promise<Database> {
   const orm = await MikroORM.init(ormOptions(config, extra));
-  if (!isPostgres(config)) {
-    // WAL lets readers proceed while a writer commits; foreign keys are off by default in SQLite.
-    const conn = orm.em.getConnection();
-    await conn.execute('pragma journal_mode = wal');
-    await conn.execute('pragma foreign_keys = on');
-    await conn.execute('pragma busy_timeout = 5000');
-  }
   await orm.getMigrator().up();
   return { orm, em: orm.em, dialect: isPostgres(config) ? 'postgresql' : 'sqlite' };
 }
