@@ -2,6 +2,7 @@ import { SandboxCallback } from '../channels/sandbox/sandbox-callback.entity';
 import { DomainEvent } from '../modules/event/event.entity';
 import { IdempotencyRecord } from '../modules/idempotency/idempotency-record.entity';
 import { Media } from '../modules/media/media.entity';
+import { MediaUse } from '../modules/media/media-use.entity';
 import { OutboxEntry } from '../modules/delivery/outbox-entry.entity';
 import { PendingStatus } from '../modules/delivery/pending-status.entity';
 import { WebhookReceipt } from '../modules/delivery/webhook-receipt.entity';
@@ -33,6 +34,7 @@ export const ENTITIES = [
   Reaction,
   ReadMarker,
   Media,
+  MediaUse,
   IdempotencyRecord,
   DomainEvent,
   OutboxEntry,

@@ -7,6 +7,7 @@ import { authenticate } from '../auth/auth.service';
 import { Scope } from '../auth/scopes';
 import { bearerFrom } from '../auth/token';
 import { MEDIA_ROUTE, verifyMediaSignature } from './media-url';
+import { mayViewMedia, mediaUsesOf } from './media-visibility';
 import { Media } from './media.entity';
 
 /**
@@ -25,16 +26,23 @@ function notFound(res: Response): void {
 }
 
 /**
- * Whether this request may read `media`: a valid unexpired signature, or a bearer token of its
- * tenant that may read conversations (conversation:read, as `node(id)` asks for media).
+ * The media row this request may read, or null. Who is asking is settled before the row is looked
+ * up — a valid unexpired signature for this id, or a bearer token that may read conversations
+ * (conversation:read, as `node(id)` asks for media) and who may see the media (it follows the
+ * messages that use it) — and the lookup then carries the tenant in SQL, so an id of another tenant and an id that does not exist take the same path, run the same
+ * statement and get the same answer in the same time.
  */
-async function mayRead(deps: AppDeps, req: Request, media: Media): Promise<boolean> {
-  const { mediaSigningSecret } = deps.config;
-  if (verifyMediaSignature(mediaSigningSecret, media.id, req.query.exp, req.query.sig)) return true;
+async function readableMedia(deps: AppDeps, req: Request, id: string): Promise<Media | null> {
+  const em = deps.db.em.fork();
+  if (verifyMediaSignature(deps.config.mediaSigningSecret, id, req.query.exp, req.query.sig)) return em.findOne(Media, { id });
   const token = bearerFrom(req.headers.authorization);
-  if (!token) return false;
-  const viewer = await authenticate(deps.db.em.fork(), token);
-  return viewer !== null && viewer.tenantId === media.tenantId && viewer.scopes.has(Scope.CONVERSATION_READ);
+  if (!token) return null;
+  const viewer = await authenticate(em, token);
+  if (!viewer || !viewer.scopes.has(Scope.CONVERSATION_READ)) return null;
+  const media = await em.findOne(Media, { id, tenantId: viewer.tenantId });
+  // Asked whether or not the row exists, so a foreign id costs what a missing one does.
+  const uses = await mediaUsesOf(em, [id]);
+  return media && mayViewMedia(viewer, media, uses.get(id) ?? []) ? media : null;
 }
 
 /**
@@ -46,8 +54,8 @@ export function createMediaRouter(deps: AppDeps): Router {
   router.get(`${MEDIA_ROUTE}/:id`, async (req: Request<{ id: string }>, res: Response) => {
     const { id } = req.params;
     if (!isIdOf('media', id)) return notFound(res);
-    const media = await deps.db.em.fork().findOne(Media, { id });
-    if (!media || !(await mayRead(deps, req, media))) return notFound(res);
+    const media = await readableMedia(deps, req, id);
+    if (!media) return notFound(res);
     const body = await deps.mediaStorage.get(media.storageKey);
     if (!body) {
       deps.logger.error({ mediaId: media.id, storageKey: media.storageKey }, 'media row exists but storage has no object');

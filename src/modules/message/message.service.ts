@@ -25,6 +25,7 @@ import { ContentKind } from './content-kind';
 import { validateContent, type MediaFacts } from './content.rules';
 import { DeliveryStatus } from './delivery-status';
 import { previewOf } from './message-content';
+import { recordMediaUse } from '../media/media-visibility';
 import { Message } from './message.entity';
 import type { SendMessageInput } from './message.inputs';
 import { resolveRecipient } from './recipient.service';
@@ -173,6 +174,8 @@ async function sendInTransaction(
     createdAt: now,
     updatedAt: now,
   });
+  // Media follows the messages that use it: agents of this inbox may now see these uploads.
+  await recordMediaUse(tx, viewer.tenantId, inbox.id, parsed.mediaIds, now);
 
   if (outbound) {
     // Notes move neither the preview nor the inbox order: the list reflects what the customer
