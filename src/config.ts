@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { EntityManager } from '@mikro-orm/core';
 import { PostgreSqlPlatform } from '@mikro-orm/postgresql';
 import { parseDatabaseUrl } from './db/database-url';
+import { parseSecretKey } from './lib/secrets';
 
 /** Everything the process can be told from outside, parsed once at start-up and passed down. */
 export interface Config {
@@ -54,6 +55,16 @@ export interface Config {
   windowSchedulerMaxPending: number;
   /** Logs, metrics, tracing and CORS (see src/observability/). */
   observability: ObservabilityConfig;
+  /** Encryption of stored provider secrets (see src/lib/secrets.ts). */
+  secrets: SecretsConfig;
+}
+
+/** Where the key that encrypts stored secrets comes from. */
+export interface SecretsConfig {
+  /** SECRETS_KEY: base64 32 bytes; null = generated into `<dataDir>/secrets.key` on first start and reused. */
+  key: string | null;
+  /** SECRETS_KEY_PREVIOUS: comma-separated older keys that still decrypt (during a rotation). */
+  previousKeys: string[];
 }
 
 /** NODE_ENV as the server reads it: production logs JSON and allows no browser origin by default. */
@@ -270,6 +281,18 @@ function observabilityConfig(env: NodeJS.ProcessEnv): ObservabilityConfig {
   };
 }
 
+/** SECRETS_KEY and SECRETS_KEY_PREVIOUS, checked to be 32-byte base64 keys. */
+function secretsConfig(env: NodeJS.ProcessEnv): SecretsConfig {
+  const key = env.SECRETS_KEY?.trim() || null;
+  const previousKeys = (env.SECRETS_KEY_PREVIOUS ?? '')
+    .split(',')
+    .map((k) => k.trim())
+    .filter(Boolean);
+  if (key) parseSecretKey('SECRETS_KEY', key);
+  for (const k of previousKeys) parseSecretKey('SECRETS_KEY_PREVIOUS', k);
+  return { key, previousKeys };
+}
+
 /** Reads the environment into a Config; throws with the variable's name on a bad value. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
   const dataDir = path.resolve(env.DATA_DIR ?? 'data');
@@ -323,6 +346,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     windowSchedulerHorizonMs: Math.max(1000, int(env, 'WINDOW_SCHEDULER_HORIZON_MS', 60 * 60_000)),
     windowSchedulerMaxPending: Math.max(1, int(env, 'WINDOW_SCHEDULER_MAX_PENDING', 10_000)),
     observability: observabilityConfig(env),
+    secrets: secretsConfig(env),
     ...overrides,
   };
 }
