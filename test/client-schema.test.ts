@@ -1,8 +1,13 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { StreamInboxEventsDocument, type StreamInboxEventsSubscription } from './generated/graphql';
 import { errorCode, type GqlResponse } from './helpers/client';
+import { addMessage } from './helpers/events';
 import { startTestServer, type TestServer } from './helpers/server';
+import { SubscriptionCollector, wsClient } from './helpers/subscriptions';
+import { encodeEventCursor } from '../src/modules/event/event-cursor';
 import { Message } from '../src/modules/message/message.entity';
+import { Tenant } from '../src/modules/tenant/tenant.entity';
 
 /**
  * The schema as a client library meets it: `@oneOf` inputs, event ids, null lookups, enums,
@@ -49,5 +54,24 @@ describe('the schema as clients meet it', () => {
   test('@oneOf is in the schema clients introspect', async () => {
     const res = await s.client().raw('{ __type(name: "RecipientInput") { isOneOf } c: __type(name: "MessageContentInput") { isOneOf } }');
     assert.deepEqual(res.data, { __type: { isOneOf: true }, c: { isOneOf: true } });
+  });
+
+  test('events carry the id of their log entry: live and replayed deliveries of one event have the same id', async (t) => {
+    const tenant = await s.db.em.fork().findOneOrFail(Tenant, { id: s.demo.tenant.id });
+    const start = encodeEventCursor(Number(tenant.eventSeq));
+    const live = wsClient(s.url, s.tokens.owner);
+    t.after(() => live.dispose());
+    const liveSub = new SubscriptionCollector<StreamInboxEventsSubscription>(live, StreamInboxEventsDocument, { after: start });
+    const added = await addMessage(s, s.demo.conversations[0], { text: 'has an id', from: 'customer' });
+    const delivered = await liveSub.waitFor((r) => r.data?.inboxEvents.type === 'MESSAGE_ADDED');
+    assert.equal(delivered.data!.inboxEvents.id, added.event.id);
+
+    const replay = wsClient(s.url, s.tokens.owner);
+    t.after(() => replay.dispose());
+    const replaySub = new SubscriptionCollector<StreamInboxEventsSubscription>(replay, StreamInboxEventsDocument, { after: start });
+    const replayed = await replaySub.waitFor((r) => r.data?.inboxEvents.cursor === delivered.data!.inboxEvents.cursor);
+    assert.equal(replayed.data!.inboxEvents.id, added.event.id);
+    liveSub.stop();
+    replaySub.stop();
   });
 });

@@ -1,4 +1,4 @@
-import { Field, InterfaceType, ObjectType, registerEnumType, type ClassType } from 'type-graphql';
+import { Field, ID, InterfaceType, ObjectType, registerEnumType, type ClassType } from 'type-graphql';
 import { DeliveryStatus } from '../message/delivery-status';
 import { SenderType } from '../message/sender-type';
 import { encodeEventCursor } from './event-cursor';
@@ -18,6 +18,16 @@ registerEnumType(InboxEventType, {
   name: 'InboxEventType',
   description: 'What happened. Every value but RESYNC_REQUIRED is an entry of the ordered event log.',
   valuesConfig: {
+    MESSAGE_ADDED: { description: 'A message was sent, received or noted (MessageAddedEvent).' },
+    MESSAGE_STATUS_CHANGED: { description: 'An outbound message moved to another delivery status (MessageStatusChangedEvent).' },
+    REACTION_CHANGED: { description: 'A reaction was set, replaced or removed (ReactionChangedEvent).' },
+    CONVERSATION_CREATED: { description: 'A conversation was started (ConversationUpdatedEvent, change CREATED).' },
+    CONVERSATION_ASSIGNED: { description: 'A conversation was assigned or unassigned (ConversationUpdatedEvent, change ASSIGNED).' },
+    CONVERSATION_READ: { description: 'Someone moved their read marker (ConversationUpdatedEvent, change READ).' },
+    CONVERSATION_CLOSED: { description: 'A conversation was closed (ConversationUpdatedEvent, change CLOSED).' },
+    CONVERSATION_REOPENED: { description: 'A closed conversation got a new session (ConversationUpdatedEvent, change REOPENED).' },
+    WINDOW_OPENED: { description: 'The customer wrote and the customer-service window (re)opened (WindowChangedEvent).' },
+    WINDOW_SHUT: { description: 'A stage of the customer-service window elapsed (WindowChangedEvent).' },
     RESYNC_REQUIRED: { description: 'The stream cannot resume from your cursor without a gap: refetch what you show, then carry on.' },
   },
 });
@@ -34,6 +44,13 @@ export enum ConversationChange {
 registerEnumType(ConversationChange, {
   name: 'ConversationChange',
   description: 'CREATED, ASSIGNED (or unassigned), READ (someone moved their read marker), CLOSED or REOPENED.',
+  valuesConfig: {
+    CREATED: { description: 'The conversation was started (first inbound message or first send to a contact).' },
+    ASSIGNED: { description: 'The assignee changed; `conversation.assignee` is the new one, or null when unassigned.' },
+    READ: { description: 'A teammate moved their read marker; their `unreadCount` changed.' },
+    CLOSED: { description: 'The active session was closed.' },
+    REOPENED: { description: 'A new inbound message or send opened a new session of a closed conversation.' },
+  },
 });
 
 /** Why a stream could not resume from the given cursor. */
@@ -62,13 +79,20 @@ const RESYNC_REASON: Record<CursorProblem, ResyncReason> = {
   resolveType: (value: InboxEvent) => value.constructor as ClassType,
 })
 export abstract class InboxEvent {
+  // Apollo Client and urql normalise objects by __typename + id; events had none, so caches warned and could not merge.
+  @Field(() => ID, {
+    description:
+      'Stable, unique id of the event: the same when it is replayed or delivered on several subscriptions. ResyncRequiredEvent is not a log entry; its id is derived from its cursor.',
+  })
+  id!: string;
+
   @Field({ description: 'Opaque position in the event log: pass it as `after` to resume right after this event.' })
   cursor!: string;
 
   @Field({ description: 'When it happened (for RESYNC_REQUIRED: when the stream gave up on the cursor).' })
   occurredAt!: Date;
 
-  @Field(() => InboxEventType)
+  @Field(() => InboxEventType, { description: 'What happened; the concrete type (`__typename`) tells which fields there are.' })
   type!: InboxEventType;
 
   @Field(() => SenderType, { description: 'Who did it: USER/BOT (a teammate), CUSTOMER, or SYSTEM (timers, providers).' })
@@ -107,7 +131,7 @@ export class ReactionChangedEvent extends InboxEvent {
   messageId!: string;
   reactionId!: string | null;
 
-  @Field()
+  @Field({ description: 'The emoji set, or taken away when `removed` is true (one grapheme).' })
   emoji!: string;
 
   @Field({ description: 'True when `emoji` was taken away.' })
@@ -121,7 +145,7 @@ export class ReactionChangedEvent extends InboxEvent {
 export class ConversationUpdatedEvent extends InboxEvent {
   conversationId!: string;
 
-  @Field(() => ConversationChange)
+  @Field(() => ConversationChange, { description: 'How the conversation changed.' })
   change!: ConversationChange;
 }
 
@@ -144,7 +168,7 @@ export class WindowChangedEvent extends InboxEvent {
     'The stream could not resume from your cursor without missing events. Refetch what you display; the stream carries on live, and this event’s `cursor` is where to resume from next time.',
 })
 export class ResyncRequiredEvent extends InboxEvent {
-  @Field(() => ResyncReason)
+  @Field(() => ResyncReason, { description: 'Why the stream could not resume from your cursor.' })
   reason!: ResyncReason;
 
   @Field({ description: 'The oldest cursor that can still be resumed from.' })
@@ -207,9 +231,11 @@ function windowChanged(live: LiveEvent, opened: boolean): InboxEvent {
 export function toInboxEvent(live: LiveEvent): InboxEvent {
   if (!live.event) {
     const resync = live.resync!;
+    const cursor = encodeEventCursor(live.seq);
     return Object.assign(new ResyncRequiredEvent(), {
       source: live,
-      cursor: encodeEventCursor(live.seq),
+      id: `resync_${cursor}`,
+      cursor,
       occurredAt: resync.at,
       type: InboxEventType.RESYNC_REQUIRED,
       actorType: SenderType.SYSTEM,
@@ -221,6 +247,7 @@ export function toInboxEvent(live: LiveEvent): InboxEvent {
   const e = live.event;
   return Object.assign(VIEW[e.type](live), {
     source: live,
+    id: e.id,
     cursor: encodeEventCursor(live.seq),
     occurredAt: new Date(e.createdAt),
     type: e.type,
