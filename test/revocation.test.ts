@@ -50,58 +50,54 @@ function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-// Fails until the SQLite driver starts write transactions with BEGIN IMMEDIATE (issue 7, finding 1): a
+// Failed before the SQLite driver started write transactions with BEGIN IMMEDIATE (issue 7, finding 1): a
 // deferred transaction that loses the write lock (SQLITE_BUSY_SNAPSHOT) leaves its libSQL connection
 // reading the old snapshot after ROLLBACK until the pool replaces the connection (10 s).
-test(
-  'a token revoked by the CLI while writes run is refused on the very next request',
-  { todo: 'needs BEGIN IMMEDIATE (finding 1)' },
-  async (t) => {
-    const s = await startTestServer({ deliveryWorker: false });
-    t.after(() => s.close());
-    const env = { ...process.env, DATA_DIR: s.config.dataDir, DATABASE_URL: s.config.databaseUrl };
-    const cli = async (...args: string[]) =>
-      (
-        await promisify(execFile)(process.execPath, ['-r', '@swc-node/register', 'src/cli/token.ts', ...args], {
-          cwd: ROOT,
-          env,
-          encoding: 'utf8',
-        })
-      ).stdout;
+test('a token revoked by the CLI while writes run is refused on the very next request', async (t) => {
+  const s = await startTestServer({ deliveryWorker: false });
+  t.after(() => s.close());
+  const env = { ...process.env, DATA_DIR: s.config.dataDir, DATABASE_URL: s.config.databaseUrl };
+  const cli = async (...args: string[]) =>
+    (
+      await promisify(execFile)(process.execPath, ['-r', '@swc-node/register', 'src/cli/token.ts', ...args], {
+        cwd: ROOT,
+        env,
+        encoding: 'utf8',
+      })
+    ).stdout;
 
-    const tokens = [];
-    for (let i = 0; i < 4; i++) {
-      const token = await s.token('owner', [Scope.CONVERSATION_READ]);
-      tokens.push({ token, id: await tokenId(s, token) });
-    }
-    // Concurrent writers on the server: internal notes (written, never delivered).
-    const note: SendMessageInput = {
-      recipient: { conversation: { conversationId: s.demo.conversations[0].id } },
-      content: { note: { body: 'busy' } },
-    };
-    let writing = true;
-    const writer = async () => {
-      while (writing) await s.client().raw('mutation($i: SendMessageInput!) { sendMessage(input: $i) { message { id } } }', { i: note });
-    };
-    const writers = Array.from({ length: 6 }, writer);
+  const tokens = [];
+  for (let i = 0; i < 4; i++) {
+    const token = await s.token('owner', [Scope.CONVERSATION_READ]);
+    tokens.push({ token, id: await tokenId(s, token) });
+  }
+  // Concurrent writers on the server: internal notes (written, never delivered).
+  const note: SendMessageInput = {
+    recipient: { conversation: { conversationId: s.demo.conversations[0].id } },
+    content: { note: { body: 'busy' } },
+  };
+  let writing = true;
+  const writer = async () => {
+    while (writing) await s.client().raw('mutation($i: SendMessageInput!) { sendMessage(input: $i) { message { id } } }', { i: note });
+  };
+  const writers = Array.from({ length: 6 }, writer);
 
-    const stillWorked: number[] = [];
-    try {
-      for (const [i, { token, id }] of tokens.entries()) {
-        const client = s.client(token);
-        assert.equal((await client.request(ViewerDocument)).status, 200);
-        assert.match(await cli('token:revoke', '--tenant', s.demo.tenant.id, '--token', id), /revoked/);
-        const next = await client.request(ViewerDocument);
-        if (next.status !== 401) stillWorked.push(i);
-        else assert.equal(next.errors?.[0]?.extensions?.code, 'UNAUTHENTICATED');
-      }
-    } finally {
-      writing = false;
-      await Promise.all(writers);
+  const stillWorked: number[] = [];
+  try {
+    for (const [i, { token, id }] of tokens.entries()) {
+      const client = s.client(token);
+      assert.equal((await client.request(ViewerDocument)).status, 200);
+      assert.match(await cli('token:revoke', '--tenant', s.demo.tenant.id, '--token', id), /revoked/);
+      const next = await client.request(ViewerDocument);
+      if (next.status !== 401) stillWorked.push(i);
+      else assert.equal(next.errors?.[0]?.extensions?.code, 'UNAUTHENTICATED');
     }
-    assert.deepEqual(stillWorked, [], 'revocations after which the next request still authenticated');
-  },
-);
+  } finally {
+    writing = false;
+    await Promise.all(writers);
+  }
+  assert.deepEqual(stillWorked, [], 'revocations after which the next request still authenticated');
+});
 
 test('deactivating a user refuses their tokens on the next request', async (t) => {
   const s = await startTestServer({ deliveryWorker: false });
