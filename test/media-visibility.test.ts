@@ -2,23 +2,29 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { print } from 'graphql';
 import { MediaNodeDocument, SendMessageDocument, UploadMediaDocument } from './generated/graphql';
+import { MediaUse } from '../src/modules/media/media-use.entity';
+import { Message } from '../src/modules/message/message.entity';
 import { errorCode } from './helpers/client';
 import { startTestServer, type TestServer } from './helpers/server';
 import { newId } from '../src/lib/ids';
 
 const PDF = Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n');
+/** Sniffed as image/png (the signature is what counts), so SMS can carry it as well as WhatsApp. */
+const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(64, 7)]);
 
-async function uploadPdf(s: TestServer, token: string): Promise<{ id: string; url: string }> {
+async function uploadPdf(s: TestServer, token: string, file = { bytes: PDF, type: 'application/pdf', name: 'contract.pdf' }) {
   const form = new FormData();
   form.append('operations', JSON.stringify({ query: print(UploadMediaDocument), variables: { file: null } }));
   form.append('map', JSON.stringify({ 0: ['variables.file'] }));
-  form.append('0', new Blob([PDF], { type: 'application/pdf' }), 'contract.pdf');
+  form.append('0', new Blob([file.bytes], { type: file.type }), file.name);
   const res = await fetch(s.url, {
     method: 'POST',
     headers: { authorization: `Bearer ${token}`, 'apollo-require-preflight': 'true' },
     body: form,
   });
-  return ((await res.json()) as { data: { uploadMedia: { id: string; url: string } } }).data.uploadMedia;
+  const body = (await res.json()) as { data?: { uploadMedia: { id: string; url: string } }; errors?: unknown };
+  assert.ok(body.data?.uploadMedia, JSON.stringify(body.errors));
+  return body.data.uploadMedia;
 }
 
 /** What each way of reaching a media answers a viewer: node(id:) and GET /media/:id with their token. */
@@ -60,4 +66,44 @@ test('media follows the messages that use it: an agent outside the inbox gets wh
   const own = await uploadPdf(s, s.tokens.smsAgent);
   assert.deepEqual(await reach(s, s.tokens.smsAgent, own.id), visible);
   assert.deepEqual(await reach(s, s.tokens.agent, own.id), missing);
+});
+
+test('a media id the sender cannot see is NOT_FOUND in sendMessage, names the field and writes nothing', async (t) => {
+  const s = await startTestServer({ deliveryWorker: false });
+  t.after(() => s.close());
+  const png = { bytes: PNG, type: 'image/png', name: 'receipt.png' };
+  const anna = s.demo.conversations.find((c) => c.name === 'Anna Kowalska')!; // WhatsApp
+  const george = s.demo.conversations.find((c) => c.name === 'George Brown')!; // SMS
+  const send = (token: string, conversationId: string, mediaId: string) =>
+    s.client(token).request(SendMessageDocument, {
+      input: { recipient: { conversation: { conversationId } }, content: { media: { mediaId, caption: 'See attached' } } },
+    });
+  const written = async () => {
+    const em = s.db.em.fork();
+    return { messages: await em.count(Message, { tenantId: s.demo.tenant.id }), uses: await em.count(MediaUse, {}) };
+  };
+
+  // Used in the WhatsApp inbox only: the SMS-only agent knows its id but cannot see it.
+  const media = await uploadPdf(s, s.tokens.owner, png);
+  assert.equal((await send(s.tokens.owner, anna.id, media.id)).errors, undefined);
+  const before = await written();
+
+  const refused = await send(s.tokens.smsAgent, george.id, media.id);
+  assert.equal(errorCode(refused), 'NOT_FOUND', JSON.stringify(refused.errors));
+  assert.equal(refused.data, null);
+  const fields = (r: typeof refused) => (r.errors![0].extensions!.fields as { field: string }[]).map((f) => f.field);
+  assert.deepEqual(fields(refused), ['input.content.media.mediaId']);
+  // Same answer as an id that does not exist, and nothing written: no message, no new use, still unseen.
+  const missing = await send(s.tokens.smsAgent, george.id, newId('media'));
+  assert.equal(errorCode(missing), 'NOT_FOUND');
+  assert.deepEqual(fields(missing), fields(refused));
+  assert.deepEqual(await written(), before);
+  assert.deepEqual((await reach(s, s.tokens.smsAgent, media.id)).get, 404);
+
+  // What the sender may see goes through: media used in their inbox, their own uploads; owners and admins anything.
+  assert.equal((await send(s.tokens.agent, anna.id, media.id)).errors, undefined);
+  const own = await uploadPdf(s, s.tokens.smsAgent, png);
+  assert.equal((await send(s.tokens.smsAgent, george.id, own.id)).errors, undefined);
+  assert.equal((await send(s.tokens.admin, george.id, media.id)).errors, undefined);
+  assert.equal((await reach(s, s.tokens.smsAgent, media.id)).get, 200);
 });

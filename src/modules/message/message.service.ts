@@ -25,7 +25,7 @@ import { ContentKind } from './content-kind';
 import { validateContent, type MediaFacts } from './content.rules';
 import { DeliveryStatus } from './delivery-status';
 import { previewOf } from './message-content';
-import { recordMediaUse } from '../media/media-visibility';
+import { mayViewMedia, mediaUsesOf, recordMediaUse } from '../media/media-visibility';
 import { Message } from './message.entity';
 import type { SendMessageInput } from './message.inputs';
 import { resolveRecipient } from './recipient.service';
@@ -34,7 +34,7 @@ import {
   contentKindOf,
   parseRecipient,
   parseSendOptions,
-  referencedMediaIds,
+  referencedMedia,
   toStoredContent,
   type RecipientRef,
   type SendOptions,
@@ -56,7 +56,8 @@ export interface SendMessageResult {
 interface ParsedSend {
   recipient: RecipientRef;
   options: SendOptions;
-  mediaIds: string[];
+  /** Upload id → the input field naming it. */
+  media: ReadonlyMap<string, string>;
   idempotency: { ref: IdempotencyKeyRef; hash: string } | null;
 }
 
@@ -77,15 +78,33 @@ function windowClosed(decision: WindowDecision): AppError {
   );
 }
 
-/** Uploaded files of the tenant by id; NOT_FOUND for any that is missing. */
-async function loadUploads(em: EntityManager, tenantId: string, ids: string[]): Promise<Map<string, UploadedMedia & MediaFacts>> {
-  if (ids.length === 0) return new Map();
-  const rows = await em.find(Media, { id: { $in: ids }, tenantId });
+/**
+ * The uploads a send refers to, by id. An upload the viewer may not see (another tenant's, or one
+ * used only in inboxes they are not a member of: see {@link mayViewMedia}) is NOT_FOUND naming its
+ * field, exactly like an id that does not exist; otherwise sending it into their own inbox would
+ * make it theirs to see.
+ */
+async function loadUploads(
+  em: EntityManager,
+  viewer: Viewer,
+  refs: ReadonlyMap<string, string>,
+): Promise<Map<string, UploadedMedia & MediaFacts>> {
+  if (refs.size === 0) return new Map();
+  const ids = [...refs.keys()];
+  const rows = await em.find(Media, { id: { $in: ids }, tenantId: viewer.tenantId });
+  // Whose use decides only matters for what the viewer did not upload and cannot see anyway.
+  const needUses = rows.filter((m) => !mayViewMedia(viewer, m, [])).map((m) => m.id);
+  const uses = await mediaUsesOf(em, needUses);
   const byId = new Map(
-    rows.map((m) => [m.id, { mediaKind: m.mediaKind, mimeType: m.mimeType, filename: m.filename, size: Number(m.size) }] as const),
+    rows
+      .filter((m) => mayViewMedia(viewer, m, uses.get(m.id) ?? []))
+      .map((m) => [m.id, { mediaKind: m.mediaKind, mimeType: m.mimeType, filename: m.filename, size: Number(m.size) }] as const),
   );
   const missing = ids.find((id) => !byId.has(id));
-  if (missing) throw Errors.notFound('Media', missing);
+  if (missing) {
+    const { message, details } = Errors.notFound('Media', missing);
+    throw new AppError(ErrorCode.NOT_FOUND, message, { ...details, fields: [{ field: refs.get(missing)!, message }] });
+  }
   return byId;
 }
 
@@ -115,7 +134,7 @@ async function sendInTransaction(
     await tx.flush();
   }
 
-  const uploads = await loadUploads(tx, viewer.tenantId, parsed.mediaIds);
+  const uploads = await loadUploads(tx, viewer, parsed.media);
   const draft = toStoredContent(input.content, uploads);
   const { conversation, inbox, created } = await resolveRecipient(tx, viewer, parsed.recipient, { inboxId: options.inboxId, now });
   const content = validateContent(inbox.channel, draft, uploads);
@@ -175,7 +194,7 @@ async function sendInTransaction(
     updatedAt: now,
   });
   // Media follows the messages that use it: agents of this inbox may now see these uploads.
-  await recordMediaUse(tx, viewer.tenantId, inbox.id, parsed.mediaIds, now);
+  await recordMediaUse(tx, viewer.tenantId, inbox.id, [...parsed.media.keys()], now);
 
   if (outbound) {
     // Notes move neither the preview nor the inbox order: the list reflects what the customer
@@ -230,7 +249,7 @@ export async function sendMessage(
   const recipient = parseRecipient(input.recipient);
   const options = parseSendOptions(input);
   contentKindOf(input.content);
-  const mediaIds = referencedMediaIds(input.content);
+  const media = referencedMedia(input.content);
   const { idempotencyKey: _key, ...request } = input;
   const idempotency = options.idempotencyKey
     ? {
@@ -238,7 +257,7 @@ export async function sendMessage(
         hash: requestHash({ userId: viewer.userId, input: request }),
       }
     : null;
-  const parsed: ParsedSend = { recipient, options, mediaIds, idempotency };
+  const parsed: ParsedSend = { recipient, options, media, idempotency };
 
   const outcome = await retryOnUniqueViolation(() => em.fork().transactional((tx) => sendInTransaction(tx, viewer, input, parsed)));
   await publishEvents(deps.pubsub, outcome.events);

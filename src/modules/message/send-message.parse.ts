@@ -110,17 +110,23 @@ export function contentKindOf(input: MessageContentInput, base = 'input.content'
   return kinds[which];
 }
 
-/** Every upload the content refers to (media content and template media parameters), ids checked. */
-export function referencedMediaIds(input: MessageContentInput, base = 'input.content'): string[] {
-  const ids: string[] = [];
-  if (input.media?.mediaId != null) ids.push(parseId(`${base}.media.mediaId`, input.media.mediaId, 'media'));
+/**
+ * Every upload the content refers to (media content and template media parameters), ids checked:
+ * each id → the input field that first names it, so a refusal of that upload can name the field.
+ */
+export function referencedMedia(input: MessageContentInput, base = 'input.content'): ReadonlyMap<string, string> {
+  const refs = new Map<string, string>();
+  const add = (field: string, id: string) => {
+    const parsed = parseId(field, id, 'media');
+    if (!refs.has(parsed)) refs.set(parsed, field);
+  };
+  if (input.media?.mediaId != null) add(`${base}.media.mediaId`, input.media.mediaId);
   input.template?.components.forEach((c, i) =>
     c.parameters.forEach((p, j) => {
-      if (p.media?.mediaId != null)
-        ids.push(parseId(`${base}.template.components[${i}].parameters[${j}].media.mediaId`, p.media.mediaId, 'media'));
+      if (p.media?.mediaId != null) add(`${base}.template.components[${i}].parameters[${j}].media.mediaId`, p.media.mediaId);
     }),
   );
-  return [...new Set(ids)];
+  return refs;
 }
 
 /** The last path segment of a URL, as a display name for hosted files. */
