@@ -2,8 +2,21 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { EntityManager } from '@mikro-orm/core';
 import { PostgreSqlPlatform } from '@mikro-orm/postgresql';
-import { parseDatabaseUrl } from './db/database-url';
-import { parseSecretKey } from './lib/secrets';
+import { DEFAULT_LIMITS, LOG_LEVELS, readVariables, type Values, type VariableName } from './config.table';
+
+// The variables themselves (names, schemas, defaults, meanings) are in ./config.table; this module
+// shapes their values into the Config the rest of the code receives.
+export {
+  ConfigError,
+  configHelp,
+  DEFAULT_DELIVERY,
+  DEFAULT_LIMITS,
+  DEFAULT_MEDIA_URL_TTL_SECONDS,
+  DEFAULT_UPLOAD_LIMITS,
+  LOG_LEVELS,
+  parseCorsOrigins,
+  type ConfigIssue,
+} from './config.table';
 
 /** Everything the process can be told from outside, parsed once at start-up and passed down. */
 export interface Config {
@@ -70,8 +83,6 @@ export interface SecretsConfig {
 /** NODE_ENV as the server reads it: production logs JSON and allows no browser origin by default. */
 export type NodeEnv = 'production' | 'development' | 'test';
 
-/** pino's levels, plus `silent`. */
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** How the server reports on itself, and which browser origins may call it. */
@@ -129,17 +140,6 @@ export interface DeliveryConfig {
   sandboxSecret: string;
 }
 
-export const DEFAULT_DELIVERY: Omit<DeliveryConfig, 'publicUrl' | 'sandboxSecret'> = {
-  maxAttempts: 5,
-  baseBackoffMs: 1000,
-  maxBackoffMs: 5 * 60_000,
-  leaseMs: 60_000,
-  pollMs: 5000,
-  concurrency: 8,
-  uncertainSettleMs: 5 * 60_000,
-  runWorker: true,
-};
-
 /** Maximum upload size per media kind (keys are the MediaKind values), in bytes. */
 export interface UploadLimits {
   image: number;
@@ -148,19 +148,6 @@ export interface UploadLimits {
   document: number;
   sticker: number;
 }
-
-const MB = 1024 * 1024;
-
-/** The WhatsApp-style limits: generous enough for every channel we send to. */
-export const DEFAULT_UPLOAD_LIMITS: UploadLimits = {
-  image: 5 * MB,
-  video: 16 * MB,
-  audio: 16 * MB,
-  document: 100 * MB,
-  sticker: 500 * 1024,
-};
-
-export const DEFAULT_MEDIA_URL_TTL_SECONDS = 3600;
 
 /** Protective limits on what one request may ask of the server. */
 export interface Limits {
@@ -178,175 +165,108 @@ export interface Limits {
   maxPageSize: number;
 }
 
-export const DEFAULT_LIMITS: Limits = {
-  maxDepth: 12,
-  maxAliases: 30,
-  maxCost: 50_000,
-  maxDirectives: 50,
-  maxTokens: 15_000,
-  maxBodyBytes: 1024 * 1024,
-  maxWsInitPayloadBytes: 16 * 1024,
-  maxPageSize: 100,
-};
+const TRACING_VARIABLES = [
+  'OTEL_SDK_DISABLED',
+  'OTEL_TRACES_EXPORTER',
+  'OTEL_EXPORTER_OTLP_ENDPOINT',
+  'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
+  'OTEL_EXPORTER_OTLP_PROTOCOL',
+  'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL',
+  'OTEL_EXPORTER_OTLP_HEADERS',
+  'OTEL_EXPORTER_OTLP_TRACES_HEADERS',
+  'OTEL_SERVICE_NAME',
+] as const satisfies readonly VariableName[];
 
-function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got "${raw}"`);
-  return n;
-}
+type TracingValues = Pick<Values, (typeof TRACING_VARIABLES)[number]>;
 
-function bool(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  if (/^(1|true|yes|on)$/i.test(raw)) return true;
-  if (/^(0|false|no|off)$/i.test(raw)) return false;
-  throw new Error(`${name} must be a boolean (true/false), got "${raw}"`);
-}
-
-function oneOf<T extends string>(env: NodeJS.ProcessEnv, name: string, allowed: readonly T[], fallback: T): T {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = raw.trim().toLowerCase() as T;
-  if (!allowed.includes(value)) throw new Error(`${name} must be one of ${allowed.join(', ')}, got "${raw}"`);
-  return value;
-}
-
-/** CORS_ORIGINS: a comma-separated list of exact origins (`https://app.example.com`), never `*`. */
-export function parseCorsOrigins(raw: string | undefined): string[] | null {
-  if (raw === undefined || raw.trim() === '') return null;
-  return raw
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean)
-    .map((origin) => {
-      if (origin === '*') throw new Error('CORS_ORIGINS lists exact origins; "*" is not allowed (credentialed requests may not use it)');
-      let url: URL | null = null;
-      try {
-        url = new URL(origin);
-      } catch {
-        // reported below
-      }
-      if (!url || !/^https?:$/.test(url.protocol) || url.origin !== origin)
-        throw new Error(`CORS_ORIGINS entries must be origins like https://app.example.com (scheme, host, port; no path), got "${origin}"`);
-      return origin;
-    });
-}
-
-/** `key=value,key2=value2` (OTEL_EXPORTER_OTLP_HEADERS), values URL-decoded as the specification says. */
-function otelHeaders(raw: string | undefined): Record<string, string> {
-  const headers: Record<string, string> = {};
-  for (const pair of (raw ?? '').split(',')) {
-    const at = pair.indexOf('=');
-    if (at > 0) headers[decodeURIComponent(pair.slice(0, at).trim())] = decodeURIComponent(pair.slice(at + 1).trim());
-  }
-  return headers;
+function tracingFrom(v: TracingValues): TracingConfig | null {
+  const asked = !!(v.OTEL_TRACES_EXPORTER || v.OTEL_EXPORTER_OTLP_ENDPOINT || v.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT);
+  if (v.OTEL_SDK_DISABLED || v.OTEL_TRACES_EXPORTER === 'none' || !asked) return null;
+  const base = v.OTEL_EXPORTER_OTLP_ENDPOINT ?? 'http://localhost:4318';
+  return {
+    exporter: v.OTEL_TRACES_EXPORTER ?? 'otlp',
+    url: v.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? `${base}/v1/traces`,
+    protocol: v.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? v.OTEL_EXPORTER_OTLP_PROTOCOL ?? 'http/protobuf',
+    headers: { ...v.OTEL_EXPORTER_OTLP_HEADERS, ...v.OTEL_EXPORTER_OTLP_TRACES_HEADERS },
+    serviceName: v.OTEL_SERVICE_NAME,
+  };
 }
 
 /**
  * Tracing is on when the OTEL_* variables ask for it (an OTLP endpoint or a traces exporter) and
- * OTEL_SDK_DISABLED is not true; otherwise null, and the SDK is never loaded.
+ * OTEL_SDK_DISABLED is not true; otherwise null, and the SDK is never loaded. Throws ConfigError.
  */
 export function parseTracing(env: NodeJS.ProcessEnv): TracingConfig | null {
-  if (bool(env, 'OTEL_SDK_DISABLED', false)) return null;
-  const exporter = oneOf(env, 'OTEL_TRACES_EXPORTER', ['otlp', 'console', 'none'] as const, 'otlp');
-  const asked = !!(env.OTEL_TRACES_EXPORTER || env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT);
-  if (exporter === 'none' || !asked) return null;
-  const base = env.OTEL_EXPORTER_OTLP_ENDPOINT?.replace(/\/+$/, '');
-  const url = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || (base ? `${base}/v1/traces` : 'http://localhost:4318/v1/traces');
-  try {
-    new URL(url);
-  } catch {
-    throw new Error(`OTEL_EXPORTER_OTLP_ENDPOINT / OTEL_EXPORTER_OTLP_TRACES_ENDPOINT must be a URL, got "${url}"`);
-  }
-  const protocolVar = env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ? 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL' : 'OTEL_EXPORTER_OTLP_PROTOCOL';
-  return {
-    exporter,
-    url,
-    protocol: oneOf(env, protocolVar, ['http/protobuf', 'http/json'] as const, 'http/protobuf'),
-    headers: { ...otelHeaders(env.OTEL_EXPORTER_OTLP_HEADERS), ...otelHeaders(env.OTEL_EXPORTER_OTLP_TRACES_HEADERS) },
-    serviceName: env.OTEL_SERVICE_NAME || 'switchboard',
-  };
+  return tracingFrom(readVariables(env, TRACING_VARIABLES));
 }
 
-function observabilityConfig(env: NodeJS.ProcessEnv): ObservabilityConfig {
-  const nodeEnv = oneOf(env, 'NODE_ENV', ['production', 'development', 'test'] as const, 'development');
-  return {
-    nodeEnv,
-    logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, nodeEnv === 'test' ? 'warn' : 'info'),
-    corsOrigins: parseCorsOrigins(env.CORS_ORIGINS),
-    metricsToken: env.METRICS_TOKEN || null,
-    tracing: parseTracing(env),
-  };
-}
+const random = () => randomBytes(32).toString('base64url');
 
-/** SECRETS_KEY and SECRETS_KEY_PREVIOUS, checked to be 32-byte base64 keys. */
-function secretsConfig(env: NodeJS.ProcessEnv): SecretsConfig {
-  const key = env.SECRETS_KEY?.trim() || null;
-  const previousKeys = (env.SECRETS_KEY_PREVIOUS ?? '')
-    .split(',')
-    .map((k) => k.trim())
-    .filter(Boolean);
-  if (key) parseSecretKey('SECRETS_KEY', key);
-  for (const k of previousKeys) parseSecretKey('SECRETS_KEY_PREVIOUS', k);
-  return { key, previousKeys };
-}
-
-/** Reads the environment into a Config; throws with the variable's name on a bad value. */
+/**
+ * Reads the environment into a Config (every variable of ./config.table), then applies `overrides`.
+ * Throws one ConfigError listing every bad variable.
+ */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
-  const dataDir = path.resolve(env.DATA_DIR ?? 'data');
+  const v = readVariables(env);
+  const dataDir = path.resolve(v.DATA_DIR);
+  const nodeEnv = v.NODE_ENV;
   return {
-    host: env.HOST ?? '127.0.0.1',
-    port: int(env, 'PORT', 4000),
-    databaseUrl: parseDatabaseUrl(env.DATABASE_URL || `file:${path.join(dataDir, 'switchboard.db')}`),
+    host: v.HOST,
+    port: v.PORT,
+    databaseUrl: v.DATABASE_URL ?? `file:${path.join(dataDir, 'switchboard.db')}`,
     dataDir,
-    cacheDir: path.resolve(env.CACHE_DIR ?? '.cache'),
-    seedDemo: bool(env, 'SEED_DEMO', true),
-    logSql: bool(env, 'LOG_SQL', false),
-    exposeSqlStats: bool(env, 'EXPOSE_SQL_STATS', false),
+    cacheDir: path.resolve(v.CACHE_DIR),
+    seedDemo: v.SEED_DEMO,
+    logSql: v.LOG_SQL,
+    exposeSqlStats: v.EXPOSE_SQL_STATS,
     limits: {
-      maxDepth: int(env, 'MAX_QUERY_DEPTH', DEFAULT_LIMITS.maxDepth),
-      maxAliases: int(env, 'MAX_QUERY_ALIASES', DEFAULT_LIMITS.maxAliases),
-      maxCost: int(env, 'MAX_QUERY_COST', DEFAULT_LIMITS.maxCost),
-      maxDirectives: int(env, 'MAX_QUERY_DIRECTIVES', DEFAULT_LIMITS.maxDirectives),
-      maxTokens: int(env, 'MAX_QUERY_TOKENS', DEFAULT_LIMITS.maxTokens),
-      maxBodyBytes: int(env, 'MAX_BODY_BYTES', DEFAULT_LIMITS.maxBodyBytes),
-      maxWsInitPayloadBytes: int(env, 'WS_MAX_INIT_PAYLOAD_BYTES', DEFAULT_LIMITS.maxWsInitPayloadBytes),
+      maxDepth: v.MAX_QUERY_DEPTH,
+      maxAliases: v.MAX_QUERY_ALIASES,
+      maxCost: v.MAX_QUERY_COST,
+      maxDirectives: v.MAX_QUERY_DIRECTIVES,
+      maxTokens: v.MAX_QUERY_TOKENS,
+      maxBodyBytes: v.MAX_BODY_BYTES,
+      maxWsInitPayloadBytes: v.WS_MAX_INIT_PAYLOAD_BYTES,
       maxPageSize: DEFAULT_LIMITS.maxPageSize,
     },
-    introspection: bool(env, 'INTROSPECTION', env.NODE_ENV !== 'production'),
-    mediaSigningSecret: env.MEDIA_SIGNING_SECRET || randomBytes(32).toString('base64url'),
-    mediaUrlTtlSeconds: int(env, 'MEDIA_URL_TTL_SECONDS', DEFAULT_MEDIA_URL_TTL_SECONDS),
+    introspection: v.INTROSPECTION ?? nodeEnv !== 'production',
+    mediaSigningSecret: v.MEDIA_SIGNING_SECRET ?? random(),
+    mediaUrlTtlSeconds: v.MEDIA_URL_TTL_SECONDS,
     uploadLimits: {
-      image: int(env, 'UPLOAD_MAX_IMAGE_BYTES', DEFAULT_UPLOAD_LIMITS.image),
-      video: int(env, 'UPLOAD_MAX_VIDEO_BYTES', DEFAULT_UPLOAD_LIMITS.video),
-      audio: int(env, 'UPLOAD_MAX_AUDIO_BYTES', DEFAULT_UPLOAD_LIMITS.audio),
-      document: int(env, 'UPLOAD_MAX_DOCUMENT_BYTES', DEFAULT_UPLOAD_LIMITS.document),
-      sticker: int(env, 'UPLOAD_MAX_STICKER_BYTES', DEFAULT_UPLOAD_LIMITS.sticker),
+      image: v.UPLOAD_MAX_IMAGE_BYTES,
+      video: v.UPLOAD_MAX_VIDEO_BYTES,
+      audio: v.UPLOAD_MAX_AUDIO_BYTES,
+      document: v.UPLOAD_MAX_DOCUMENT_BYTES,
+      sticker: v.UPLOAD_MAX_STICKER_BYTES,
     },
     delivery: {
-      maxAttempts: Math.max(1, int(env, 'DELIVERY_MAX_ATTEMPTS', DEFAULT_DELIVERY.maxAttempts)),
-      baseBackoffMs: int(env, 'DELIVERY_BASE_BACKOFF_MS', DEFAULT_DELIVERY.baseBackoffMs),
-      maxBackoffMs: int(env, 'DELIVERY_MAX_BACKOFF_MS', DEFAULT_DELIVERY.maxBackoffMs),
-      leaseMs: Math.max(1, int(env, 'DELIVERY_LEASE_MS', DEFAULT_DELIVERY.leaseMs)),
-      pollMs: Math.max(1, int(env, 'DELIVERY_POLL_MS', DEFAULT_DELIVERY.pollMs)),
-      concurrency: Math.max(1, int(env, 'DELIVERY_CONCURRENCY', DEFAULT_DELIVERY.concurrency)),
-      uncertainSettleMs: int(env, 'DELIVERY_UNCERTAIN_SETTLE_MS', DEFAULT_DELIVERY.uncertainSettleMs),
-      runWorker: bool(env, 'DELIVERY_WORKER', DEFAULT_DELIVERY.runWorker),
-      publicUrl: env.PUBLIC_URL ? env.PUBLIC_URL.replace(/\/+$/, '') : null,
-      sandboxSecret: env.SANDBOX_WEBHOOK_SECRET || randomBytes(32).toString('base64url'),
+      maxAttempts: v.DELIVERY_MAX_ATTEMPTS,
+      baseBackoffMs: v.DELIVERY_BASE_BACKOFF_MS,
+      maxBackoffMs: v.DELIVERY_MAX_BACKOFF_MS,
+      leaseMs: v.DELIVERY_LEASE_MS,
+      pollMs: v.DELIVERY_POLL_MS,
+      concurrency: v.DELIVERY_CONCURRENCY,
+      uncertainSettleMs: v.DELIVERY_UNCERTAIN_SETTLE_MS,
+      runWorker: v.DELIVERY_WORKER,
+      publicUrl: v.PUBLIC_URL ?? null,
+      sandboxSecret: v.SANDBOX_WEBHOOK_SECRET ?? random(),
     },
-    eventRetentionHours: int(env, 'EVENT_RETENTION_HOURS', 168),
-    eventPruneIntervalMs: int(env, 'EVENT_PRUNE_INTERVAL_MS', 60 * 60_000),
-    webhookRetentionHours: int(env, 'WEBHOOK_RETENTION_HOURS', 168),
-    connectionInitWaitTimeout: int(env, 'WS_CONNECTION_INIT_TIMEOUT_MS', 3000),
-    maxSubscriptionsPerConnection: int(env, 'WS_MAX_SUBSCRIPTIONS', 20),
-    accessCheckIntervalMs: int(env, 'WS_ACCESS_CHECK_MS', 500),
-    windowSchedulerHorizonMs: Math.max(1000, int(env, 'WINDOW_SCHEDULER_HORIZON_MS', 60 * 60_000)),
-    windowSchedulerMaxPending: Math.max(1, int(env, 'WINDOW_SCHEDULER_MAX_PENDING', 10_000)),
-    observability: observabilityConfig(env),
-    secrets: secretsConfig(env),
+    eventRetentionHours: v.EVENT_RETENTION_HOURS,
+    eventPruneIntervalMs: v.EVENT_PRUNE_INTERVAL_MS,
+    webhookRetentionHours: v.WEBHOOK_RETENTION_HOURS,
+    connectionInitWaitTimeout: v.WS_CONNECTION_INIT_TIMEOUT_MS,
+    maxSubscriptionsPerConnection: v.WS_MAX_SUBSCRIPTIONS,
+    accessCheckIntervalMs: v.WS_ACCESS_CHECK_MS,
+    windowSchedulerHorizonMs: v.WINDOW_SCHEDULER_HORIZON_MS,
+    windowSchedulerMaxPending: v.WINDOW_SCHEDULER_MAX_PENDING,
+    observability: {
+      nodeEnv,
+      logLevel: v.LOG_LEVEL ?? (nodeEnv === 'test' ? 'warn' : 'info'),
+      corsOrigins: v.CORS_ORIGINS ?? null,
+      metricsToken: v.METRICS_TOKEN ?? null,
+      tracing: tracingFrom(v),
+    },
+    secrets: { key: v.SECRETS_KEY ?? null, previousKeys: v.SECRETS_KEY_PREVIOUS },
     ...overrides,
   };
 }

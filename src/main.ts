@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { loadConfig } from './config';
+import { ConfigError, configHelp, loadConfig } from './config';
 import { initDatabase } from './db/orm';
 import { Tenant } from './modules/tenant/tenant.entity';
 import { seedDemo } from './seed/demo';
@@ -17,6 +17,10 @@ const SHUTDOWN_TIMEOUT_MS = WORKER_GRACE_MS + HTTP_DRAIN_GRACE_MS + 2000;
 
 /** `npm start`: migrate, seed the demo workspace on an empty database, serve, print how to get in. */
 async function main(): Promise<void> {
+  if (process.argv.includes('--help') || process.argv.includes('-h')) {
+    console.log(configHelp(process.stdout.columns || undefined));
+    return;
+  }
   const config = loadConfig();
   const db = await initDatabase(config);
   const em = db.em.fork();
@@ -66,6 +70,11 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
+  // A bad setting is the operator's to fix, not a crash: the message names every bad variable, no stack.
+  if (err instanceof ConfigError) {
+    console.error(err.message);
+    process.exit(2);
+  }
   console.error(err);
   process.exit(1);
 });

@@ -38,7 +38,7 @@ describe('DATABASE_URL', () => {
       assert.throws(
         () => loadConfig({ DATABASE_URL: url }),
         (err: Error) => {
-          assert.match(err.message, /^DATABASE_URL must be file:<path>, a file path, :memory: or postgres:\/\//);
+          assert.match(err.message, /^ {2}DATABASE_URL must be file:<path>, a file path, :memory: or postgres:\/\//m);
           assert.ok(err.message.includes(`"${scheme}"`), err.message);
           assert.ok(!err.message.includes('hunter2'), 'the password is not echoed');
           return true;
