@@ -38,6 +38,9 @@ interface Delivery {
 
 const STATUS_CHAIN = ['sent', 'delivered', 'read'] as const;
 
+/** Statuses per webhook at most (Meta groups several in `value.statuses`). */
+const BATCH = 20;
+
 /**
  * A local stand-in for the WhatsApp Cloud API (graph.facebook.com) speaking Meta's wire format:
  * `POST /v21.0/{phone-number-id}/messages` with a Bearer token answers `messages[0].id` (a wamid);
@@ -49,12 +52,13 @@ export class FakeMeta {
   readonly copies: MetaCopy[] = [];
   requests = 0;
   serverErrors = 0;
+  /** Every node lookup (`GET /{id}`): the path and the Authorization header it came with. */
+  readonly lookups: { path: string; authorization: string | undefined }[] = [];
   /** Every send request, accepted or not: whose message and when. */
   readonly requestLog: { messageId: string | null; at: number }[] = [];
   /** Status webhooks our server did not acknowledge, by HTTP status (0: no answer). */
   readonly refusals: Record<string, number> = {};
-  /** Where status webhooks go; null while our server is down (deliveries wait and retry). */
-  webhookUrl: string | null = null;
+  private target: string | null = null;
   /** Called when a message is accepted, before it is answered (a test kills the server here). */
   onAccept: ((copy: MetaCopy) => void) | null = null;
   url = '';
@@ -81,6 +85,16 @@ export class FakeMeta {
       script?: (text: string) => MetaBehaviour | null;
     },
   ) {}
+
+  /** Where status webhooks go; null while our server is down (deliveries wait, then resume). */
+  get webhookUrl(): string | null {
+    return this.target;
+  }
+
+  set webhookUrl(url: string | null) {
+    this.target = url;
+    if (url) this.pump();
+  }
 
   async start(): Promise<void> {
     await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
@@ -141,9 +155,9 @@ export class FakeMeta {
   }
 
   private async post(body: string): Promise<number> {
-    if (!this.webhookUrl) return 0;
+    if (!this.target) return 0;
     try {
-      const res = await fetch(this.webhookUrl, {
+      const res = await fetch(this.target, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'x-hub-signature-256': whatsAppSignature(this.opts.appSecret, body) },
         body,
@@ -165,6 +179,22 @@ export class FakeMeta {
       res.end(JSON.stringify(json));
     };
     const error = (code: number, message: string) => ({ error: { message, type: 'OAuthException', code, fbtrace_id: 'AbC' } });
+    const path = (req.url ?? '').split('?')[0];
+    if (req.method === 'GET' && /^\/v21\.0\/[^/]+$/.test(path)) {
+      // A node lookup (`GET /{phone-number-id}`), as testInboxConnection makes it: 401/190 for a bad token, 400/100 for an unknown id.
+      this.lookups.push({ path, authorization: req.headers.authorization });
+      if (req.headers.authorization !== `Bearer ${this.opts.accessToken}`) return reply(401, error(190, 'Invalid OAuth access token.'));
+      const id = decodeURIComponent(path.slice('/v21.0/'.length));
+      if (id !== this.opts.phoneNumberId) {
+        return reply(400, {
+          error: {
+            ...error(100, `Unsupported get request. Object with ID '${id}' does not exist, cannot be loaded due to missing permissions, or does not support this operation.`).error,
+            error_subcode: 33,
+          },
+        });
+      }
+      return reply(200, { id, display_phone_number: '+1 415-555-0111', verified_name: 'Acme Demo', quality_rating: 'GREEN' });
+    }
     if (req.method !== 'POST' || req.url !== `/v21.0/${this.opts.phoneNumberId}/messages`) return reply(404, error(100, 'Unknown path'));
     if (req.headers.authorization !== `Bearer ${this.opts.accessToken}`) return reply(401, error(190, 'Invalid OAuth access token.'));
     let body: Record<string, unknown>;
@@ -241,17 +271,21 @@ export class FakeMeta {
     this.pump();
   }
 
-  /** Posts due deliveries up to the concurrency limit; a refused or failed one is retried after a pause. */
+  /**
+   * Posts due statuses, up to {@link BATCH} per webhook as Meta groups them, with a few webhooks in
+   * flight; a refused or failed webhook is redelivered after a pause. Nothing is posted while our
+   * server is down (setting {@link webhookUrl} resumes).
+   */
   private pump(): void {
-    if (this.closed) return;
-    const limit = this.opts.webhookConcurrency ?? 8;
+    if (this.closed || !this.target) return;
+    const limit = this.opts.webhookConcurrency ?? 4;
     const now = Date.now();
     while (this.posting < limit) {
-      const i = this.queue.findIndex((d) => d.dueAt <= now);
-      if (i < 0) break;
-      const [d] = this.queue.splice(i, 1);
+      const due = this.queue.filter((d) => d.dueAt <= now).slice(0, BATCH);
+      if (due.length === 0) break;
+      for (const d of due) this.queue.splice(this.queue.indexOf(d), 1);
       this.posting++;
-      void this.deliver(d).finally(() => {
+      void this.deliver(due).finally(() => {
         this.posting--;
         this.pump();
         this.checkIdle();
@@ -265,27 +299,27 @@ export class FakeMeta {
     }
   }
 
-  private async deliver(d: Delivery): Promise<void> {
-    const status = STATUS_CHAIN[d.step];
+  private async deliver(batch: Delivery[]): Promise<void> {
     const body = this.webhookBody({
-      statuses: [
-        {
-          id: d.copy.wamid,
-          status,
-          timestamp: unix(),
-          recipient_id: '4915112340000',
-          ...(d.copy.messageId ? { biz_opaque_callback_data: d.copy.messageId } : {}),
-        },
-      ],
+      statuses: batch.map((d) => ({
+        id: d.copy.wamid,
+        status: STATUS_CHAIN[d.step],
+        timestamp: unix(),
+        recipient_id: '4915112340000',
+        ...(d.copy.messageId ? { biz_opaque_callback_data: d.copy.messageId } : {}),
+      })),
     });
     const code = await this.post(body);
+    const now = Date.now();
     if (code >= 200 && code < 300) {
-      d.copy.acked.push(status);
-      d.copy.firstAckAt ??= Date.now();
-      if (d.step + 1 < STATUS_CHAIN.length) this.queue.push({ copy: d.copy, step: d.step + 1, dueAt: Date.now() + this.delay });
+      for (const d of batch) {
+        d.copy.acked.push(STATUS_CHAIN[d.step]);
+        d.copy.firstAckAt ??= now;
+        if (d.step + 1 < STATUS_CHAIN.length) this.queue.push({ copy: d.copy, step: d.step + 1, dueAt: now + this.delay });
+      }
     } else {
       this.refusals[code] = (this.refusals[code] ?? 0) + 1;
-      this.queue.push({ ...d, dueAt: Date.now() + this.delay * 2 });
+      for (const d of batch) this.queue.push({ ...d, dueAt: now + this.delay * 2 });
     }
   }
 

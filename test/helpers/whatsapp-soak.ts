@@ -287,7 +287,7 @@ export async function runWhatsAppSoak(opts: SoakOptions): Promise<SoakResult> {
     await up;
 
     db = await initDatabase(config);
-    const deadline = Date.now() + (opts.drainTimeoutMs ?? Math.max(60_000, settleMs * (maxAttempts + 2) * 2));
+    const deadline = Date.now() + (opts.drainTimeoutMs ?? Math.max(300_000, settleMs * (maxAttempts + 2) * 2));
     for (;;) {
       const pendingEntries = await db.em.fork().count(OutboxEntry, { inboxId, state: OutboxState.PENDING });
       if (pendingEntries === 0 && fake.idle) break;
