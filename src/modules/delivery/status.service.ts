@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/core';
 import type { StatusChangedEvent } from '../../channels/channel-adapter';
 import type { DomainEvent } from '../event/event.entity';
-import { appendEvent } from '../event/event.service';
+import { appendEvent, appendEvents, type EventDraft } from '../event/event.service';
 import { EventType } from '../event/event-type';
 import { DeliveryStatus } from '../message/delivery-status';
 import { Message, type StatusChange } from '../message/message.entity';
@@ -32,6 +32,16 @@ export interface StatusUpdate {
  * The caller must have read `message` inside its transaction (see {@link lockedRead}).
  */
 export async function applyStatusChange(em: EntityManager, message: Message, update: StatusUpdate): Promise<DomainEvent | null> {
+  const draft = changeStatus(message, update);
+  return draft ? appendEvent(em, draft) : null;
+}
+
+/**
+ * The in-memory half of {@link applyStatusChange}: moves `message` (history, lastStatusAt, failure)
+ * when the transition table allows it and returns the MESSAGE_STATUS_CHANGED draft the caller must
+ * append (batch callers append many with one `appendEvents`), or null when the update is ignored.
+ */
+function changeStatus(message: Message, update: StatusUpdate): EventDraft | null {
   const from = message.deliveryStatus;
   if (message.direction !== MessageDirection.OUTBOUND || from === null) return null;
   const uncertainFailure = from === DeliveryStatus.FAILED && isUncertainFailure(message.failureCode);
@@ -54,7 +64,7 @@ export async function applyStatusChange(em: EntityManager, message: Message, upd
   // A message leaving FAILED (a retry, or a report after an uncertain failure) is no longer failed.
   message.failureCode = failure?.code ?? (from === DeliveryStatus.FAILED ? null : message.failureCode);
   message.failureReason = failure?.reason ?? (from === DeliveryStatus.FAILED ? null : message.failureReason);
-  return appendEvent(em, {
+  return {
     tenantId: message.tenantId,
     type: EventType.MESSAGE_STATUS_CHANGED,
     inboxId: message.inboxId,
@@ -64,7 +74,7 @@ export async function applyStatusChange(em: EntityManager, message: Message, upd
     causationId: update.causationId ?? null,
     // `failure` as the delivery API names it; the flat fields are what event-payloads.ts readers use.
     payload: { from, to: update.status, ...(failure ? { failure, failureCode: failure.code, failureReason: failure.reason } : {}) },
-  });
+  };
 }
 
 /**
@@ -195,20 +205,29 @@ export async function receiveProviderStatuses(em: EntityManager, inboxId: string
   for (const id of channelIds) await lockChannelMessage(em, inboxId, id);
   const byChannelId = new Map(found.filter((m) => m.channelMessageId !== null).map((m) => [m.channelMessageId!, m]));
   const recorded: DomainEvent[] = [];
+  // Drafts of the changes applied in memory, appended together (two statements, not one per event);
+  // appended before any callback takes the one-by-one path, so cursors follow the callbacks' order.
+  let drafts: EventDraft[] = [];
+  const appendDrafts = async () => {
+    recorded.push(...(await appendEvents(em, drafts)));
+    drafts = [];
+  };
   for (const event of events) {
     const known = byChannelId.get(event.channelMessageId);
     if (!known) {
+      await appendDrafts();
       await em.flush();
       recorded.push(...(await receiveProviderStatus(em, inboxId, event)));
       continue;
     }
-    const applied = await applyStatusChange(em, known, {
+    const draft = changeStatus(known, {
       status: event.status,
       at: event.occurredAt,
       failure: event.failure,
       causationId: event.providerEventId,
     });
-    if (applied) recorded.push(applied);
+    if (draft) drafts.push(draft);
   }
+  await appendDrafts();
   return recorded;
 }

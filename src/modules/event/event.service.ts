@@ -45,6 +45,51 @@ export async function appendEvent(em: EntityManager, draft: EventDraft): Promise
   return event;
 }
 
+/**
+ * Appends many events inside the caller's transaction, in the order given, with one cursor
+ * statement per tenant (`event_seq = event_seq + n … returning`, which reserves n consecutive
+ * cursors) and one insert for all rows. The tenant row stays write-locked until commit, exactly as
+ * with {@link appendEvent}, so cursors still commit in order; a batch costs two statements instead
+ * of one per event. Tenants are bumped in id order so two batches spanning the same tenants cannot
+ * deadlock. The rows are inserted directly, not tracked by the context: nothing edits an event
+ * after it is appended, and tracking a few hundred new entities made every later flush slower.
+ */
+export async function appendEvents(em: EntityManager, drafts: readonly EventDraft[]): Promise<DomainEvent[]> {
+  if (drafts.length === 0) return [];
+  const sql = em as SqlEntityManager;
+  const knex = sql.getKnex();
+  const perTenant = new Map<string, number>();
+  for (const d of drafts) perTenant.set(d.tenantId, (perTenant.get(d.tenantId) ?? 0) + 1);
+  // The first cursor each tenant reserved for this batch; handed out in draft order below.
+  const next = new Map<string, number>();
+  for (const [tenantId, n] of [...perTenant].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    const rows: { event_seq: number | string }[] = await sql.execute(
+      knex('tenant').where({ id: tenantId }).increment('event_seq', n).returning('event_seq'),
+    );
+    next.set(tenantId, Number(rows[0].event_seq) - n + 1);
+  }
+  const createdAt = new Date();
+  const events = drafts.map((draft) => {
+    const seq = next.get(draft.tenantId)!;
+    next.set(draft.tenantId, seq + 1);
+    return Object.assign(new DomainEvent(), {
+      tenantId: draft.tenantId,
+      seq,
+      type: draft.type,
+      inboxId: draft.inboxId ?? null,
+      conversationId: draft.conversationId ?? null,
+      messageId: draft.messageId ?? null,
+      actorType: draft.actorType ?? null,
+      actorId: draft.actorId ?? null,
+      causationId: draft.causationId ?? null,
+      payload: draft.payload ?? {},
+      createdAt,
+    });
+  });
+  await sql.insertMany(DomainEvent, events);
+  return events;
+}
+
 /** The small, serialisable form of an event that travels over pub/sub. */
 export interface EventMessage {
   id: string;
