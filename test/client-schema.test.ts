@@ -74,4 +74,43 @@ describe('the schema as clients meet it', () => {
     liveSub.stop();
     replaySub.stop();
   });
+
+  test('lookups by id: a stale or hidden id is null with no error and the rest of the response stays; a malformed id is BAD_USER_INPUT', async () => {
+    const stale = { c: 'cnv_01HV8Z2G8Z3H5M9K2S6A1N0P4X', m: 'msg_01HV8Z2G8Z3H5M9K2S6A1N0P4X' };
+    const george = s.demo.conversations.find((c) => c.name === 'George Brown')!.id; // SMS: Alice (agent) works WhatsApp only
+    const doc = (c: string, m: string) =>
+      `{ viewer { id } conversation(id: "${c}") { id } message(id: "${m}") { id } node(id: "${c}") { id } }`;
+    const res = await s.client(s.tokens.agent).raw(doc(george, stale.m));
+    assert.equal(res.errors, undefined, JSON.stringify(res.errors));
+    assert.deepEqual({ ...res.data, viewer: undefined }, { viewer: undefined, conversation: null, message: null, node: null });
+    assert.ok((res.data!.viewer as { id: string }).id, 'the rest of the response stays');
+    const seen = await s.client().raw(doc(george, stale.m));
+    assert.deepEqual(seen.data?.conversation, { id: george }, 'the owner sees it');
+
+    for (const [query, field] of [
+      [`{ conversation(id: "msg_01HV8Z2G8Z3H5M9K2S6A1N0P4X") { id } }`, 'id'],
+      [`{ message(id: "nope") { id } }`, 'id'],
+    ] as const) {
+      const bad = await s.client().raw(query);
+      assert.equal(errorCode(bad), 'BAD_USER_INPUT', JSON.stringify(bad.errors));
+      assert.deepEqual(fieldsOf(bad), [field]);
+    }
+  });
+
+  test('HTTP 401 answers carry a Bearer challenge: invalid_token when a token was sent and refused', async () => {
+    const query = '{ viewer { id } }';
+    const none = await s.client(null).raw(query);
+    assert.equal(none.status, 401);
+    assert.equal(errorCode(none), 'UNAUTHENTICATED');
+    assert.equal(none.headers.get('www-authenticate'), 'Bearer realm="switchboard"');
+    const bad = await s.client('sb_not-a-real-token').raw(query);
+    assert.equal(bad.status, 401);
+    assert.equal(
+      bad.headers.get('www-authenticate'),
+      'Bearer realm="switchboard", error="invalid_token", error_description="The bearer token is invalid, expired or revoked."',
+    );
+    const ok = await s.client().raw(query);
+    assert.equal(ok.status, 200);
+    assert.equal(ok.headers.get('www-authenticate'), null);
+  });
 });

@@ -91,7 +91,7 @@ describe('conversation actions', () => {
       const assigned = await s.client().data(ReassignConversationDocument, { conversationId: bruno.id, userId: alice.id });
       assert.deepEqual(assigned.reassignConversation.conversation.assignee, { id: alice.id, name: 'Alice Agent' });
       const read = await s.client().data(ConversationActionStateDocument, { id: bruno.id });
-      assert.equal(read.conversation.assignee?.id, alice.id);
+      assert.equal(read.conversation!.assignee?.id, alice.id);
       let log = await events(s, EventType.CONVERSATION_ASSIGNED, bruno.id);
       assert.equal(log.length, 1);
       assert.deepEqual(log[0].payload, { from: null, to: alice.id });
@@ -108,7 +108,7 @@ describe('conversation actions', () => {
 
       const unassigned = await s.client().data(ReassignConversationDocument, { conversationId: bruno.id, userId: null });
       assert.equal(unassigned.reassignConversation.conversation.assignee, null);
-      assert.equal((await s.client().data(ConversationActionStateDocument, { id: bruno.id })).conversation.assignee, null);
+      assert.equal((await s.client().data(ConversationActionStateDocument, { id: bruno.id })).conversation!.assignee, null);
       await s.client().data(ReassignConversationDocument, { conversationId: bruno.id, userId: null });
 
       log = await events(s, EventType.CONVERSATION_ASSIGNED, bruno.id);
@@ -200,11 +200,11 @@ describe('conversation actions', () => {
       const alice = s.demo.agent.id;
       const seeded = await markerOf(s, anna.id, alice);
       assert.ok(seeded && seeded < newest.id);
-      assert.equal((await s.client(s.tokens.agent).data(ConversationActionStateDocument, { id: anna.id })).conversation.unreadCount, 1);
+      assert.equal((await s.client(s.tokens.agent).data(ConversationActionStateDocument, { id: anna.id })).conversation!.unreadCount, 1);
 
       const res = await s.client(s.tokens.agent).data(MarkConversationReadDocument, { conversationId: anna.id, lastMessageId: newest.id });
       assert.equal(res.markConversationRead.conversation.unreadCount, 0);
-      assert.equal((await s.client(s.tokens.agent).data(ConversationActionStateDocument, { id: anna.id })).conversation.unreadCount, 0);
+      assert.equal((await s.client(s.tokens.agent).data(ConversationActionStateDocument, { id: anna.id })).conversation!.unreadCount, 0);
       assert.equal(await markerOf(s, anna.id, alice), newest.id);
       let log = await events(s, EventType.CONVERSATION_READ, anna.id);
       assert.equal(log.length, 1);
@@ -220,7 +220,7 @@ describe('conversation actions', () => {
       assert.equal(log.length, 1, 'neither going back nor repeating records an event');
 
       // Markers are per teammate: the owner's count is still from their own (absent) marker.
-      assert.equal((await s.client().data(ConversationActionStateDocument, { id: anna.id })).conversation.unreadCount, 2);
+      assert.equal((await s.client().data(ConversationActionStateDocument, { id: anna.id })).conversation!.unreadCount, 2);
     });
 
     test('the unread count returned is the one after this mark, even after another mark in the same operation', async () => {
@@ -254,7 +254,7 @@ describe('conversation actions', () => {
       assert.equal(errorCode(await mark(listOnly, farah.id, farah1.id)), 'FORBIDDEN');
 
       assert.deepEqual(await snapshot(s, farah.id), before);
-      assert.equal((await s.client(s.tokens.agent).data(ConversationActionStateDocument, { id: farah.id })).conversation.unreadCount, 2);
+      assert.equal((await s.client(s.tokens.agent).data(ConversationActionStateDocument, { id: farah.id })).conversation!.unreadCount, 2);
     });
 
     test('concurrent marks end at the newest message, whatever order they commit in', async () => {
@@ -272,7 +272,7 @@ describe('conversation actions', () => {
 
       const closed = await s.client(s.tokens.agent).data(CloseConversationDocument, { conversationId: emma.id });
       assert.equal(closed.closeConversation.conversation.status, 'CLOSED');
-      assert.equal((await s.client().data(ConversationActionStateDocument, { id: emma.id })).conversation.status, 'CLOSED');
+      assert.equal((await s.client().data(ConversationActionStateDocument, { id: emma.id })).conversation!.status, 'CLOSED');
       const row = await conversationRow(s, emma.id);
       assert.equal(row.currentSessionId, null);
       const session = await s.db.em.fork().findOneOrFail(ConversationSession, { id: sessionId });
@@ -341,7 +341,10 @@ async function concurrentMarks(s: TestServer, name: string): Promise<void> {
   );
   for (const r of results) assert.equal(r.errors, undefined, JSON.stringify(r.errors));
   assert.equal(await markerOf(s, conversation.id, s.demo.agent.id), newest);
-  assert.equal((await s.client(s.tokens.agent).data(ConversationActionStateDocument, { id: conversation.id })).conversation.unreadCount, 0);
+  assert.equal(
+    (await s.client(s.tokens.agent).data(ConversationActionStateDocument, { id: conversation.id })).conversation!.unreadCount,
+    0,
+  );
   const log = await events(s, EventType.CONVERSATION_READ, conversation.id);
   assert.ok(log.length >= 1 && log.length <= msgs.length, `one event per forward move at most (got ${log.length})`);
   const moves = log.map((e) => e.payload.lastReadMessageId as string);

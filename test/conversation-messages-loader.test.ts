@@ -26,7 +26,7 @@ function loaderTests(server: () => { s: TestServer; big: Conversation } | null) 
     assert.ok(list.conversations.nodes.length > 10);
     for (const node of list.conversations.nodes) {
       const alone = await ctx.s.client().data(ConversationMessagesPageDocument, { id: node.id, ...args });
-      assert.deepEqual(node.messages, alone.conversation.messages, `${JSON.stringify(args)} for ${node.id}`);
+      assert.deepEqual(node.messages, alone.conversation!.messages, `${JSON.stringify(args)} for ${node.id}`);
     }
   }
 
@@ -41,7 +41,7 @@ function loaderTests(server: () => { s: TestServer; big: Conversation } | null) 
     const ctx = server();
     if (!ctx) return t.skip('database unavailable');
     const view = await ctx.s.client().data(ConversationMessagesPageDocument, { id: ctx.big.id, messagesFirst: 40 });
-    const middle = view.conversation.messages!.edges[20].cursor;
+    const middle = view.conversation!.messages!.edges[20].cursor;
     await samePages({ messagesLast: 5, before: middle });
     await samePages({ messagesFirst: 5, after: middle });
     await samePages({ before: middle });

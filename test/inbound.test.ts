@@ -111,9 +111,9 @@ describe('inbound customer messages and reactions', () => {
   test('a message on a closed conversation reopens it with a new session and reopens the WhatsApp window', async () => {
     const david = byName('David Okafor');
     const before = await s.client().data(InboundConversationStateDocument, { id: david.id });
-    assert.equal(before.conversation.status, 'CLOSED');
-    assert.equal(before.conversation.window.canSend, false);
-    assert.equal(before.conversation.window.reason, 'EXPIRED');
+    assert.equal(before.conversation!.status, 'CLOSED');
+    assert.equal(before.conversation!.window.canSend, false);
+    assert.equal(before.conversation!.window.reason, 'EXPIRED');
     const sessionsBefore = await s.db.em.fork().find(ConversationSession, { conversationId: david.id });
     const since = await lastSeq();
 
@@ -129,7 +129,7 @@ describe('inbound customer messages and reactions', () => {
     assert.equal(r.conversation.window.reason, 'OPEN');
 
     const after = await s.client().data(InboundConversationStateDocument, { id: david.id });
-    assert.equal(after.conversation.window.canSend, true);
+    assert.equal(after.conversation!.window.canSend, true);
     const em = s.db.em.fork();
     const sessions = await em.find(ConversationSession, { conversationId: david.id }, { orderBy: { openedAt: 'asc' } });
     assert.equal(sessions.length, sessionsBefore.length + 1);

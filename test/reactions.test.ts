@@ -61,7 +61,7 @@ describe('reactToMessage', () => {
     );
     const read = await s.client().data(MessageReactionsDocument, { id: first.id });
     assert.deepEqual(
-      read.message.reactions!.map((r) => [r.id, r.emoji]),
+      read.message!.reactions!.map((r) => [r.id, r.emoji]),
       [[set.reactToMessage.reaction!.id, '👍']],
     );
     let events = await reactionEvents(s, first.id);
@@ -105,7 +105,7 @@ describe('reactToMessage', () => {
     const removed = await s.client().data(ReactToMessageDocument, { messageId: first.id, emoji: '❤️', removed: true });
     assert.equal(removed.reactToMessage.reaction, null);
     assert.deepEqual(removed.reactToMessage.message.reactions, []);
-    assert.deepEqual((await s.client().data(MessageReactionsDocument, { id: first.id })).message.reactions, []);
+    assert.deepEqual((await s.client().data(MessageReactionsDocument, { id: first.id })).message!.reactions, []);
     events = await reactionEvents(s, first.id);
     assert.equal(events.length, 3);
     assert.deepEqual(events[2].payload, {
@@ -138,14 +138,14 @@ describe('reactToMessage', () => {
 
     const { message } = await s.client().data(MessageReactionsDocument, { id: pickup.id });
     assert.deepEqual(
-      message.reactions!.map((r) => [r.actorType, r.emoji]),
+      message!.reactions!.map((r) => [r.actorType, r.emoji]),
       [
         ['CUSTOMER', '🙏'],
         ['USER', '👍🏽'],
         ['BOT', '👨‍👩‍👧‍👦'],
       ],
     );
-    assert.equal(message.reactions![0].id, before[0].id, "the customer's reaction is untouched");
+    assert.equal(message!.reactions![0].id, before[0].id, "the customer's reaction is untouched");
   });
 
   test('anything but exactly one emoji is BAD_USER_INPUT naming emoji, and changes nothing', async () => {
@@ -173,7 +173,7 @@ describe('reactToMessage', () => {
     assert.equal(errorCode(res), 'UNSUPPORTED_CONTENT');
     assert.equal(res.errors![0].extensions!.channel, 'sms');
     assert.deepEqual(await snapshot(s, sms.id), before);
-    assert.deepEqual((await s.client().data(MessageReactionsDocument, { id: sms.id })).message.reactions, []);
+    assert.deepEqual((await s.client().data(MessageReactionsDocument, { id: sms.id })).message!.reactions, []);
   });
 
   test('NOT_FOUND for messages you cannot see or that do not exist; BAD_USER_INPUT for malformed ids', async () => {

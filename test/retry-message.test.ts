@@ -161,10 +161,10 @@ for (const dialect of ['sqlite', 'postgres'] as const)
       assert.deepEqual(historyOf(read), [PENDING, FAILED, PENDING, SENT, DELIVERED, READ]);
       const { message } = await s.client().data(RetriedMessageStateDocument, { id: sent.id });
       assert.deepEqual(
-        message.statusHistory.map((h) => h.status),
+        message!.statusHistory.map((h) => h.status),
         ['PENDING', 'FAILED', 'PENDING', 'SENT', 'DELIVERED', 'READ'],
       );
-      assert.equal(message.failure, null);
+      assert.equal(message!.failure, null);
       assert.deepEqual(
         (await statusEvents(s.db, sent.id)).map((e) => [e.payload.from, e.payload.to]),
         [

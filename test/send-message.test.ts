@@ -614,7 +614,9 @@ describe('sendMessage', () => {
             template: {
               name: 'order_ready',
               language: 'en',
-              components: [{ type: 'BODY', parameters: [{ text: 'a', currency: { fallbackValue: '1', code: 'EUR', amount1000: 1 } } as never] }],
+              components: [
+                { type: 'BODY', parameters: [{ text: 'a', currency: { fallbackValue: '1', code: 'EUR', amount1000: 1 } } as never] },
+              ],
             },
           },
         },

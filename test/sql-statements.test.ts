@@ -35,8 +35,8 @@ test('SQL statements per request do not grow with the page size', async (t) => {
     assert.ok(view50 <= 12, `conversation view uses ${view50} statements`);
   }
   const page = await s.client().data(ConversationViewFullDocument, { id: big.id, last: 50 });
-  assert.equal(page.conversation.messages!.edges.length, 50);
-  assert.ok(page.conversation.messages!.edges.some((e) => e.node.reactions!.length > 0));
+  assert.equal(page.conversation!.messages!.edges.length, 50);
+  assert.ok(page.conversation!.messages!.edges.some((e) => e.node.reactions!.length > 0));
 });
 
 test('messages nested in the inbox list: the same SQL statements at 5 and at 50 conversations', async (t) => {

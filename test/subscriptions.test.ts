@@ -268,7 +268,7 @@ describe('inboxEvents and the typed subscriptions', () => {
     assert.deepEqual(m.actor, { __typename: 'User', id: s.demo.agent.id, name: 'Alice Agent' });
     assert.ok(m.__typename === 'MessageAddedEvent' && m.message.id === added.message.id && m.message.clientMessageId === 'client-42');
     assert.ok(
-      m.__typename === 'MessageAddedEvent' && m.message.content.__typename === 'TextContent' && m.message.content.body === 'On my way',
+      m.__typename === 'MessageAddedEvent' && m.message.content?.__typename === 'TextContent' && m.message.content.body === 'On my way',
     );
 
     assert.ok(st.__typename === 'MessageStatusChangedEvent');

@@ -184,10 +184,10 @@ describe('WhatsApp Cloud API adapter against a local fake Graph API', () => {
     assert.equal(message.direction, MessageDirection.INBOUND);
     conversationId = message.conversationId;
     const { conversation } = await s.client().data(InboundConversationStateDocument, { id: conversationId });
-    assert.equal(conversation.externalId, `+${CUSTOMER}`);
-    assert.equal(conversation.contact.name, 'Greta Weber');
-    assert.equal(conversation.window.canSend, true);
-    assert.equal(conversation.lastMessagePreview, 'Hallo! Do you deliver to Berlin?');
+    assert.equal(conversation!.externalId, `+${CUSTOMER}`);
+    assert.equal(conversation!.contact.name, 'Greta Weber');
+    assert.equal(conversation!.window.canSend, true);
+    assert.equal(conversation!.lastMessagePreview, 'Hallo! Do you deliver to Berlin?');
   });
 
   test('a reply is POSTed to /{phone-number-id}/messages with the bearer token, then follows Meta status webhooks to READ', async () => {

@@ -27,8 +27,27 @@ export function requireViewer(ctx: AppContext, operation: OperationDefinitionNod
   try {
     auth(ctx);
   } catch (error) {
-    throw new GraphQLError((error as Error).message, { originalError: error as Error, extensions: { http: { status: 401 } } });
+    const message = (error as Error).message;
+    throw new GraphQLError(message, { originalError: error as Error, extensions: { http: unauthorizedHttp(ctx.authError, message) } });
   }
+}
+
+/**
+ * The `WWW-Authenticate` value of a 401 (RFC 6750 §3): a bare challenge when no token was sent,
+ * `error="invalid_token"` when one was sent and refused, so a client knows to get a new token
+ * rather than to add one.
+ */
+export function bearerChallenge(authError: AppContext['authError'], description: string): string {
+  if (!authError) return 'Bearer realm="switchboard"';
+  return `Bearer realm="switchboard", error="${authError}", error_description="${description.replace(/["\\]/g, '')}"`;
+}
+
+/** Apollo's `extensions.http` for an operation refused as UNAUTHENTICATED: status 401 and its challenge. */
+export function unauthorizedHttp(
+  authError: AppContext['authError'],
+  description: string,
+): { status: number; headers: Map<string, string> } {
+  return { status: 401, headers: new Map([['www-authenticate', bearerChallenge(authError, description)]]) };
 }
 
 /** Apollo plugin applying {@link requireViewer} to every HTTP operation. */

@@ -110,14 +110,14 @@ export function registerDeliverySuite(name: string, start: (opts: TestServerOpti
       await waitFor(sent.id, (m) => m.deliveryStatus === READ);
 
       const { message } = await s.client().data(DeliveryMessageDocument, { id: sent.id });
-      assert.equal(message.deliveryStatus, 'READ');
+      assert.equal(message!.deliveryStatus, 'READ');
       assert.deepEqual(
-        message.statusHistory.map((h) => h.status),
+        message!.statusHistory.map((h) => h.status),
         ['PENDING', 'SENT', 'DELIVERED', 'READ'],
       );
-      assert.equal(message.channelMessageId, SandboxCarrier.channelMessageIdFor(s.demo.whatsapp.id, sent.id));
-      assert.equal(message.failure, null);
-      const times = message.statusHistory.map((h) => Date.parse(h.at));
+      assert.equal(message!.channelMessageId, SandboxCarrier.channelMessageIdFor(s.demo.whatsapp.id, sent.id));
+      assert.equal(message!.failure, null);
+      const times = message!.statusHistory.map((h) => Date.parse(h.at));
       assert.deepEqual(
         times,
         [...times].sort((a, b) => a - b),
@@ -143,7 +143,7 @@ export function registerDeliverySuite(name: string, start: (opts: TestServerOpti
       await carrier.idle();
       const { message } = await s.client().data(DeliveryMessageDocument, { id: sent.id });
       assert.deepEqual(
-        message.statusHistory.map((h) => h.status),
+        message!.statusHistory.map((h) => h.status),
         ['PENDING', 'SENT', 'DELIVERED'],
       );
     });
@@ -157,12 +157,12 @@ export function registerDeliverySuite(name: string, start: (opts: TestServerOpti
       assert.equal(carrier.acceptedCount(sent.id), 0);
 
       const { message } = await s.client().data(DeliveryMessageDocument, { id: sent.id });
-      assert.deepEqual(message.failure, { code: 'rejected', reason: failed.failureReason });
+      assert.deepEqual(message!.failure, { code: 'rejected', reason: failed.failureReason });
       assert.deepEqual(
-        message.statusHistory.map((h) => h.status),
+        message!.statusHistory.map((h) => h.status),
         ['PENDING', 'FAILED'],
       );
-      assert.equal(message.statusHistory[1].failure?.code, 'rejected');
+      assert.equal(message!.statusHistory[1].failure?.code, 'rejected');
       const outbox = await outboxOf(sent.id);
       assert.equal(outbox.state, OutboxState.FAILED);
       assert.equal(outbox.attempts, 1);
@@ -217,12 +217,12 @@ export function registerDeliverySuite(name: string, start: (opts: TestServerOpti
       assert.equal((await manualPost([sandboxStatusEvent(cmid, FAILED)])).status, 200);
 
       const { message } = await s.client().data(DeliveryMessageDocument, { id: sent.id });
-      assert.equal(message.deliveryStatus, 'READ');
+      assert.equal(message!.deliveryStatus, 'READ');
       assert.deepEqual(
-        message.statusHistory.map((h) => h.status),
+        message!.statusHistory.map((h) => h.status),
         ['PENDING', 'SENT', 'READ'],
       );
-      assert.equal(message.failure, null);
+      assert.equal(message!.failure, null);
       assert.equal((await statusEvents(s.db, sent.id)).length, 2);
       const receipts = await s.db.em.fork().count(WebhookReceipt, { inboxId: manualInboxId, providerEventId: `sbevt_${cmid}_read` });
       assert.equal(receipts, 1);
@@ -318,11 +318,11 @@ export function registerDeliverySuite(name: string, start: (opts: TestServerOpti
       const em = s.db.em.fork();
       assert.equal(await em.count(WebhookReceipt, {}), receiptsBefore);
       assert.equal(await em.count(PendingStatus, {}), pendingBefore);
-      assert.equal((await s.client().data(DeliveryMessageDocument, { id: sent.id })).message.deliveryStatus, 'SENT');
+      assert.equal((await s.client().data(DeliveryMessageDocument, { id: sent.id })).message!.deliveryStatus, 'SENT');
 
       // Properly signed, it goes through: the refusals above were about the signature only.
       assert.equal((await manualPost([sandboxStatusEvent(cmid, READ, { id: 'genuine-read' })])).status, 200);
-      assert.equal((await s.client().data(DeliveryMessageDocument, { id: sent.id })).message.deliveryStatus, 'READ');
+      assert.equal((await s.client().data(DeliveryMessageDocument, { id: sent.id })).message!.deliveryStatus, 'READ');
     });
 
     it('webhooks for unknown inboxes are refused like a bad signature and malformed signed bodies are 400', async () => {

@@ -19,7 +19,6 @@ const CONTENT_NAME = /text|preview|content|body|message|caption|snippet|transcri
 
 /** Fields the walk does not follow: their resolver checks scopes itself, or what they lead to is accounted for. */
 const CHECKED_INSIDE: Record<string, string> = {
-  'Message.content': 'listed in NOT_CONTENT: everything below it is that same content',
   'Query.node':
     'node(id:) checks the scope per id kind (NODE_LOADERS: conversation:read for contacts, conversations, messages, media, reactions)',
 };
@@ -35,8 +34,6 @@ const NOT_CONTENT: Record<string, string> = {
   'RetryMessagePayload.message': 'the message retried; its history-bearing fields are guarded',
   'SimulateInboundPayload.message': 'the message the caller just simulated',
   'Reaction.message': 'the message a reaction (reached from a payload) is on; its history-bearing fields are guarded',
-  'Message.content':
-    'the content of the message a message:create mutation acted on (sent, retried, reacted to, simulated): the client named that message itself',
   'Message.contentKind': 'which kind of content (TEXT, MEDIA, …), not the content',
   'Message.channelMessageId': "the provider's id for the message",
   'Message.clientMessageId': 'the id the sending client chose',
@@ -113,6 +110,7 @@ test('the fields that show history declare conversation:read, and a field a scop
     'Conversation.lastMessage',
     'Conversation.lastMessagePreview',
     'Message.reactions',
+    'Message.content',
     'Message.replyTo',
     'Contact.identities',
   ]) {

@@ -34,8 +34,13 @@ export class ConversationResolver {
   async conversations(
     @Ctx() ctx: AppContext,
     @Args() paging: ConnectionArgs,
-    @Arg('filter', () => ConversationFilter, { nullable: true }) filter: ConversationFilter | null,
-    @Arg('orderBy', () => ConversationOrder, { defaultValue: ConversationOrder.LAST_ACTIVITY_DESC }) orderBy: ConversationOrder,
+    @Arg('filter', () => ConversationFilter, {
+      nullable: true,
+      description: 'Only conversations matching every given field; omit for all you can see.',
+    })
+    filter: ConversationFilter | null,
+    @Arg('orderBy', () => ConversationOrder, { defaultValue: ConversationOrder.LAST_ACTIVITY_DESC, description: 'List order.' })
+    orderBy: ConversationOrder,
   ) {
     const { viewer } = auth(ctx);
     const req = pageRequest(paging, { defaultSize: 20, maxSize: ctx.deps.config.limits.maxPageSize });
@@ -43,23 +48,31 @@ export class ConversationResolver {
     return toConnection(page, cursorOf);
   }
 
+  // A lookup, as GraphQL convention advises: a stale id nulls this field alone, not the whole response.
   @RequireScopes(Scope.CONVERSATION_READ)
-  @Query(() => Conversation, { description: 'One conversation; NOT_FOUND when it does not exist or you cannot see it.' })
-  conversation(@Ctx() ctx: AppContext, @Arg('id', () => ID) id: string): Promise<Conversation> {
-    return loadConversation(ctx, 'id', id);
+  @Query(() => Conversation, {
+    nullable: true,
+    description:
+      'One conversation; null when it does not exist or you cannot see it (no error). A malformed id is BAD_USER_INPUT naming `id`.',
+  })
+  async conversation(
+    @Ctx() ctx: AppContext,
+    @Arg('id', () => ID, { description: 'A conversation id (`cnv_…`).' }) id: string,
+  ): Promise<Conversation | null> {
+    return (await auth(ctx).loaders.conversation.load(parseId('id', id, 'conversation'))) ?? null;
   }
 
-  @FieldResolver(() => Inbox)
+  @FieldResolver(() => Inbox, { description: 'The inbox (connected sender) the conversation goes through.' })
   async inbox(@Root() c: Conversation, @Ctx() ctx: AppContext): Promise<Inbox> {
     return (await auth(ctx).loaders.inbox.load(c.inboxId))!;
   }
 
-  @FieldResolver(() => Contact)
+  @FieldResolver(() => Contact, { description: 'The customer.' })
   async contact(@Root() c: Conversation, @Ctx() ctx: AppContext): Promise<Contact> {
     return (await auth(ctx).loaders.contact.load(c.contactId))!;
   }
 
-  @FieldResolver(() => User, { nullable: true })
+  @FieldResolver(() => User, { nullable: true, description: 'The teammate responsible for the conversation; null when unassigned.' })
   assignee(@Root() c: Conversation, @Ctx() ctx: AppContext): Promise<User | null> | null {
     return c.assigneeId ? auth(ctx).loaders.user.load(c.assigneeId) : null;
   }

@@ -31,18 +31,32 @@ export async function loadMessage(ctx: AppContext, field: string, id: string): P
 
 @Resolver(() => Message)
 export class MessageResolver {
+  // A lookup, as GraphQL convention advises: a stale id nulls this field alone, not the whole response.
   @RequireScopes(Scope.CONVERSATION_READ)
-  @Query(() => Message, { description: 'One message with its delivery state; NOT_FOUND when you cannot see it.' })
-  message(@Ctx() ctx: AppContext, @Arg('id', () => ID) id: string): Promise<Message> {
-    return loadMessage(ctx, 'id', id);
+  @Query(() => Message, {
+    nullable: true,
+    description:
+      'One message with its delivery state; null when it does not exist or you cannot see it (no error). A malformed id is BAD_USER_INPUT naming `id`.',
+  })
+  async message(
+    @Ctx() ctx: AppContext,
+    @Arg('id', () => ID, { description: 'A message id (`msg_…`).' }) id: string,
+  ): Promise<Message | null> {
+    return (await auth(ctx).loaders.message.load(parseId('id', id, 'message'))) ?? null;
   }
 
-  @FieldResolver(() => Conversation)
+  @FieldResolver(() => Conversation, { description: 'The conversation the message belongs to.' })
   async conversation(@Root() m: Message, @Ctx() ctx: AppContext): Promise<Conversation> {
     return (await auth(ctx).loaders.conversation.load(m.conversationId))!;
   }
 
-  @FieldResolver(() => MessageContentUnion)
+  // Message text like every other content field: a message:create token that sent it gets the id and status, not the body.
+  @RequireScopes(Scope.CONVERSATION_READ)
+  @FieldResolver(() => MessageContentUnion, {
+    nullable: true,
+    description:
+      'The body: select each variant with an inline fragment (`... on TextContent { body }`). Null (with FORBIDDEN) without conversation:read.',
+  })
   content(@Root() m: Message): StoredContent {
     return m.content;
   }
@@ -83,7 +97,7 @@ export class MessageResolver {
   }
 
   @RequireScopes(Scope.CONVERSATION_READ)
-  @FieldResolver(() => Message, { nullable: true })
+  @FieldResolver(() => Message, { nullable: true, description: 'The message this one quotes; null when it quotes none.' })
   replyTo(@Root() m: Message, @Ctx() ctx: AppContext): Promise<Message | null> | null {
     return m.replyToId ? auth(ctx).loaders.message.load(m.replyToId) : null;
   }
@@ -91,12 +105,12 @@ export class MessageResolver {
 
 @Resolver(() => Reaction)
 export class ReactionResolver {
-  @FieldResolver(() => Message)
+  @FieldResolver(() => Message, { description: 'The message reacted to.' })
   async message(@Root() r: Reaction, @Ctx() ctx: AppContext): Promise<Message> {
     return (await auth(ctx).loaders.message.load(r.messageId))!;
   }
 
-  @FieldResolver(() => ActorUnion, { nullable: true })
+  @FieldResolver(() => ActorUnion, { nullable: true, description: 'The teammate or customer who reacted; null when they are gone.' })
   actor(@Root() r: Reaction, @Ctx() ctx: AppContext): Promise<User | Contact | null> {
     const { loaders } = auth(ctx);
     return r.actorType === SenderType.CUSTOMER ? loaders.contact.load(r.actorId) : loaders.user.load(r.actorId);
