@@ -1,3 +1,4 @@
+import { revealSecret, type SecretKeyring } from '../lib/secrets';
 import { channelCapabilities } from './capabilities';
 import type { AdapterCapabilities, AdapterInbox, ChannelAdapter } from './channel-adapter';
 import { SandboxAdapter, SANDBOX_PROVIDER } from './sandbox/sandbox.adapter';
@@ -14,6 +15,25 @@ export interface AdapterDeps {
   sandboxSecret: string;
   /** HTTP client for real providers (tests may substitute one). */
   fetch: typeof fetch;
+  /** Opens the inboxes' sealed provider secrets; without it an inbox with sealed secrets cannot be built. */
+  secrets?: SecretKeyring;
+}
+
+/**
+ * The inbox as its adapter sees it: sealed secrets opened into `providerConfig` (legacy plaintext
+ * values already there are kept as they are). @throws SecretDecryptionError, or Error without a keyring
+ */
+export function withOpenedSecrets(inbox: AdapterInbox, ring: SecretKeyring | undefined): AdapterInbox {
+  const sealed = Object.entries(inbox.providerSecrets ?? {});
+  if (sealed.length === 0) return inbox;
+  if (!ring) throw new Error(`Inbox ${inbox.id} has encrypted secrets but this server has no secrets key.`);
+  const opened = Object.fromEntries(sealed.map(([name, s]) => [name, revealSecret(ring, s.sealed, secretContext(inbox.id, name))]));
+  return { ...inbox, providerConfig: { ...inbox.providerConfig, ...opened } };
+}
+
+/** What a sealed secret is bound to: its inbox and field (a value copied elsewhere does not open). */
+export function secretContext(inboxId: string, name: string): string {
+  return `inbox:${inboxId}/${name}`;
 }
 
 /** Builds the adapter of one inbox. Cheap and side-effect free: called per send and per webhook. */
@@ -57,7 +77,7 @@ export class AdapterRegistry {
   /** The adapter for an inbox. @throws UnknownProviderError */
   forInbox(inbox: AdapterInbox): ChannelAdapter {
     if (!this.has(inbox.provider)) throw new UnknownProviderError(inbox.provider, inbox.id, this.providers);
-    return this.factories[inbox.provider](inbox, this.deps);
+    return this.factories[inbox.provider](withOpenedSecrets(inbox, this.deps.secrets), this.deps);
   }
 
   /** What a composer may offer in this inbox: the adapter's view, or the channel's rules when the provider is unknown. */

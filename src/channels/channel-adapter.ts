@@ -147,6 +147,21 @@ export interface ChannelAdapter {
    * `hub.challenge`: the body to echo, or null to refuse. Absent when the provider has none.
    */
   verifySubscription?(query: Record<string, unknown>): string | null;
+  /**
+   * Makes one cheap authenticated call to the provider (no message is sent) and says whether the
+   * inbox's credentials and ids work. Never throws for an answer it understands. Absent when the
+   * provider has nothing to call.
+   */
+  testConnection?(signal: AbortSignal): Promise<ConnectionTestResult>;
+}
+
+/** What a connection test found: the credentials work, are refused, name nothing, or the provider could not be reached. */
+export type ConnectionTestStatus = 'ok' | 'bad_credentials' | 'not_found' | 'unreachable';
+
+/** The outcome of {@link ChannelAdapter.testConnection}: a status and a sentence for the admin. */
+export interface ConnectionTestResult {
+  status: ConnectionTestStatus;
+  message: string;
 }
 
 /** Reads a header that may have been sent several times; the first value wins. */
@@ -155,5 +170,10 @@ export function headerValue(headers: IncomingHttpHeaders, name: string): string 
   return Array.isArray(value) ? value[0] : value;
 }
 
-/** The settings an adapter is built from; providers read their own keys out of `providerConfig`. */
-export type AdapterInbox = Pick<Inbox, 'id' | 'tenantId' | 'channel' | 'provider' | 'providerConfig' | 'senderAddress'>;
+/**
+ * The settings an adapter is built from; providers read their own keys out of `providerConfig`.
+ * The registry hands adapters `providerConfig` with the inbox's sealed `providerSecrets` opened
+ * into it, so adapters never see ciphertext.
+ */
+export type AdapterInbox = Pick<Inbox, 'id' | 'tenantId' | 'channel' | 'provider' | 'providerConfig' | 'senderAddress'> &
+  Partial<Pick<Inbox, 'providerSecrets'>>;

@@ -5,10 +5,12 @@ import { ConversationMutationResolver } from '../modules/conversation/conversati
 import { ConversationResolver } from '../modules/conversation/conversation.resolver';
 import { InboxResolver } from '../modules/inbox/inbox.resolver';
 import { InboxCapabilitiesResolver } from '../modules/inbox/inbox-capabilities.resolver';
+import { InboxAdminResolver } from '../modules/inbox/inbox-admin.resolver';
+import { InboxUpdatedEventResolver } from '../modules/inbox/inbox-events.resolver';
 import { SimulateInboundResolver } from '../modules/delivery/simulate-inbound.resolver';
 import { RetryMessageResolver } from '../modules/delivery/retry-message.resolver';
 import { MediaResolver } from '../modules/media/media.resolver';
-import { MessageResolver, ReactionResolver } from '../modules/message/message.resolver';
+import { MediaContentResolver, MessageResolver, ReactionResolver } from '../modules/message/message.resolver';
 import { SendMessageResolver } from '../modules/message/send-message.resolver';
 import { NodeResolver } from '../modules/node/node.resolver';
 import { ReactionMutationResolver } from '../modules/reaction/reaction.resolver';
@@ -34,6 +36,8 @@ export const RESOLVERS: NonEmptyArray<Function> = [
   SimulateInboundResolver,
   RetryMessageResolver,
   ...EVENT_RESOLVERS,
+  InboxAdminResolver,
+  InboxUpdatedEventResolver,
 ];
 
 /** Builds the executable schema from the type-graphql classes, with what type-graphql cannot declare (`@oneOf`). */

@@ -34,6 +34,8 @@ export interface DemoWorkspace {
   bot: User;
   whatsapp: Inbox;
   sms: Inbox;
+  /** One sandbox inbox per channel kind (`whatsapp` and `sms` above among them). */
+  byChannel: Record<ChannelKind, Inbox>;
   conversations: Conversation[];
 }
 
@@ -168,7 +170,7 @@ const SCRIPTS: Script[] = [
   },
 ];
 
-/** Creates the demo workspace (two sandbox inboxes, agents, contacts and conversations with history). */
+/** Creates the demo workspace (a sandbox inbox per channel kind, agents, contacts and conversations with history in WhatsApp and SMS). */
 export async function seedDemo(em: EntityManager, now = new Date()): Promise<DemoWorkspace> {
   const at = (minutesAgo: number) => new Date(now.getTime() - minutesAgo * MINUTE);
   const tenant = em.create(Tenant, { name: DEMO_TENANT_NAME, createdAt: at(60 * 24 * 30), eventSeq: 0 });
@@ -194,6 +196,16 @@ export async function seedDemo(em: EntityManager, now = new Date()): Promise<Dem
     });
   const whatsapp = inbox('WhatsApp Support', ChannelKind.WHATSAPP, '+14155550100');
   const sms = inbox('SMS Notifications', ChannelKind.SMS, '+14155550199');
+  // The other channel kinds, so every channel's rules can be tried in the playground (no members: agents do not see them).
+  const byChannel: Record<ChannelKind, Inbox> = {
+    [ChannelKind.WHATSAPP]: whatsapp,
+    [ChannelKind.SMS]: sms,
+    [ChannelKind.INSTAGRAM]: inbox('Instagram DMs', ChannelKind.INSTAGRAM, 'acme.demo'),
+    [ChannelKind.MESSENGER]: inbox('Messenger Page', ChannelKind.MESSENGER, '109876543210987'),
+    [ChannelKind.WEBCHAT]: inbox('Website Chat', ChannelKind.WEBCHAT, 'acme.test'),
+    [ChannelKind.EMAIL]: inbox('Support Email', ChannelKind.EMAIL, 'support@acme.test'),
+    [ChannelKind.TELEGRAM]: inbox('Telegram Bot', ChannelKind.TELEGRAM, 'AcmeDemoBot'),
+  };
   const member = (u: User, i: Inbox) =>
     em.create(InboxMember, { tenantId: tenant.id, inboxId: i.id, userId: u.id, createdAt: tenant.createdAt });
   member(agent, whatsapp);
@@ -320,7 +332,7 @@ export async function seedDemo(em: EntityManager, now = new Date()): Promise<Dem
     conversations.push(conversation);
   }
   await em.flush();
-  return { tenant, owner, admin, agent, smsAgent, bot, whatsapp, sms, conversations };
+  return { tenant, owner, admin, agent, smsAgent, bot, whatsapp, sms, byChannel, conversations };
 }
 
 /** A plausible delivery history ending in `status`, a few seconds apart. */

@@ -44,6 +44,7 @@ const NOT_CONTENT: Record<string, string> = {
   'Conversation.lastMessageAt': 'a timestamp',
   'Conversation.lastMessageSender': 'who wrote last (customer, user, bot), not what',
   'InboxCapabilities.richContent': 'whether the channel takes cards and buttons',
+  'InboxConnectionTest.message': "the provider's answer to a connection test (inbox:manage), not a customer message",
 };
 
 /** Every field coordinate a token without `missing` reaches from the roots, with the path it took. */

@@ -7,6 +7,7 @@ import type {
   AdapterCapabilities,
   AdapterInbox,
   ChannelAdapter,
+  ConnectionTestResult,
   NormalisedInboundEvent,
   OutboundMessage,
   SendContext,
@@ -88,6 +89,11 @@ export class SandboxAdapter implements ChannelAdapter {
    */
   simulateInbound(input: { from: string; text: string; name?: string | null }) {
     return this.deps.carrier.simulateInbound(this.target, input);
+  }
+
+  /** The sandbox is in process: there are no credentials to get wrong. */
+  async testConnection(): Promise<ConnectionTestResult> {
+    return { status: 'ok', message: 'The sandbox is built in: there is nothing to connect.' };
   }
 
   /** Plays the customer reacting to one of our messages (emoji null removes it). */

@@ -7,6 +7,7 @@ import {
   type AdapterCapabilities,
   type AdapterInbox,
   type ChannelAdapter,
+  type ConnectionTestResult,
   type NormalisedInboundEvent,
   type OutboundMessage,
   type SendContext,
@@ -134,12 +135,54 @@ export class WhatsAppCloudAdapter implements ChannelAdapter {
     return parseWhatsAppWebhook(rawBody, this.settings.phoneNumberId || null);
   }
 
+  /**
+   * `GET {baseUrl}/{phoneNumberId}` with the token: Meta answers the number's details, 401/190
+   * (OAuthException) for a bad or expired token, 400/100 or 404 for an id it does not know (or
+   * that this token may not see).
+   */
+  async testConnection(signal: AbortSignal): Promise<ConnectionTestResult> {
+    const { phoneNumberId, accessToken, baseUrl } = this.settings;
+    if (!accessToken) return { status: 'bad_credentials', message: 'The inbox has no WhatsApp access token.' };
+    if (!phoneNumberId) return { status: 'not_found', message: 'The inbox has no WhatsApp phone number id.' };
+    let res: Response;
+    try {
+      res = await this.fetchImpl(`${baseUrl}/${encodeURIComponent(phoneNumberId)}?fields=id,display_phone_number,verified_name`, {
+        headers: { authorization: `Bearer ${accessToken}` },
+        signal,
+      });
+    } catch (err) {
+      return { status: 'unreachable', message: `WhatsApp could not be reached at ${baseUrl}: ${networkCause(err)}` };
+    }
+    const json = (await res.json().catch(() => null)) as (WaErrorBody & { display_phone_number?: string; verified_name?: string }) | null;
+    return whatsAppConnectionResult(res.status, json, phoneNumberId);
+  }
+
   /** Meta's subscription handshake: echo `hub.challenge` when the verify token matches. */
   verifySubscription(query: Record<string, unknown>): string | null {
     const token = this.settings.verifyToken;
     if (!token || query['hub.mode'] !== 'subscribe' || !sameSecret(query['hub.verify_token'], token)) return null;
     return typeof query['hub.challenge'] === 'string' ? query['hub.challenge'] : null;
   }
+}
+
+/** Reads Meta's answer to the phone-number lookup of {@link WhatsAppCloudAdapter.testConnection} (pure). */
+export function whatsAppConnectionResult(
+  status: number,
+  json: (WaErrorBody & { display_phone_number?: string; verified_name?: string }) | null,
+  phoneNumberId: string,
+): ConnectionTestResult {
+  const error = json?.error;
+  const said = error?.message ? ` Meta said: ${error.message}` : '';
+  if (status >= 200 && status < 300 && !error) {
+    const who = [json?.verified_name, json?.display_phone_number].filter(Boolean).join(', ');
+    return { status: 'ok', message: `Connected to phone number ${phoneNumberId}${who ? ` (${who})` : ''}.` };
+  }
+  if (status === 401 || error?.code === 190) return { status: 'bad_credentials', message: `The access token was refused.${said}` };
+  if (status === 403 || error?.code === 10 || error?.code === 200)
+    return { status: 'bad_credentials', message: `The access token may not use this phone number.${said}` };
+  if (status === 404 || error?.code === 100)
+    return { status: 'not_found', message: `Meta does not know phone number id ${phoneNumberId} (or this token cannot see it).${said}` };
+  return { status: 'unreachable', message: `WhatsApp answered HTTP ${status}.${said}` };
 }
 
 /** Connection errors raised before a request could be written: Meta cannot have the message. */

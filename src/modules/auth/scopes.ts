@@ -7,6 +7,7 @@ export enum Scope {
   CONVERSATION_LIST = 'conversation:list',
   CONVERSATION_ASSIGN = 'conversation:assign',
   CONVERSATION_CLOSE = 'conversation:close',
+  INBOX_MANAGE = 'inbox:manage',
 }
 
 registerEnumType(Scope, {
@@ -18,6 +19,7 @@ registerEnumType(Scope, {
     CONVERSATION_LIST: { description: 'List conversations and inboxes.' },
     CONVERSATION_ASSIGN: { description: 'Reassign conversations.' },
     CONVERSATION_CLOSE: { description: 'Close conversations.' },
+    INBOX_MANAGE: { description: 'Create, update and archive inboxes and manage their members (owners and admins only).' },
   },
 });
 

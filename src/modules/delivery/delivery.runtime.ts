@@ -2,6 +2,7 @@ import { AdapterRegistry } from '../../channels/adapter-registry';
 import { SandboxCarrier } from '../../channels/sandbox/sandbox.carrier';
 import { DbSandboxStore, sandboxCallbackTargets } from '../../channels/sandbox/sandbox.store';
 import type { Config } from '../../config';
+import { loadSecretKeyring } from '../../lib/secret-key-file';
 import type { Database } from '../../db/orm';
 import type { PubSub } from '../../pubsub/pubsub';
 import type { Logger } from '../../observability/logger';
@@ -37,6 +38,7 @@ export function createDeliveryRuntime(
     sandbox,
     sandboxSecret: config.delivery.sandboxSecret,
     fetch,
+    secrets: loadSecretKeyring(config.secrets, config.dataDir),
   });
   const worker = new DeliveryWorker({
     db,

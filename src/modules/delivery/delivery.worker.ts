@@ -20,6 +20,7 @@ import { attemptInRun } from './delivery-runs';
 import { OutboxEntry, OutboxState } from './outbox-entry.entity';
 import { lockChannelMessage, lockedRead } from './delivery.locks';
 import { applyPendingStatuses, applyStatusChange } from './status.service';
+import { ARCHIVED_SEND_FAILURE } from '../inbox/inbox-archive';
 
 /** What the worker is built with. */
 export interface DeliveryWorkerDeps {
@@ -212,6 +213,8 @@ export class DeliveryWorker {
     const inbox = await em.findOne(Inbox, { id: message.inboxId, tenantId: message.tenantId });
     const conversation = await em.findOne(Conversation, { id: message.conversationId, tenantId: message.tenantId });
     if (!inbox || !conversation) return { kind: 'skip', reason: 'the inbox or conversation no longer exists' };
+    // Archived after the send was accepted: fail it clearly rather than send from an inbox that is gone.
+    if (inbox.archivedAt) return { kind: 'failed', failure: { ...ARCHIVED_SEND_FAILURE } };
 
     // Retries can outlast the customer-service window; a provider would refuse anyway.
     const actor = message.senderType === SenderType.BOT ? WindowActorKind.BOT : WindowActorKind.USER;

@@ -12,6 +12,11 @@ export enum EventType {
   CONVERSATION_REOPENED = 'conversation.reopened',
   WINDOW_OPENED = 'window.opened',
   WINDOW_SHUT = 'window.shut',
+  INBOX_CREATED = 'inbox.created',
+  INBOX_UPDATED = 'inbox.updated',
+  INBOX_ARCHIVED = 'inbox.archived',
+  INBOX_MEMBER_ADDED = 'inbox.member_added',
+  INBOX_MEMBER_REMOVED = 'inbox.member_removed',
 }
 
 registerEnumType(EventType, { name: 'EventType', description: 'What happened, as recorded in the ordered event log.' });

@@ -28,6 +28,11 @@ registerEnumType(InboxEventType, {
     CONVERSATION_REOPENED: { description: 'A closed conversation got a new session (ConversationUpdatedEvent, change REOPENED).' },
     WINDOW_OPENED: { description: 'The customer wrote and the customer-service window (re)opened (WindowChangedEvent).' },
     WINDOW_SHUT: { description: 'A stage of the customer-service window elapsed (WindowChangedEvent).' },
+    INBOX_CREATED: { description: 'An inbox was connected (InboxUpdatedEvent, change CREATED).' },
+    INBOX_UPDATED: { description: "An inbox's name, sender or provider settings changed (InboxUpdatedEvent, change UPDATED)." },
+    INBOX_ARCHIVED: { description: 'An inbox was archived: it sends nothing new (InboxUpdatedEvent, change ARCHIVED).' },
+    INBOX_MEMBER_ADDED: { description: 'A teammate was added to an inbox (InboxUpdatedEvent, change MEMBER_ADDED).' },
+    INBOX_MEMBER_REMOVED: { description: 'A teammate was removed from an inbox (InboxUpdatedEvent, change MEMBER_REMOVED).' },
     RESYNC_REQUIRED: { description: 'The stream cannot resume from your cursor without a gap: refetch what you show, then carry on.' },
   },
 });
@@ -50,6 +55,27 @@ registerEnumType(ConversationChange, {
     READ: { description: 'A teammate moved their read marker; their `unreadCount` changed.' },
     CLOSED: { description: 'The active session was closed.' },
     REOPENED: { description: 'A new inbound message or send opened a new session of a closed conversation.' },
+  },
+});
+
+/** How an inbox changed. */
+export enum InboxChange {
+  CREATED = 'created',
+  UPDATED = 'updated',
+  ARCHIVED = 'archived',
+  MEMBER_ADDED = 'member_added',
+  MEMBER_REMOVED = 'member_removed',
+}
+
+registerEnumType(InboxChange, {
+  name: 'InboxChange',
+  description: 'CREATED, UPDATED, ARCHIVED, MEMBER_ADDED or MEMBER_REMOVED.',
+  valuesConfig: {
+    CREATED: { description: 'The inbox was connected.' },
+    UPDATED: { description: 'Its name, sender, window overrides or provider settings changed (`changedFields` says which).' },
+    ARCHIVED: { description: 'It was archived: nothing new is sent from it; its history stays readable.' },
+    MEMBER_ADDED: { description: '`member` now works this inbox (and sees its conversations).' },
+    MEMBER_REMOVED: { description: '`member` no longer works this inbox (and no longer sees its conversations).' },
   },
 });
 
@@ -175,6 +201,32 @@ export class ResyncRequiredEvent extends InboxEvent {
   oldestCursor!: string;
 }
 
+@ObjectType('InboxUpdatedEvent', {
+  implements: InboxEvent,
+  description: 'An inbox was created, updated or archived, or its members changed. Secrets never appear here.',
+})
+export class InboxUpdatedEvent extends InboxEvent {
+  inboxId!: string;
+  /** The teammate added or removed (member changes only). */
+  memberId!: string | null;
+
+  @Field(() => InboxChange, { description: 'How the inbox changed.' })
+  change!: InboxChange;
+
+  @Field(() => [String], {
+    description: 'For UPDATED: the settings that changed (`name`, `senderAddress`, `settings.accessToken`, …; secrets by name only).',
+  })
+  changedFields!: string[];
+}
+
+const INBOX_CHANGE: Partial<Record<EventType, InboxChange>> = {
+  [EventType.INBOX_CREATED]: InboxChange.CREATED,
+  [EventType.INBOX_UPDATED]: InboxChange.UPDATED,
+  [EventType.INBOX_ARCHIVED]: InboxChange.ARCHIVED,
+  [EventType.INBOX_MEMBER_ADDED]: InboxChange.MEMBER_ADDED,
+  [EventType.INBOX_MEMBER_REMOVED]: InboxChange.MEMBER_REMOVED,
+};
+
 const CONVERSATION_CHANGE: Partial<Record<EventType, ConversationChange>> = {
   [EventType.CONVERSATION_CREATED]: ConversationChange.CREATED,
   [EventType.CONVERSATION_ASSIGNED]: ConversationChange.ASSIGNED,
@@ -210,7 +262,22 @@ const VIEW: Record<EventType, (live: LiveEvent) => InboxEvent> = {
   [EventType.CONVERSATION_REOPENED]: conversationUpdated,
   [EventType.WINDOW_OPENED]: (live) => windowChanged(live, true),
   [EventType.WINDOW_SHUT]: (live) => windowChanged(live, false),
+  [EventType.INBOX_CREATED]: inboxUpdated,
+  [EventType.INBOX_UPDATED]: inboxUpdated,
+  [EventType.INBOX_ARCHIVED]: inboxUpdated,
+  [EventType.INBOX_MEMBER_ADDED]: inboxUpdated,
+  [EventType.INBOX_MEMBER_REMOVED]: inboxUpdated,
 };
+
+function inboxUpdated(live: LiveEvent): InboxEvent {
+  const payload = live.event!.payload;
+  return Object.assign(new InboxUpdatedEvent(), {
+    inboxId: live.event!.inboxId,
+    memberId: payloadString(payload, 'memberId'),
+    change: INBOX_CHANGE[live.event!.type]!,
+    changedFields: Array.isArray(payload.changedFields) ? payload.changedFields.filter((f): f is string => typeof f === 'string') : [],
+  });
+}
 
 function conversationUpdated(live: LiveEvent): InboxEvent {
   return Object.assign(new ConversationUpdatedEvent(), {

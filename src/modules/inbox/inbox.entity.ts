@@ -5,6 +5,14 @@ import { ChannelKind } from '../channel/channel-kind';
 import { Node } from '../node/node.interface';
 import { Tenant } from '../tenant/tenant.entity';
 
+/** One stored secret: the sealed value, and what may be shown of it. */
+export interface StoredSecret {
+  /** `sbenc:v1:…` envelope (see src/lib/secrets.ts). */
+  sealed: string;
+  /** Last 4 characters of a long secret (`…abcd`), or null. */
+  hint: string | null;
+}
+
 /**
  * A connected sender (a WhatsApp number, an SMS sender, a page…). Its channel kind decides the rules;
  * its provider decides who carries the traffic (`sandbox` simulates delivery for any kind).
@@ -46,11 +54,27 @@ export class Inbox implements Node {
   @Field(() => Int, { nullable: true, description: 'Override of the human-agent window (Messenger, Instagram), in hours.' })
   humanAgentWindowHours: number | null = null;
 
-  /** Provider settings (sandbox latency, failure rate, webhook secret…); never exposed. */
+  /** Provider settings that are not secret (sandbox latency, phone number id, base URL…); never exposed as is. */
   @Property({ type: 'json' })
   providerConfig: Record<string, unknown> = {};
 
+  /**
+   * Provider secrets (access tokens, app secrets), each sealed with AES-256-GCM (src/lib/secrets.ts)
+   * beside a hint; write-only: decrypted only where adapters are built. Older inboxes may still
+   * carry secrets in plain text in `providerConfig` until `npm run inbox -- rotate-secrets`.
+   */
+  @Property({ type: 'json', default: '{}' })
+  providerSecrets: Record<string, StoredSecret> = {};
+
+  /** Set when archived: the inbox sends nothing new, keeps its history and stays readable. */
+  @Property({ type: 'Date', nullable: true })
+  @Field(() => Date, {
+    nullable: true,
+    description: 'When the inbox was archived (it sends nothing new; its history stays); null while active.',
+  })
+  archivedAt: Date | null = null;
+
   @Property({ type: 'Date' })
-  @Field()
+  @Field({ description: 'When the inbox was connected.' })
   createdAt: Date = new Date();
 }

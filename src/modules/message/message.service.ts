@@ -40,6 +40,7 @@ import {
   type SendOptions,
   type UploadedMedia,
 } from './send-message.parse';
+import { assertInboxSends } from '../inbox/inbox-archive';
 
 /** The idempotency operation name of sends. */
 export const SEND_MESSAGE_OPERATION = 'sendMessage';
@@ -137,6 +138,7 @@ async function sendInTransaction(
   const uploads = await loadUploads(tx, viewer, parsed.media);
   const draft = toStoredContent(input.content, uploads);
   const { conversation, inbox, created } = await resolveRecipient(tx, viewer, parsed.recipient, { inboxId: options.inboxId, now });
+  assertInboxSends(inbox);
   const content = validateContent(inbox.channel, draft, uploads);
 
   const actorKind = viewer.windowActor;

@@ -1,0 +1,192 @@
+import { SANDBOX_PROVIDER } from '../../channels/sandbox/sandbox.adapter';
+import { WHATSAPP_CLOUD_PROVIDER } from '../../channels/whatsapp-cloud/whatsapp-cloud.adapter';
+import type { FieldViolation } from '../../lib/errors';
+import { ChannelKind } from '../channel/channel-kind';
+
+/**
+ * Provider settings, one entry per provider: what an inbox of that provider is configured with,
+ * which of it is secret, which channels it carries and how to connect it. The GraphQL input
+ * (`InboxSettingsInput`) and the CLI's `--settings` JSON have one member per entry; adding a
+ * provider is one entry here, one input class, and its adapter in the registry.
+ */
+
+/** How one setting is checked. Secrets are write-only: stored sealed, shown only as configured + hint. */
+export type SettingRule =
+  | { kind: 'string'; required: boolean; secret: boolean; pattern?: RegExp; patternHint?: string; maxLength?: number }
+  | { kind: 'url'; required: boolean }
+  | { kind: 'int'; required: boolean; min: number; max: number }
+  | { kind: 'number'; required: boolean; min: number; max: number }
+  | { kind: 'stringList'; required: boolean; maxItems: number };
+
+/** Where setup steps may point the user. */
+export interface SetupContext {
+  /** `<PUBLIC_URL>/webhooks/<inboxId>`: what to paste into the provider's console. */
+  webhookUrl: string;
+  /** The non-secret settings as stored. */
+  config: Readonly<Record<string, unknown>>;
+}
+
+/** One provider's settings. */
+export interface ProviderSpec {
+  /** `Inbox.provider`, the adapter registry's key. */
+  provider: string;
+  /** Channel kinds the provider carries; null = any (the sandbox simulates them all). */
+  channels: readonly ChannelKind[] | null;
+  fields: Readonly<Record<string, SettingRule>>;
+  /** What an admin does to connect the inbox, in order (shown as `Inbox.setupSteps`). */
+  setupSteps(ctx: SetupContext): string[];
+}
+
+/** The members of the settings input (GraphQL and CLI), each naming one provider. */
+export enum SettingsMember {
+  SANDBOX = 'sandbox',
+  WHATSAPP_CLOUD = 'whatsappCloud',
+  // Reserved for the adapters to come: twilio, messenger, instagram, telegram, email.
+}
+
+/** Every provider Switchboard can configure, by settings member; exhaustive. */
+export const PROVIDER_SPECS: Readonly<Record<SettingsMember, ProviderSpec>> = {
+  [SettingsMember.SANDBOX]: {
+    provider: SANDBOX_PROVIDER,
+    channels: null,
+    fields: {
+      latencyMs: { kind: 'int', required: false, min: 0, max: 60_000 },
+      failureRate: { kind: 'number', required: false, min: 0, max: 1 },
+      failRecipients: { kind: 'stringList', required: false, maxItems: 100 },
+    },
+    setupSteps: () => [
+      'Nothing to connect: the built-in sandbox simulates the channel, with the latency and failure rate set here.',
+      'Send with sendMessage; add #fail, #fail:temporary or #fail:delivery to a text to rehearse failures.',
+      'Play the customer with simulateInboundMessage.',
+    ],
+  },
+  [SettingsMember.WHATSAPP_CLOUD]: {
+    provider: WHATSAPP_CLOUD_PROVIDER,
+    channels: [ChannelKind.WHATSAPP],
+    fields: {
+      phoneNumberId: { kind: 'string', required: true, secret: false, pattern: /^\d{5,32}$/, patternHint: 'digits only' },
+      accessToken: { kind: 'string', required: true, secret: true, maxLength: 1024 },
+      appSecret: { kind: 'string', required: true, secret: true, maxLength: 256 },
+      verifyToken: { kind: 'string', required: false, secret: true, maxLength: 256 },
+      baseUrl: { kind: 'url', required: false },
+    },
+    setupSteps: ({ webhookUrl, config }) => [
+      'In Meta for Developers, open your app > WhatsApp > API Setup and copy the phone number id and a permanent (system user) access token with whatsapp_business_messaging.',
+      'In App settings > Basic, copy the app secret: it checks the signature of every webhook.',
+      `In WhatsApp > Configuration, set the callback URL to ${webhookUrl} and the verify token to the one saved here, then subscribe to the "messages" field.`,
+      `Run testInboxConnection to check the token and phone number id${typeof config.phoneNumberId === 'string' ? ` (${config.phoneNumberId})` : ''}.`,
+    ],
+  },
+};
+
+/** The spec of a stored provider name, or null for a provider with no settings member. */
+export function specOfProvider(provider: string): ProviderSpec | null {
+  return Object.values(PROVIDER_SPECS).find((s) => s.provider === provider) ?? null;
+}
+
+/** Names of the secret settings of a provider. */
+export function secretNames(spec: ProviderSpec): string[] {
+  return Object.entries(spec.fields)
+    .filter(([, rule]) => rule.kind === 'string' && rule.secret)
+    .map(([name]) => name);
+}
+
+/** One provider member of the settings input, checked: plain settings and the secrets given. */
+export interface ParsedProviderSettings {
+  member: SettingsMember;
+  spec: ProviderSpec;
+  /** Non-secret settings, complete (they replace what is stored). */
+  config: Record<string, unknown>;
+  /** Secrets given in this input; a secret left out keeps its stored value, an empty string removes it. */
+  secrets: Record<string, string>;
+  /** Where the member sits in the input (`input.settings.whatsappCloud`), for error paths. */
+  field: string;
+}
+
+/**
+ * Checks one member's values (from GraphQL, or untyped CLI JSON) against its rules. Returns the
+ * violations, all of them, rather than throwing at the first, so a form can mark every bad field.
+ * Required secrets are not checked here: on update they may already be stored (see missingSecrets).
+ */
+export function checkProviderSettings(
+  field: string,
+  member: SettingsMember,
+  value: unknown,
+): { parsed: ParsedProviderSettings | null; violations: FieldViolation[] } {
+  const spec = PROVIDER_SPECS[member];
+  const violations: FieldViolation[] = [];
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return { parsed: null, violations: [{ field, message: 'must be an object of settings.' }] };
+  }
+  const input = value as Record<string, unknown>;
+  for (const key of Object.keys(input)) {
+    if (!Object.hasOwn(spec.fields, key) && input[key] !== undefined)
+      violations.push({ field: `${field}.${key}`, message: 'is not a setting of this provider.' });
+  }
+  const config: Record<string, unknown> = {};
+  const secrets: Record<string, string> = {};
+  for (const [name, rule] of Object.entries(spec.fields)) {
+    const path = `${field}.${name}`;
+    const raw = input[name];
+    const secret = rule.kind === 'string' && rule.secret;
+    if (raw === undefined || raw === null || (raw === '' && !secret)) {
+      if (rule.required && !secret) violations.push({ field: path, message: 'is required.' });
+      continue;
+    }
+    const problem = checkValue(rule, raw);
+    if (problem) {
+      violations.push({ field: path, message: problem });
+      continue;
+    }
+    const clean = typeof raw === 'string' && !secret ? raw.trim() : raw;
+    if (secret) secrets[name] = raw as string;
+    else config[name] = rule.kind === 'url' ? (clean as string).replace(/\/+$/, '') : clean;
+  }
+  return { parsed: violations.length ? null : { member, spec, config, secrets, field }, violations };
+}
+
+/** Why a value breaks its rule, or null. */
+function checkValue(rule: SettingRule, raw: unknown): string | null {
+  switch (rule.kind) {
+    case 'string': {
+      if (typeof raw !== 'string') return 'must be a string.';
+      if (raw !== raw.trim() || /[\r\n]/.test(raw))
+        return 'must not start or end with spaces or contain line breaks (pasted with extra characters?).';
+      if (rule.maxLength && raw.length > rule.maxLength) return `must be at most ${rule.maxLength} characters.`;
+      if (rule.pattern && raw !== '' && !rule.pattern.test(raw)) return `is not valid (${rule.patternHint ?? rule.pattern.source}).`;
+      return null;
+    }
+    case 'url': {
+      if (typeof raw !== 'string') return 'must be a string.';
+      let url: URL;
+      try {
+        url = new URL(raw.trim());
+      } catch {
+        return 'must be an absolute http(s) URL.';
+      }
+      return /^https?:$/.test(url.protocol) && !url.search && !url.hash
+        ? null
+        : 'must be an absolute http(s) URL without query or fragment.';
+    }
+    case 'int':
+      return Number.isInteger(raw) && (raw as number) >= rule.min && (raw as number) <= rule.max
+        ? null
+        : `must be a whole number from ${rule.min} to ${rule.max}.`;
+    case 'number':
+      return typeof raw === 'number' && Number.isFinite(raw) && raw >= rule.min && raw <= rule.max
+        ? null
+        : `must be a number from ${rule.min} to ${rule.max}.`;
+    case 'stringList':
+      return Array.isArray(raw) && raw.length <= rule.maxItems && raw.every((r) => typeof r === 'string' && r.trim() !== '')
+        ? null
+        : `must be a list of at most ${rule.maxItems} non-empty strings.`;
+  }
+}
+
+/** Required secrets that are neither given nor kept from what is stored: one violation each. */
+export function missingSecrets(settings: ParsedProviderSettings, stored: ReadonlySet<string>): FieldViolation[] {
+  return Object.entries(settings.spec.fields)
+    .filter(([, rule]) => rule.kind === 'string' && rule.secret && rule.required)
+    .filter(([name]) => !(settings.secrets[name] || (stored.has(name) && settings.secrets[name] !== '')))
+    .map(([name]) => ({ field: `${settings.field}.${name}`, message: 'is required.' }));
+}
