@@ -10,7 +10,7 @@ import { InboxUpdatedEventResolver } from '../modules/inbox/inbox-events.resolve
 import { SimulateInboundResolver } from '../modules/delivery/simulate-inbound.resolver';
 import { RetryMessageResolver } from '../modules/delivery/retry-message.resolver';
 import { MediaResolver } from '../modules/media/media.resolver';
-import { MediaContentResolver, MessageResolver, ReactionResolver } from '../modules/message/message.resolver';
+import { MessageResolver, ReactionResolver } from '../modules/message/message.resolver';
 import { SendMessageResolver } from '../modules/message/send-message.resolver';
 import { NodeResolver } from '../modules/node/node.resolver';
 import { ReactionMutationResolver } from '../modules/reaction/reaction.resolver';
