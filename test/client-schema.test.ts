@@ -1,6 +1,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { StreamInboxEventsDocument, type StreamInboxEventsSubscription } from './generated/graphql';
+import { print } from 'graphql';
+import { UploadMediaDocument } from './generated/graphql';
 import { errorCode, type GqlResponse } from './helpers/client';
 import { addMessage } from './helpers/events';
 import { startTestServer, type TestServer } from './helpers/server';
@@ -112,5 +114,35 @@ describe('the schema as clients meet it', () => {
     const ok = await s.client().raw(query);
     assert.equal(ok.status, 200);
     assert.equal(ok.headers.get('www-authenticate'), null);
+  });
+
+  test('MediaContent.url of an uploaded file is a signed URL that serves the bytes without a token', async () => {
+    const pdf = Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n');
+    const form = new FormData();
+    form.append('operations', JSON.stringify({ query: print(UploadMediaDocument), variables: { file: null } }));
+    form.append('map', JSON.stringify({ 0: ['variables.file'] }));
+    form.append('0', new Blob([pdf], { type: 'application/pdf' }), 'invoice.pdf');
+    const uploaded = await fetch(s.url, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${s.demoToken}`, 'apollo-require-preflight': 'true' },
+      body: form,
+    });
+    const mediaId = ((await uploaded.json()) as { data: { uploadMedia: { id: string } } }).data.uploadMedia.id;
+    const conversationId = annaConversation();
+    const sent = await s
+      .client()
+      .raw(
+        `mutation ($c: ID!, $m: ID!) { sendMessage(input: { recipient: { conversation: { conversationId: $c } }, content: { media: { mediaId: $m } } }) { message { id } } }`,
+        { c: conversationId, m: mediaId },
+      );
+    assert.equal(sent.errors, undefined, JSON.stringify(sent.errors));
+    const messageId = (sent.data as { sendMessage: { message: { id: string } } }).sendMessage.message.id;
+    const read = await s.client().raw(`{ message(id: "${messageId}") { content { ... on MediaContent { mediaId url } } } }`);
+    const content = (read.data as { message: { content: { mediaId: string; url: string | null } } }).message.content;
+    assert.equal(content.mediaId, mediaId);
+    assert.match(content.url ?? '', new RegExp(`^/media/${mediaId}\\?`));
+    const bytes = await fetch(`${s.httpUrl}${content.url}`);
+    assert.equal(bytes.status, 200);
+    assert.deepEqual(Buffer.from(await bytes.arrayBuffer()), pdf);
   });
 });

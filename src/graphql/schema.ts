@@ -10,7 +10,7 @@ import { InboxUpdatedEventResolver } from '../modules/inbox/inbox-events.resolve
 import { SimulateInboundResolver } from '../modules/delivery/simulate-inbound.resolver';
 import { RetryMessageResolver } from '../modules/delivery/retry-message.resolver';
 import { MediaResolver } from '../modules/media/media.resolver';
-import { MessageResolver, ReactionResolver } from '../modules/message/message.resolver';
+import { MediaContentResolver, MessageResolver, ReactionResolver } from '../modules/message/message.resolver';
 import { SendMessageResolver } from '../modules/message/send-message.resolver';
 import { NodeResolver } from '../modules/node/node.resolver';
 import { ReactionMutationResolver } from '../modules/reaction/reaction.resolver';
@@ -18,6 +18,7 @@ import { EVENT_RESOLVERS, SUBSCRIBE_ONLY_PUBSUB } from '../modules/event/event.r
 import { ViewerResolver } from '../modules/user/viewer.resolver';
 import { ScopeChecker } from './authorization';
 import { applyOneOf } from './one-of';
+import { completeSchemaDocs } from './schema-docs';
 
 /** Every resolver class of the schema. */
 export const RESOLVERS: NonEmptyArray<Function> = [
@@ -28,6 +29,7 @@ export const RESOLVERS: NonEmptyArray<Function> = [
   ConversationResolver,
   MessageResolver,
   ReactionResolver,
+  MediaContentResolver,
   ConversationMutationResolver,
   ReactionMutationResolver,
   MediaResolver,
@@ -49,6 +51,7 @@ export async function buildAppSchema(): Promise<GraphQLSchema> {
     pubSub: SUBSCRIBE_ONLY_PUBSUB,
   });
   applyOneOf(schema);
+  completeSchemaDocs(schema);
   return schema;
 }
 

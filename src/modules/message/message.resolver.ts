@@ -9,7 +9,8 @@ import { Conversation } from '../conversation/conversation.entity';
 import { Reaction } from '../reaction/reaction.entity';
 import { User } from '../user/user.entity';
 import type { StoredContent } from './message-content';
-import { MessageContentUnion } from './message-content.types';
+import { MediaContentType, MessageContentUnion } from './message-content.types';
+import { mediaUrlFor } from '../media/media-url';
 import { Message } from './message.entity';
 import { DeliveryFailureType, StatusChangeType } from './message.types';
 import { SenderType } from './sender-type';
@@ -114,5 +115,21 @@ export class ReactionResolver {
   actor(@Root() r: Reaction, @Ctx() ctx: AppContext): Promise<User | Contact | null> {
     const { loaders } = auth(ctx);
     return r.actorType === SenderType.CUSTOMER ? loaders.contact.load(r.actorId) : loaders.user.load(r.actorId);
+  }
+}
+
+@Resolver(() => MediaContentType)
+export class MediaContentResolver {
+  // Signed per read, like Media.url: a stored URL would expire in a client's cache and leak if logged.
+  @FieldResolver(() => String, {
+    nullable: true,
+    description:
+      'Where the file can be fetched: the https URL it was sent from, or for an upload a fresh signed, expiring URL (path relative to the API origin) that serves the bytes without a token.',
+  })
+  url(@Root() content: MediaContentType, @Ctx() ctx: AppContext): string | null {
+    if (content.url) return content.url;
+    if (!content.mediaId) return null;
+    const { mediaSigningSecret, mediaUrlTtlSeconds } = ctx.deps.config;
+    return mediaUrlFor(mediaSigningSecret, mediaUrlTtlSeconds, content.mediaId);
   }
 }
