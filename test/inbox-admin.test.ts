@@ -255,6 +255,7 @@ describe('inbox management over GraphQL', () => {
       } as never,
     });
     assert.equal(errorCode(both), 'BAD_USER_INPUT');
+    assertNoSecrets('the @oneOf refusal', both);
     assert.match(JSON.stringify(both.errors![0].extensions), /settings/);
     assert.deepEqual(await footprint(s), before);
   });

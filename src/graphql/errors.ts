@@ -87,6 +87,20 @@ function argumentName(error: GraphQLError): string | undefined {
   return argumentPaths(error.source)?.get(position);
 }
 
+/**
+ * graphql-js quotes the whole rejected variable value (`Variable "$input" got invalid value { …,
+ * accessToken: "…" } at "input.settings"; reason`): a provider secret sent beside a bad field would
+ * come back in the answer and land in logs. The value is dropped; the path and reason stay.
+ */
+function withoutEchoedValue(message: string, error: unknown): string {
+  const reason = error instanceof GraphQLError ? error.originalError?.message : undefined;
+  const head = /^Variable "\$[^"]+" got invalid value /.exec(message);
+  if (!head || !reason || !message.endsWith(`; ${reason}`)) return message;
+  const quoted = message.slice(head[0].length, message.length - reason.length - 2);
+  const at = / at "[^"]*"$/.exec(quoted);
+  return `${head[0].trimEnd()}${at ? at[0] : ''}; ${reason}`;
+}
+
 /** How an error reaches the client; deciding it is cheap (no document is read). */
 type ErrorKind = 'app' | 'too-complex' | 'bad-value' | 'request' | 'internal';
 
@@ -141,12 +155,13 @@ export function toClientError(formatted: GraphQLFormattedError, error: unknown):
     }
     case 'bad-value': {
       const field = argumentName(error as GraphQLError);
+      const message = withoutEchoedValue(formatted.message, error);
       return {
         masked: false,
         error: {
-          message: formatted.message,
+          message,
           locations: formatted.locations,
-          extensions: { code: ErrorCode.BAD_USER_INPUT, ...(field ? { fields: [{ field, message: formatted.message }] } : {}) },
+          extensions: { code: ErrorCode.BAD_USER_INPUT, ...(field ? { fields: [{ field, message }] } : {}) },
         },
       };
     }
