@@ -11,6 +11,10 @@ import { DeliverySendTextDocument } from './generated/graphql';
 import { historyOf, testDeliveryConfig, waitForMessage } from './helpers/delivery';
 import { FakeMeta, type MetaBehaviour } from './helpers/fake-meta';
 import { startTestServer } from './helpers/server';
+import { OutboxDeliveryQueue } from '../src/modules/delivery/delivery-queue';
+import { DeliveryWorker } from '../src/modules/delivery/delivery.worker';
+import type { DeliveryJob } from '../src/modules/delivery/delivery-queue';
+import { deferred } from './helpers/delivery';
 
 const { PENDING, SENT, DELIVERED, READ, FAILED } = DeliveryStatus;
 const PHONE_NUMBER_ID = '106540352242922';
@@ -20,13 +24,15 @@ const APP_SECRET = 'meta-app-secret';
 /**
  * A server with one WhatsApp Cloud inbox in front of a scripted fake Meta: the text of a message
  * says what Meta does with it (`#late`: accepts, answers after the adapter's timeout; `#late-silent`:
- * the same and never reports it; `#error-once`: 500 without accepting, then accepts).
+ * the same and never reports it; `#late-silent-once`: so the first time, then accepts; `#error-once`:
+ * 500 without accepting, then accepts).
  */
-async function whatsAppServer(delivery: DeliveryConfig, webhookDelayMs = 20) {
+async function whatsAppServer(delivery: DeliveryConfig, webhookDelayMs = 20, opts: { deliveryWorker?: boolean } = {}) {
   const tries = new Map<string, number>();
   const script = (text: string): MetaBehaviour => {
     const n = (tries.get(text) ?? 0) + 1;
     tries.set(text, n);
+    if (text.includes('#late-silent-once')) return n === 1 ? 'late_silent' : 'ok';
     if (text.includes('#late-silent')) return 'late_silent';
     if (text.includes('#late')) return 'late';
     if (text.includes('#error-once')) return n === 1 ? 'error' : 'ok';
@@ -45,6 +51,7 @@ async function whatsAppServer(delivery: DeliveryConfig, webhookDelayMs = 20) {
   let inboxId = '';
   const s = await startTestServer({
     config: { delivery },
+    deliveryWorker: opts.deliveryWorker,
     beforeStart: async (db, demo) => {
       const em = db.em.fork();
       const inbox = em.create(Inbox, {
@@ -156,5 +163,56 @@ describe('WhatsApp Cloud sends nobody reports (settle window of 300 ms, 2 attemp
     // The second copy failing does not undo the first copy's READ.
     assert.equal(await w.meta.reportNow(copies[1], 'failed', { errors: [{ code: 131026 }] }), 200);
     assert.equal((await w.s.db.em.fork().findOneOrFail(Message, id)).deliveryStatus, READ);
+  });
+});
+
+describe('A report that lands while the resend is being prepared (worker held by a hook)', () => {
+  // Our own worker (the server's is off) so a test can hold an attempt between reading the message
+  // and asking Meta: the window in which the soak saw a message sent again after Meta reported it.
+  const delivery = testDeliveryConfig({ leaseMs: 600, uncertainSettleMs: 50, maxAttempts: 3 });
+  let w: Awaited<ReturnType<typeof whatsAppServer>>;
+  before(async () => (w = await whatsAppServer(delivery, 20, { deliveryWorker: false })));
+  after(async () => {
+    await w?.s.close();
+    await w?.meta.close();
+  });
+
+  function holdingWorker(hold: (job: DeliveryJob) => Promise<void>) {
+    return new DeliveryWorker({
+      db: w.s.db,
+      pubsub: w.s.server.deps.pubsub,
+      config: delivery,
+      adapters: w.s.server.deps.channels,
+      queue: new OutboxDeliveryQueue(w.s.db, delivery.leaseMs, { settleMs: delivery.uncertainSettleMs, idempotentSends: () => false }),
+      beforeSend: hold,
+    });
+  }
+
+  test('a report acknowledged after the resend read the message but before it was sent stops the resend', async (t) => {
+    const held = deferred();
+    const release = deferred();
+    const worker = holdingWorker(async (job) => {
+      if (job.attempt !== 2) return;
+      held.resolve();
+      await release.promise;
+    });
+    t.after(() => worker.stop());
+    // First attempt: Meta accepts, answers after the adapter's timeout (uncertain) and reports nothing yet.
+    const id = await w.send('Your parcel is at the door #late-silent-once');
+    worker.start();
+    await held.promise;
+    const [copy] = w.meta.copiesOf(id);
+    assert.ok(copy, 'Meta accepted the first attempt');
+    // Meta's report of that copy reaches us while the second attempt is about to go out.
+    assert.equal(await w.meta.reportNow(copy, 'sent'), 200);
+    release.resolve();
+    await worker.stop(10_000);
+
+    assert.equal(w.meta.copiesOf(id).length, 1, 'the customer got it once');
+    assert.equal(w.requestsFor(id).length, 1, 'it was not sent again after the report');
+    const message = await w.s.db.em.fork().findOneOrFail(Message, id);
+    assert.equal(message.deliveryStatus, SENT);
+    assert.equal(message.channelMessageId, copy.wamid);
+    assert.equal((await w.outbox(id)).state, OutboxState.DONE);
   });
 });

@@ -20,6 +20,7 @@ import { attemptInRun } from './delivery-runs';
 import { OutboxEntry, OutboxState } from './outbox-entry.entity';
 import { lockChannelMessage, lockedRead } from './delivery.locks';
 import { applyPendingStatuses, applyStatusChange } from './status.service';
+import { sendBlocker } from './send-gate';
 import { ARCHIVED_SEND_FAILURE } from '../inbox/inbox-archive';
 
 /** What the worker is built with. */
@@ -33,6 +34,11 @@ export interface DeliveryWorkerDeps {
   random?: () => number;
   /** Where unexpected errors go. */
   log?: (message: string, err?: unknown) => void;
+  /**
+   * Awaited once an attempt has read everything it sends and is about to ask the provider (before
+   * its last check). Tests hold a send here to let a status report race it.
+   */
+  beforeSend?: (job: DeliveryJob) => Promise<void>;
 }
 
 /** What one attempt came to, before it is recorded. */
@@ -252,6 +258,13 @@ export class DeliveryWorker {
       };
     }
     const replyTo = message.replyToId ? await em.findOne(Message, { id: message.replyToId, tenantId: message.tenantId }) : null;
+    await this.deps.beforeSend?.(job);
+    if (!adapter.idempotentSends && job.attempt > 1) {
+      // An earlier attempt may have reached the provider, and its report may have settled the
+      // message since we read it: look again under the report's locks, as late as possible.
+      const blocker = await this.confirmClaim(job);
+      if (blocker) return { kind: 'skip', reason: `not sent again: ${blocker}` };
+    }
 
     // A send must end well inside the lease, or another worker would claim it while it runs.
     const startedAt = new Date();
@@ -280,6 +293,24 @@ export class DeliveryWorker {
     return result.failure.uncertain && !adapter.idempotentSends
       ? { kind: 'uncertain', failure: result.failure, startedAt }
       : { kind: 'failed', failure: result.failure };
+  }
+
+  /**
+   * {@link sendBlocker} under the locks a status report takes (message, then entry), renewing the
+   * lease when the claim still holds: the send that follows gets its full window, so the queue does
+   * not take it for a crashed attempt while the request is out.
+   */
+  private confirmClaim(job: DeliveryJob): Promise<string | null> {
+    return this.deps.db.em.fork().transactional(async (tx: EntityManager) => {
+      const message = await tx.findOne(Message, { id: job.messageId }, lockedRead<Message>(tx));
+      const entry = await tx.findOne(OutboxEntry, { id: job.outboxId }, lockedRead<OutboxEntry>(tx));
+      const blocker = sendBlocker(message, entry, job.attempt);
+      if (!blocker && entry) {
+        entry.lockedUntil = new Date(Date.now() + this.deps.config.leaseMs);
+        entry.updatedAt = new Date();
+      }
+      return blocker;
+    });
   }
 
   /** Records an attempt's outcome in one transaction; nothing when the claim was taken over. */
