@@ -107,11 +107,14 @@ async function subscribe(url: string, token: string): Promise<ReturnType<typeof 
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   test(`${signal} to \`npm start\` closes websockets with 1001 and leaves no process and no listener behind`, async (t) => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchboard-start-'));
-    const { child, started } = spawnServer('npm', ['start'], userEnv(dataDir));
+    // SIGTERM starts as a fresh clone does, bundling the playground (esbuild runs a process of its own).
+    const cacheDir = signal === 'SIGTERM' ? fs.mkdtempSync(path.join(os.tmpdir(), 'switchboard-start-cache-')) : null;
+    const { child, started } = spawnServer('npm', ['start'], userEnv(dataDir, cacheDir ? { CACHE_DIR: cacheDir } : {}));
     t.after(() => {
       // Whatever happened, leave nothing running (the group id is the npm process id).
       if (groupAlive(child.pid!)) process.kill(-child.pid!, 'SIGKILL');
       fs.rmSync(dataDir, { recursive: true, force: true });
+      if (cacheDir) fs.rmSync(cacheDir, { recursive: true, force: true });
     });
     const closed = treeClosed(child);
     const { url, token, output } = await started;

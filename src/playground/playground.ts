@@ -133,10 +133,14 @@ async function pruneStale(cacheDir: string, keep: ReadonlySet<string>): Promise<
   );
 }
 
+/** esbuild builds in flight in this process; its service is stopped when the last one ends. */
+let bundlesRunning = 0;
+
 async function bundle(entry: string, cacheDir: string, assets: PlaygroundAssets): Promise<void> {
   // Loaded lazily: esbuild spawns a native service and is only needed when the cache is cold.
   const esbuild = await import('esbuild');
-  const result = await esbuild.build({
+  bundlesRunning++;
+  const building = esbuild.build({
     entryPoints: { playground: entry },
     bundle: true,
     minify: true,
@@ -151,6 +155,10 @@ async function bundle(entry: string, cacheDir: string, assets: PlaygroundAssets)
     outdir: cacheDir,
     write: false,
     logLevel: 'silent',
+  });
+  // The service would otherwise idle for the server's whole life, and outlive its exit briefly.
+  const result = await building.finally(() => {
+    if (--bundlesRunning === 0) void esbuild.stop();
   });
   const js = result.outputFiles.find((file) => file.path.endsWith('.js'));
   const css = result.outputFiles.find((file) => file.path.endsWith('.css'));
