@@ -3,18 +3,20 @@ import { ArgsType, Field, Int, ObjectType } from 'type-graphql';
 import { Errors } from '../lib/errors';
 
 /** Relay's page info. */
-@ObjectType('PageInfo')
+@ObjectType('PageInfo', {
+  description: 'Where a page sits in its list (Relay): whether more items exist on either side, and the cursors to fetch them.',
+})
 export class PageInfo {
-  @Field()
+  @Field({ description: 'More items follow this page: fetch them with `first` and `after: endCursor`.' })
   hasNextPage!: boolean;
 
-  @Field()
+  @Field({ description: 'More items precede this page: fetch them with `last` and `before: startCursor`.' })
   hasPreviousPage!: boolean;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Cursor of the first edge; null when the page is empty.' })
   startCursor!: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Cursor of the last edge; null when the page is empty.' })
   endCursor!: string | null;
 }
 
@@ -24,13 +26,19 @@ export class ConnectionArgs {
   @Field(() => Int, { nullable: true, description: 'Page size from the start (at most 100).' })
   first?: number | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Return items after this cursor (an `endCursor` or edge `cursor`); goes with `first`.',
+  })
   after?: string | null;
 
   @Field(() => Int, { nullable: true, description: 'Page size from the end (at most 100).' })
   last?: number | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Return items before this cursor (a `startCursor` or edge `cursor`); goes with `last`.',
+  })
   before?: string | null;
 }
 
@@ -95,24 +103,24 @@ export function toConnection<T>(page: Page<T>, cursorOf: (node: T) => string) {
 
 /** Builds `<Name>Connection` and `<Name>Edge` object types for a node type. */
 export function Connection<T extends object>(name: string, Node: ClassType<T>) {
-  @ObjectType(`${name}Edge`)
+  @ObjectType(`${name}Edge`, { description: `One ${name} in a page, with its cursor.` })
   class Edge {
-    @Field()
+    @Field({ description: 'Opaque position of this item: pass it as `after` or `before` to page from here.' })
     cursor!: string;
 
-    @Field(() => Node)
+    @Field(() => Node, { description: `The ${name}.` })
     node!: T;
   }
 
   @ObjectType(`${name}Connection`, { description: `A page of ${name} objects (Relay connection).` })
   class ConnectionType {
-    @Field(() => [Edge])
+    @Field(() => [Edge], { description: 'The items of this page with their cursors, in list order.' })
     edges!: Edge[];
 
     @Field(() => [Node], { description: 'The nodes of `edges`, for clients that need no cursors.' })
     nodes!: T[];
 
-    @Field(() => PageInfo)
+    @Field(() => PageInfo, { description: 'Whether more items exist, and the cursors to page on.' })
     pageInfo!: PageInfo;
   }
   return ConnectionType;

@@ -23,7 +23,7 @@ export class ContactIdentity {
   contactId!: string;
 
   @Enum({ items: () => ChannelKind })
-  @Field(() => ChannelKind)
+  @Field(() => ChannelKind, { description: 'The channel this address belongs to.' })
   channel!: ChannelKind;
 
   @Property({ type: 'string' })

@@ -10,17 +10,17 @@ import { Tenant } from '../tenant/tenant.entity';
 @ObjectType('Contact', { implements: Node, description: 'A customer, reachable through one or more channel identities.' })
 export class Contact implements Node {
   @PrimaryKey({ type: 'string', length: 40 })
-  @Field(() => ID)
+  @Field(() => ID, { description: 'Opaque contact id (`con_…`); refetch it with `node(id:)`.' })
   id: string = newId('contact');
 
   @ManyToOne(() => Tenant, { mapToPk: true, fieldName: 'tenant_id', deleteRule: 'cascade' })
   tenantId!: string;
 
   @Property({ type: 'string', nullable: true })
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Display name from the channel profile; null when the customer never gave one.' })
   name: string | null = null;
 
   @Property({ type: 'Date' })
-  @Field()
+  @Field({ description: 'When Switchboard first saw this customer.' })
   createdAt: Date = new Date();
 }

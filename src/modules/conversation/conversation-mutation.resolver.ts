@@ -29,7 +29,7 @@ export class ConversationMutationResolver {
   })
   async reassignConversation(
     @Ctx() ctx: AppContext,
-    @Arg('conversationId', () => ID) conversationId: string,
+    @Arg('conversationId', () => ID, { description: 'The conversation to (un)assign.' }) conversationId: string,
     @Arg('userId', () => ID, { nullable: true, description: 'The new assignee; null unassigns.' }) userId: string | null | undefined,
   ): Promise<ReassignConversationPayload> {
     const { viewer } = auth(ctx);
@@ -47,8 +47,9 @@ export class ConversationMutationResolver {
   })
   async markConversationRead(
     @Ctx() ctx: AppContext,
-    @Arg('conversationId', () => ID) conversationId: string,
-    @Arg('lastMessageId', () => ID) lastMessageId: string,
+    @Arg('conversationId', () => ID, { description: 'The conversation to mark read.' }) conversationId: string,
+    @Arg('lastMessageId', () => ID, { description: 'The newest message you have seen (usually the last one shown).' })
+    lastMessageId: string,
   ): Promise<MarkConversationReadPayload> {
     const { viewer } = auth(ctx);
     parseId('lastMessageId', lastMessageId, 'message');
@@ -65,7 +66,7 @@ export class ConversationMutationResolver {
   })
   async closeConversation(
     @Ctx() ctx: AppContext,
-    @Arg('conversationId', () => ID) conversationId: string,
+    @Arg('conversationId', () => ID, { description: 'The conversation to close.' }) conversationId: string,
   ): Promise<CloseConversationPayload> {
     const { viewer } = auth(ctx);
     const conversation = await loadConversation(ctx, 'conversationId', conversationId);

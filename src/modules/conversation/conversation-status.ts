@@ -6,4 +6,11 @@ export enum ConversationStatus {
   CLOSED = 'closed',
 }
 
-registerEnumType(ConversationStatus, { name: 'ConversationStatus' });
+registerEnumType(ConversationStatus, {
+  name: 'ConversationStatus',
+  description: 'Whether the conversation has an active session.',
+  valuesConfig: {
+    OPEN: { description: 'A session is active: the conversation is in the working list.' },
+    CLOSED: { description: 'Closed by a teammate; the next inbound message or send reopens it with a new session.' },
+  },
+});

@@ -27,7 +27,7 @@ import { ConversationStatus } from './conversation-status';
 @ObjectType('Conversation', { implements: Node, description: 'A thread with one customer through one inbox.' })
 export class Conversation implements Node {
   @PrimaryKey({ type: 'string', length: 40 })
-  @Field(() => ID)
+  @Field(() => ID, { description: 'Opaque conversation id (`cnv_…`); refetch it with `node(id:)` or `conversation(id:)`.' })
   id: string = newId('conversation');
 
   @ManyToOne(() => Tenant, { mapToPk: true, fieldName: 'tenant_id', deleteRule: 'cascade' })
@@ -40,7 +40,7 @@ export class Conversation implements Node {
   contactId!: string;
 
   @Enum({ items: () => ChannelKind })
-  @Field(() => ChannelKind)
+  @Field(() => ChannelKind, { description: "The inbox's channel: it decides the window, limits and capabilities." })
   channel!: ChannelKind;
 
   @Property({ type: 'string' })
@@ -48,11 +48,16 @@ export class Conversation implements Node {
   externalId!: string;
 
   @Property({ type: 'string', nullable: true })
-  @Field(() => String, { nullable: true })
+  @Field(() => String, {
+    nullable: true,
+    description: "Title to show: the customer's name when known; null otherwise (show `externalId`).",
+  })
   name: string | null = null;
 
   @Enum({ items: () => ConversationStatus })
-  @Field(() => ConversationStatus)
+  @Field(() => ConversationStatus, {
+    description: 'OPEN while a session is active; CLOSED after closeConversation until the next message.',
+  })
   status: ConversationStatus = ConversationStatus.OPEN;
 
   @ManyToOne(() => User, { mapToPk: true, fieldName: 'assignee_id', nullable: true, deleteRule: 'set null' })
@@ -63,11 +68,11 @@ export class Conversation implements Node {
   currentSessionId: string | null = null;
 
   @Property({ type: 'Date' })
-  @Field()
+  @Field({ description: 'When the conversation was started.' })
   createdAt: Date = new Date();
 
   @Property({ type: 'Date', onUpdate: () => new Date() })
-  @Field()
+  @Field({ description: 'When anything stored on the conversation last changed (status, assignee, last message…).' })
   updatedAt: Date = new Date();
 
   /** Sort key of the inbox list: the last message time, or creation time before any message. */
@@ -76,7 +81,7 @@ export class Conversation implements Node {
   lastActivityAt: Date = new Date();
 
   @Property({ type: 'Date', nullable: true })
-  @Field(() => Date, { nullable: true })
+  @Field(() => Date, { nullable: true, description: 'When the newest message was written; null before the first message.' })
   lastMessageAt: Date | null = null;
 
   @Property({ type: 'string', length: 40, nullable: true })
@@ -87,7 +92,7 @@ export class Conversation implements Node {
   lastMessagePreview: string | null = null;
 
   @Enum({ items: () => SenderType, nullable: true })
-  @Field(() => SenderType, { nullable: true })
+  @Field(() => SenderType, { nullable: true, description: 'Who wrote the newest message; null before the first message.' })
   lastMessageSender: SenderType | null = null;
 
   /** Opens the customer-service window on windowed channels. */

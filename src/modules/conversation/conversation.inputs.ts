@@ -3,12 +3,12 @@ import { ChannelKind } from '../channel/channel-kind';
 import { ConversationStatus } from './conversation-status';
 
 /** Narrows the inbox list. Every filter is backed by an index ending in the keyset order. */
-@InputType('ConversationFilter')
+@InputType('ConversationFilter', { description: 'Narrows the inbox list; every given field must match (AND).' })
 export class ConversationFilter {
   @Field(() => [ConversationStatus], { nullable: true, description: 'Only these statuses.' })
   status?: ConversationStatus[] | null;
 
-  @Field(() => ID, { nullable: true })
+  @Field(() => ID, { nullable: true, description: 'Only conversations of this inbox.' })
   inboxId?: string | null;
 
   @Field(() => ID, { nullable: true, description: 'Only conversations assigned to this user.' })
@@ -20,7 +20,7 @@ export class ConversationFilter {
   @Field(() => Boolean, { nullable: true, description: 'true: only conversations the viewer has written in.' })
   interacted?: boolean | null;
 
-  @Field(() => ChannelKind, { nullable: true })
+  @Field(() => ChannelKind, { nullable: true, description: 'Only conversations on this channel.' })
   channel?: ChannelKind | null;
 }
 
@@ -32,4 +32,8 @@ export enum ConversationOrder {
 registerEnumType(ConversationOrder, {
   name: 'ConversationOrder',
   description: 'Inbox list order; newest activity first by default.',
+  valuesConfig: {
+    LAST_ACTIVITY_DESC: { description: 'Most recent `lastActivityAt` first (the default).' },
+    LAST_ACTIVITY_ASC: { description: 'Oldest `lastActivityAt` first, e.g. to work the longest-waiting conversations.' },
+  },
 });

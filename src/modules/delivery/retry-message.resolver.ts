@@ -13,7 +13,10 @@ export class RetryMessageResolver {
     description:
       'Sends a FAILED outbound message again: it becomes PENDING (its failure is cleared; statusHistory keeps the FAILED step) and is delivered like a new send, with a fresh retry budget. Errors: NOT_FOUND (message), BAD_USER_INPUT naming messageId (not an outbound message, not FAILED, or failed after the provider accepted it).',
   })
-  async retryMessage(@Ctx() ctx: AppContext, @Arg('messageId', () => ID) messageId: string): Promise<RetryMessagePayload> {
+  async retryMessage(
+    @Ctx() ctx: AppContext,
+    @Arg('messageId', () => ID, { description: 'The FAILED outbound message to send again.' }) messageId: string,
+  ): Promise<RetryMessagePayload> {
     const { viewer, loaders } = auth(ctx);
     const message = await loadMessage(ctx, 'messageId', messageId);
     const result = await retryMessage(ctx.deps, ctx.em, viewer, message);

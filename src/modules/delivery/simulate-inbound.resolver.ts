@@ -16,10 +16,10 @@ export class SimulateInboundResolver {
   })
   async simulateInboundMessage(
     @Ctx() ctx: AppContext,
-    @Arg('inboxId', () => ID) inboxId: string,
+    @Arg('inboxId', () => ID, { description: 'A sandbox inbox (provider `sandbox`) to receive the message.' }) inboxId: string,
     @Arg('from', { description: "The customer's address on the inbox's channel (an international phone number for WhatsApp and SMS)." })
     from: string,
-    @Arg('text') text: string,
+    @Arg('text', { description: 'What the customer writes.' }) text: string,
     @Arg('name', () => String, { nullable: true, description: 'The display name the customer has on the channel.' }) name: string | null,
   ): Promise<SimulateInboundPayload> {
     const { loaders } = auth(ctx);

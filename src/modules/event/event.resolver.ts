@@ -110,8 +110,10 @@ export class EventResolver {
   })
   messageAdded(
     @Root() live: LiveEvent,
-    @Arg('conversationId', () => ID, { nullable: true }) _conversationId: string | null,
-    @Arg('inboxId', () => ID, { nullable: true }) _inboxId: string | null,
+    @Arg('conversationId', () => ID, { nullable: true, description: 'Only this conversation (not together with `inboxId`).' })
+    _conversationId: string | null,
+    @Arg('inboxId', () => ID, { nullable: true, description: 'Only this inbox; omit both to get every conversation you can see.' })
+    _inboxId: string | null,
   ): InboxEvent {
     return toInboxEvent(live);
   }
@@ -123,8 +125,10 @@ export class EventResolver {
   })
   messageStatusChanged(
     @Root() live: LiveEvent,
-    @Arg('conversationId', () => ID, { nullable: true }) _conversationId: string | null,
-    @Arg('inboxId', () => ID, { nullable: true }) _inboxId: string | null,
+    @Arg('conversationId', () => ID, { nullable: true, description: 'Only this conversation (not together with `inboxId`).' })
+    _conversationId: string | null,
+    @Arg('inboxId', () => ID, { nullable: true, description: 'Only this inbox; omit both to get every conversation you can see.' })
+    _inboxId: string | null,
   ): InboxEvent {
     return toInboxEvent(live);
   }
@@ -134,7 +138,11 @@ export class EventResolver {
     description: 'Conversations created, assigned, read, closed or reopened, in one inbox or everything you can see. Live only.',
     subscribe: ({ args, context }) => subscribeEvents(context as AppContext, args as StreamArgs, CONVERSATION_TYPES),
   })
-  conversationUpdated(@Root() live: LiveEvent, @Arg('inboxId', () => ID, { nullable: true }) _inboxId: string | null): InboxEvent {
+  conversationUpdated(
+    @Root() live: LiveEvent,
+    @Arg('inboxId', () => ID, { nullable: true, description: 'Only this inbox; omit it to get every conversation you can see.' })
+    _inboxId: string | null,
+  ): InboxEvent {
     return toInboxEvent(live);
   }
 
@@ -143,7 +151,10 @@ export class EventResolver {
     description: 'Reactions set, replaced or removed on the messages of one conversation. Live only.',
     subscribe: ({ args, context }) => subscribeEvents(context as AppContext, args as StreamArgs, [EventType.REACTION_CHANGED]),
   })
-  reactionChanged(@Root() live: LiveEvent, @Arg('conversationId', () => ID) _conversationId: string): InboxEvent {
+  reactionChanged(
+    @Root() live: LiveEvent,
+    @Arg('conversationId', () => ID, { description: 'The conversation whose messages to watch.' }) _conversationId: string,
+  ): InboxEvent {
     return toInboxEvent(live);
   }
 }
@@ -174,7 +185,7 @@ export class InboxEventResolver {
 
 @Resolver(() => MessageAddedEvent)
 export class MessageAddedEventResolver {
-  @FieldResolver(() => Message)
+  @FieldResolver(() => Message, { description: 'The message that was added, as it is now (its delivery status may have moved on).' })
   message(@Root() e: MessageAddedEvent, @Ctx() ctx: AppContext): Promise<Message> {
     return eventMessage(ctx, e.messageId);
   }
@@ -206,7 +217,7 @@ export class MessageStatusChangedEventResolver {
 
 @Resolver(() => ReactionChangedEvent)
 export class ReactionChangedEventResolver {
-  @FieldResolver(() => Message)
+  @FieldResolver(() => Message, { description: 'The message the reaction is on, with its reactions as they are now.' })
   message(@Root() e: ReactionChangedEvent, @Ctx() ctx: AppContext): Promise<Message> {
     return eventMessage(ctx, e.messageId);
   }
@@ -227,7 +238,7 @@ export class ConversationUpdatedEventResolver {
 
 @Resolver(() => WindowChangedEvent)
 export class WindowChangedEventResolver {
-  @FieldResolver(() => Conversation)
+  @FieldResolver(() => Conversation, { description: 'The conversation whose window changed, as it is now.' })
   conversation(@Root() e: WindowChangedEvent, @Ctx() ctx: AppContext): Promise<Conversation> {
     return eventConversation(ctx, e.conversationId);
   }

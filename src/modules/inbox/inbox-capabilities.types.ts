@@ -10,11 +10,15 @@ export enum TextLengthUnitKind {
 registerEnumType(TextLengthUnitKind, {
   name: 'TextLengthUnit',
   description: 'What a text limit counts: Unicode code points (most channels) or UTF-8 bytes (Instagram).',
+  valuesConfig: {
+    CODE_POINTS: { description: 'Unicode code points (an emoji may count as several).' },
+    UTF8_BYTES: { description: 'Bytes of the UTF-8 encoding (most non-Latin letters count as 2 or 3).' },
+  },
 });
 
 @ObjectType('MediaLimit', { description: 'One kind of media an inbox can send, with its size and type limits.' })
 export class MediaLimitType {
-  @Field(() => MediaKind)
+  @Field(() => MediaKind, { description: 'The media kind these limits apply to.' })
   kind!: MediaKind;
 
   @Field(() => Int, { description: 'Largest accepted file, in bytes (inclusive).' })
@@ -41,7 +45,7 @@ export class InboxCapabilitiesType {
   @Field(() => Int, { description: 'Longest text body, counted in `textLengthUnit`.' })
   maxTextLength!: number;
 
-  @Field(() => TextLengthUnitKind)
+  @Field(() => TextLengthUnitKind, { description: 'What `maxTextLength` counts.' })
   textLengthUnit!: TextLengthUnitKind;
 
   @Field(() => [ContentKind], { description: 'Content kinds this inbox can carry at all (the window may narrow them further).' })

@@ -22,18 +22,18 @@ export interface StoredSecret {
 @ObjectType('Inbox', { implements: Node, description: 'A connected sender on one channel.' })
 export class Inbox implements Node {
   @PrimaryKey({ type: 'string', length: 40 })
-  @Field(() => ID)
+  @Field(() => ID, { description: 'Opaque inbox id (`ibx_…`); refetch it with `node(id:)`.' })
   id: string = newId('inbox');
 
   @ManyToOne(() => Tenant, { mapToPk: true, fieldName: 'tenant_id', deleteRule: 'cascade' })
   tenantId!: string;
 
   @Property({ type: 'string' })
-  @Field()
+  @Field({ description: 'Name teammates know the inbox by (e.g. "Support WhatsApp").' })
   name!: string;
 
   @Enum({ items: () => ChannelKind })
-  @Field(() => ChannelKind)
+  @Field(() => ChannelKind, { description: 'The channel this inbox sends and receives on.' })
   channel!: ChannelKind;
 
   @Property({ type: 'string' })

@@ -12,7 +12,7 @@ import { User } from '../user/user.entity';
 @ObjectType('Media', { implements: Node, description: 'An uploaded file, ready to be sent in a media message.' })
 export class Media implements Node {
   @PrimaryKey({ type: 'string', length: 40 })
-  @Field(() => ID)
+  @Field(() => ID, { description: 'Opaque media id (`mda_…`): pass it as `mediaId` in a media message.' })
   id: string = newId('media');
 
   @ManyToOne(() => Tenant, { mapToPk: true, fieldName: 'tenant_id', deleteRule: 'cascade' })
@@ -22,7 +22,7 @@ export class Media implements Node {
   uploadedById: string | null = null;
 
   @Enum({ items: () => MediaKind })
-  @Field(() => MediaKind)
+  @Field(() => MediaKind, { description: 'What the file is, decided from its sniffed type.' })
   mediaKind!: MediaKind;
 
   @Property({ type: 'string' })
@@ -30,7 +30,7 @@ export class Media implements Node {
   mimeType!: string;
 
   @Property({ type: 'string' })
-  @Field()
+  @Field({ description: 'The file name the client uploaded it with (folders and control characters removed; `upload` when none).' })
   filename!: string;
 
   @Property({ type: 'bigint' })
@@ -49,6 +49,6 @@ export class Media implements Node {
   idempotencyKey: string | null = null;
 
   @Property({ type: 'Date' })
-  @Field()
+  @Field({ description: 'When the upload completed.' })
   createdAt: Date = new Date();
 }

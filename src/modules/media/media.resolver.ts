@@ -18,8 +18,12 @@ export class MediaResolver {
   })
   uploadMedia(
     @Ctx() ctx: AppContext,
-    @Arg('file', () => GraphQLUpload) file: Promise<FileUpload>,
-    @Arg('idempotencyKey', () => String, { nullable: true }) idempotencyKey?: string | null,
+    @Arg('file', () => GraphQLUpload, { description: 'The file: a multipart part named in the request `map`.' }) file: Promise<FileUpload>,
+    @Arg('idempotencyKey', () => String, {
+      nullable: true,
+      description: 'Retry-safe uploads: the same key with the same bytes returns the same Media (kept at least 24 h).',
+    })
+    idempotencyKey?: string | null,
   ): Promise<Media> {
     const { viewer } = auth(ctx);
     const { config, mediaStorage } = ctx.deps;

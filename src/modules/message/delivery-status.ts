@@ -12,4 +12,11 @@ export enum DeliveryStatus {
 registerEnumType(DeliveryStatus, {
   name: 'DeliveryStatus',
   description: 'Delivery progress of an outbound message: PENDING → SENT → DELIVERED → READ, or FAILED with a reason.',
+  valuesConfig: {
+    PENDING: { description: 'Accepted by Switchboard, not yet accepted by the provider (queued or being retried).' },
+    SENT: { description: 'The provider accepted it.' },
+    DELIVERED: { description: "It reached the customer's device." },
+    READ: { description: 'The customer read it (only on channels with read receipts).' },
+    FAILED: { description: 'It will not be delivered; `failure` says why. A message the provider never accepted can be retried.' },
+  },
 });

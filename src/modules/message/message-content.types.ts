@@ -4,7 +4,7 @@ import type { StoredContent } from './message-content';
 
 @ObjectType('TextContent', { description: 'Plain text.' })
 export class TextContentType {
-  @Field()
+  @Field({ description: 'The text as sent or received.' })
   body!: string;
 
   @Field(() => Int, { nullable: true, description: 'SMS only: billed segments.' })
@@ -13,13 +13,13 @@ export class TextContentType {
 
 @ObjectType('NoteContent', { description: 'An internal note: stored and shown to teammates, never sent to the customer.' })
 export class NoteContentType {
-  @Field()
+  @Field({ description: 'The note text.' })
   body!: string;
 }
 
 @ObjectType('MediaContent', { description: 'A file (uploaded to Switchboard or hosted elsewhere) with an optional caption.' })
 export class MediaContentType {
-  @Field(() => MediaKind)
+  @Field(() => MediaKind, { description: 'What the file is.' })
   mediaKind!: MediaKind;
 
   @Field(() => String, { nullable: true, description: 'Set when the file was uploaded to Switchboard.' })
@@ -28,13 +28,13 @@ export class MediaContentType {
   @Field(() => String, { nullable: true, description: 'Where the file can be fetched.' })
   url?: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'MIME type of the file; null when unknown (e.g. a file hosted elsewhere).' })
   mimeType?: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Original file name; null when none was given.' })
   filename?: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Text shown with the file; null when there is none.' })
   caption?: string | null;
 }
 
@@ -43,7 +43,7 @@ export class TemplateParameterType {
   @Field({ description: 'text | currency | date_time | media' })
   type!: string;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Text parameters: the value; null for other types.' })
   text?: string | null;
 
   @Field(() => String, { nullable: true, description: 'Currency and date-time: what to show where the value cannot be localised.' })
@@ -55,16 +55,19 @@ export class TemplateParameterType {
   @Field(() => Int, { nullable: true, description: 'Amount × 1000 (WhatsApp convention).' })
   amount1000?: number | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Date-time parameters: the ISO 8601 date-time, when given.' })
   isoDateTime?: string | null;
 
-  @Field(() => MediaKind, { nullable: true })
+  @Field(() => MediaKind, { nullable: true, description: 'Media parameters: what the header file is.' })
   mediaKind?: MediaKind | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Media parameters: the uploaded Media id, when the file was uploaded to Switchboard.',
+  })
   mediaId?: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Media parameters: the https URL, when the file is hosted elsewhere.' })
   url?: string | null;
 }
 
@@ -79,34 +82,34 @@ export class TemplateComponentType {
   @Field(() => Int, { nullable: true, description: 'Buttons: position in the template.' })
   index?: number | null;
 
-  @Field(() => [TemplateParameterType])
+  @Field(() => [TemplateParameterType], { description: "Values of the part's placeholders, in placeholder order." })
   parameters!: TemplateParameterType[];
 }
 
 @ObjectType('TemplateContent', { description: 'A pre-approved WhatsApp template; allowed outside the customer-service window.' })
 export class TemplateContentType {
-  @Field()
+  @Field({ description: 'Template name as approved, e.g. order_ready.' })
   name!: string;
 
   @Field({ description: 'Template language code, e.g. en or pt_BR.' })
   language!: string;
 
-  @Field(() => [TemplateComponentType])
+  @Field(() => [TemplateComponentType], { description: 'Parameters per template part; empty for a template without placeholders.' })
   components!: TemplateComponentType[];
 }
 
-@ObjectType('CardHeader')
+@ObjectType('CardHeader', { description: 'The top of a card: a title and an optional image.' })
 export class CardHeaderType {
-  @Field()
+  @Field({ description: 'The card title.' })
   title!: string;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'https URL of the image shown on the card; null when there is none.' })
   mediaUrl?: string | null;
 }
 
-@ObjectType('CardText')
+@ObjectType('CardText', { description: 'A block of plain text on a card.' })
 export class CardTextType {
-  @Field()
+  @Field({ description: 'The text.' })
   text!: string;
 }
 
@@ -115,31 +118,31 @@ export class CardActionType {
   @Field({ description: 'reply | link | call' })
   type!: string;
 
-  @Field()
+  @Field({ description: 'The button text.' })
   label!: string;
 
   @Field({ description: 'Reply payload, URL or phone number, depending on type.' })
   value!: string;
 }
 
-@ObjectType('Card')
+@ObjectType('Card', { description: 'One card of rich content: a header and/or body, an optional footer, and buttons.' })
 export class CardType {
-  @Field(() => CardHeaderType, { nullable: true })
+  @Field(() => CardHeaderType, { nullable: true, description: 'Title and image; null when the card has only a body.' })
   header?: CardHeaderType | null;
 
-  @Field(() => CardTextType, { nullable: true })
+  @Field(() => CardTextType, { nullable: true, description: 'The main text; null when the card has only a header.' })
   body?: CardTextType | null;
 
-  @Field(() => CardTextType, { nullable: true })
+  @Field(() => CardTextType, { nullable: true, description: 'Small print under the body; null when there is none.' })
   footer?: CardTextType | null;
 
-  @Field(() => [CardActionType])
+  @Field(() => [CardActionType], { description: 'Buttons, in display order (possibly none).' })
   actions!: CardActionType[];
 }
 
 @ObjectType('RichContent', { description: 'Cards with actions, for channels that support them.' })
 export class RichContentType {
-  @Field(() => [CardType])
+  @Field(() => [CardType], { description: 'The cards, in display order.' })
   cards!: CardType[];
 }
 

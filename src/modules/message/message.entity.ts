@@ -30,7 +30,7 @@ export interface StatusChange {
 @ObjectType('Message', { implements: Node, description: 'A message in a conversation, on any channel.' })
 export class Message implements Node {
   @PrimaryKey({ type: 'string', length: 40 })
-  @Field(() => ID)
+  @Field(() => ID, { description: 'Opaque message id (`msg_…`), time-sortable; refetch it with `node(id:)` or `message(id:)`.' })
   id: string = newId('message');
 
   @ManyToOne(() => Tenant, { mapToPk: true, fieldName: 'tenant_id', deleteRule: 'cascade' })
@@ -52,11 +52,11 @@ export class Message implements Node {
   sessionId: string | null = null;
 
   @Enum({ items: () => MessageDirection })
-  @Field(() => MessageDirection)
+  @Field(() => MessageDirection, { description: 'From the customer, to the customer, or an internal note.' })
   direction!: MessageDirection;
 
   @Enum({ items: () => SenderType })
-  @Field(() => SenderType)
+  @Field(() => SenderType, { description: 'What kind of author wrote it; `sender` is the author itself.' })
   senderType!: SenderType;
 
   /** The teammate who wrote it, when senderType is USER. */
@@ -64,7 +64,7 @@ export class Message implements Node {
   senderUserId: string | null = null;
 
   @Enum({ items: () => ContentKind })
-  @Field(() => ContentKind)
+  @Field(() => ContentKind, { description: 'Which variant `content` is (readable without conversation:read).' })
   contentKind!: ContentKind;
 
   @Property({ type: 'json' })
@@ -96,14 +96,14 @@ export class Message implements Node {
   statusHistory: StatusChange[] = [];
 
   @Property({ type: 'Date', nullable: true })
-  @Field(() => Date, { nullable: true })
+  @Field(() => Date, { nullable: true, description: 'When `deliveryStatus` last changed; null for inbound messages and notes.' })
   lastStatusAt: Date | null = null;
 
   @Property({ type: 'Date' })
-  @Field()
+  @Field({ description: 'When Switchboard stored the message (inbound: when it was received).' })
   createdAt: Date = new Date();
 
   @Property({ type: 'Date', onUpdate: () => new Date() })
-  @Field()
+  @Field({ description: 'When anything stored on the message last changed (delivery status, failure…).' })
   updatedAt: Date = new Date();
 }

@@ -10,7 +10,15 @@ export enum TemplateComponentKind {
   BUTTON = 'button',
 }
 
-registerEnumType(TemplateComponentKind, { name: 'TemplateComponentKind', description: 'HEADER, BODY or BUTTON of a template.' });
+registerEnumType(TemplateComponentKind, {
+  name: 'TemplateComponentKind',
+  description: 'HEADER, BODY or BUTTON of a template.',
+  valuesConfig: {
+    HEADER: { description: 'The header: one text or media parameter.' },
+    BODY: { description: 'The body text: its `{{n}}` placeholders in order.' },
+    BUTTON: { description: 'A button (give `subType` and `index`): its dynamic URL suffix or quick-reply payload.' },
+  },
+});
 
 /** What tapping a card action does. Values are the stored spellings. */
 export enum CardActionKind {
@@ -22,6 +30,11 @@ export enum CardActionKind {
 registerEnumType(CardActionKind, {
   name: 'CardActionKind',
   description: 'REPLY sends `value` back as the customer answer, LINK opens the URL `value`, CALL dials the number `value`.',
+  valuesConfig: {
+    REPLY: { description: 'A quick reply: tapping it sends `value` back as the customer answer.' },
+    LINK: { description: 'Opens the http(s) URL in `value`.' },
+    CALL: { description: 'Dials the international phone number in `value`.' },
+  },
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -30,13 +43,13 @@ registerEnumType(CardActionKind, {
 
 @InputType('ConversationRecipientInput', { description: 'Continue a known conversation.' })
 export class ConversationRecipientInput {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The conversation to write in; it is served by its own inbox.' })
   conversationId!: string;
 }
 
 @InputType('ContactRecipientInput', { description: 'Send to a known contact. Pass `channel` when the contact has more than one route.' })
 export class ContactRecipientInput {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The contact to write to; their open conversation is continued or a new one started.' })
   contactId!: string;
 
   @Field(() => ChannelKind, { nullable: true, description: 'Which of the contact routes to use; required when there are several.' })
@@ -58,13 +71,13 @@ export class ChannelRecipientInput {
 @OneOf()
 @InputType('RecipientInput', { description: 'Who to send to. Exactly one field must be set.' })
 export class RecipientInput {
-  @Field(() => ConversationRecipientInput, { nullable: true })
+  @Field(() => ConversationRecipientInput, { nullable: true, description: 'Reply in a conversation you already have.' })
   conversation?: ConversationRecipientInput | null;
 
-  @Field(() => ContactRecipientInput, { nullable: true })
+  @Field(() => ContactRecipientInput, { nullable: true, description: 'Write to a known contact.' })
   contact?: ContactRecipientInput | null;
 
-  @Field(() => ChannelRecipientInput, { nullable: true })
+  @Field(() => ChannelRecipientInput, { nullable: true, description: 'Write to a raw address (phone number, user id…) through an inbox.' })
   channel?: ChannelRecipientInput | null;
 }
 
@@ -74,13 +87,13 @@ export class RecipientInput {
 
 @InputType('TextContentInput', { description: 'Plain free-form text.' })
 export class TextContentInput {
-  @Field()
+  @Field({ description: "The text; at most the inbox's `capabilities.maxTextLength` (in its `textLengthUnit`)." })
   body!: string;
 }
 
 @InputType('NoteContentInput', { description: 'An internal note: stored for teammates, never sent to the customer.' })
 export class NoteContentInput {
-  @Field()
+  @Field({ description: 'The note text, seen only by teammates.' })
   body!: string;
 }
 
@@ -89,13 +102,13 @@ export class NoteContentInput {
     'A file: exactly one of `mediaId` (uploaded to Switchboard) or `url` (https, hosted elsewhere; then `mediaKind` is required).',
 })
 export class MediaContentInput {
-  @Field(() => ID, { nullable: true })
+  @Field(() => ID, { nullable: true, description: 'A Media id from `uploadMedia`.' })
   mediaId?: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'An https URL the provider can fetch the file from.' })
   url?: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Text shown with the file, where the channel supports captions.' })
   caption?: string | null;
 
   @Field(() => MediaKind, {
@@ -105,7 +118,7 @@ export class MediaContentInput {
   mediaKind?: MediaKind | null;
 }
 
-@InputType('CurrencyParameterInput')
+@InputType('CurrencyParameterInput', { description: 'An amount of money, localised by the channel.' })
 export class CurrencyParameterInput {
   @Field({ description: 'Shown where the amount cannot be localised.' })
   fallbackValue!: string;
@@ -117,7 +130,7 @@ export class CurrencyParameterInput {
   amount1000!: number;
 }
 
-@InputType('DateTimeParameterInput')
+@InputType('DateTimeParameterInput', { description: 'A date and time, localised by the channel.' })
 export class DateTimeParameterInput {
   @Field({ description: 'Shown where the date cannot be localised.' })
   fallbackValue!: string;
@@ -128,35 +141,35 @@ export class DateTimeParameterInput {
 
 @InputType('MediaParameterInput', { description: 'A header file: exactly one of `mediaId` or `url` (https).' })
 export class MediaParameterInput {
-  @Field(() => MediaKind)
+  @Field(() => MediaKind, { description: 'What the header file is.' })
   mediaKind!: MediaKind;
 
-  @Field(() => ID, { nullable: true })
+  @Field(() => ID, { nullable: true, description: 'A Media id from `uploadMedia`.' })
   mediaId?: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'An https URL the provider can fetch the file from.' })
   url?: string | null;
 }
 
 @OneOf()
 @InputType('TemplateParameterInput', { description: 'A value for one template placeholder. Exactly one field must be set.' })
 export class TemplateParameterInput {
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Plain text (for buttons: the URL suffix or quick-reply payload).' })
   text?: string | null;
 
-  @Field(() => CurrencyParameterInput, { nullable: true })
+  @Field(() => CurrencyParameterInput, { nullable: true, description: 'An amount of money.' })
   currency?: CurrencyParameterInput | null;
 
-  @Field(() => DateTimeParameterInput, { nullable: true })
+  @Field(() => DateTimeParameterInput, { nullable: true, description: 'A date and time.' })
   dateTime?: DateTimeParameterInput | null;
 
   @Field(() => MediaParameterInput, { nullable: true, description: 'HEADER components only.' })
   media?: MediaParameterInput | null;
 }
 
-@InputType('TemplateComponentInput')
+@InputType('TemplateComponentInput', { description: 'The parameters for one part of a template.' })
 export class TemplateComponentInput {
-  @Field(() => TemplateComponentKind)
+  @Field(() => TemplateComponentKind, { description: 'Which part of the template these parameters fill.' })
   type!: TemplateComponentKind;
 
   @Field(() => String, { nullable: true, description: 'BUTTON only (required there): quick_reply, url, …' })
@@ -165,7 +178,7 @@ export class TemplateComponentInput {
   @Field(() => Int, { nullable: true, description: 'BUTTON only (required there): position of the button in the template.' })
   index?: number | null;
 
-  @Field(() => [TemplateParameterInput])
+  @Field(() => [TemplateParameterInput], { description: "Values for the part's placeholders, in placeholder order." })
   parameters!: TemplateParameterInput[];
 }
 
@@ -177,31 +190,34 @@ export class TemplateContentInput {
   @Field({ description: 'Template language code, e.g. en or pt_BR.' })
   language!: string;
 
-  @Field(() => [TemplateComponentInput], { defaultValue: [] })
+  @Field(() => [TemplateComponentInput], {
+    defaultValue: [],
+    description: 'Parameters per template part; empty for a template without placeholders.',
+  })
   components!: TemplateComponentInput[];
 }
 
-@InputType('CardHeaderInput')
+@InputType('CardHeaderInput', { description: 'The top of a card: a title and an optional image.' })
 export class CardHeaderInput {
-  @Field()
+  @Field({ description: 'The card title.' })
   title!: string;
 
   @Field(() => String, { nullable: true, description: 'https image shown on the card.' })
   mediaUrl?: string | null;
 }
 
-@InputType('CardTextInput')
+@InputType('CardTextInput', { description: 'A block of plain text on a card.' })
 export class CardTextInput {
-  @Field()
+  @Field({ description: 'The text.' })
   text!: string;
 }
 
-@InputType('CardActionInput')
+@InputType('CardActionInput', { description: 'A button on a card.' })
 export class CardActionInput {
-  @Field(() => CardActionKind)
+  @Field(() => CardActionKind, { description: 'What tapping the button does.' })
   type!: CardActionKind;
 
-  @Field()
+  @Field({ description: 'The button text.' })
   label!: string;
 
   @Field({ description: 'REPLY: the payload sent back; LINK: an http(s) URL; CALL: an international phone number.' })
@@ -210,41 +226,41 @@ export class CardActionInput {
 
 @InputType('CardInput', { description: 'A card needs a header or a body.' })
 export class CardInput {
-  @Field(() => CardHeaderInput, { nullable: true })
+  @Field(() => CardHeaderInput, { nullable: true, description: 'Title and image.' })
   header?: CardHeaderInput | null;
 
-  @Field(() => CardTextInput, { nullable: true })
+  @Field(() => CardTextInput, { nullable: true, description: 'The main text.' })
   body?: CardTextInput | null;
 
-  @Field(() => CardTextInput, { nullable: true })
+  @Field(() => CardTextInput, { nullable: true, description: 'Small print under the body.' })
   footer?: CardTextInput | null;
 
-  @Field(() => [CardActionInput], { defaultValue: [] })
+  @Field(() => [CardActionInput], { defaultValue: [], description: 'Buttons, in display order (at most 3).' })
   actions!: CardActionInput[];
 }
 
 @InputType('RichContentInput', { description: 'Cards with actions; only on channels that support rich content.' })
 export class RichContentInput {
-  @Field(() => [CardInput])
+  @Field(() => [CardInput], { description: 'One to 10 cards, in display order (several show as a carousel).' })
   cards!: CardInput[];
 }
 
 @OneOf()
 @InputType('MessageContentInput', { description: 'What to send. Exactly one field must be set.' })
 export class MessageContentInput {
-  @Field(() => TextContentInput, { nullable: true })
+  @Field(() => TextContentInput, { nullable: true, description: 'Free-form text (inside the window).' })
   text?: TextContentInput | null;
 
-  @Field(() => MediaContentInput, { nullable: true })
+  @Field(() => MediaContentInput, { nullable: true, description: 'A file (inside the window).' })
   media?: MediaContentInput | null;
 
-  @Field(() => TemplateContentInput, { nullable: true })
+  @Field(() => TemplateContentInput, { nullable: true, description: 'A pre-approved template (also outside the window).' })
   template?: TemplateContentInput | null;
 
-  @Field(() => RichContentInput, { nullable: true })
+  @Field(() => RichContentInput, { nullable: true, description: 'Cards with buttons (inside the window, on channels with rich content).' })
   rich?: RichContentInput | null;
 
-  @Field(() => NoteContentInput, { nullable: true })
+  @Field(() => NoteContentInput, { nullable: true, description: 'An internal note for teammates; never sent, always allowed.' })
   note?: NoteContentInput | null;
 }
 
@@ -252,12 +268,12 @@ export class MessageContentInput {
 // The mutation input
 // ---------------------------------------------------------------------------------------------
 
-@InputType('SendMessageInput')
+@InputType('SendMessageInput', { description: 'A message to send: to whom, what, and how to make the send retry-safe.' })
 export class SendMessageInput {
-  @Field(() => RecipientInput)
+  @Field(() => RecipientInput, { description: 'Who to send to: a conversation, a contact, or a raw address.' })
   recipient!: RecipientInput;
 
-  @Field(() => MessageContentInput)
+  @Field(() => MessageContentInput, { description: 'What to send.' })
   content!: MessageContentInput;
 
   @Field(() => ID, {

@@ -12,12 +12,12 @@ export class DeliveryFailureType {
 
 @ObjectType('StatusChange', { description: 'One step of a message delivery history.' })
 export class StatusChangeType {
-  @Field(() => DeliveryStatus)
+  @Field(() => DeliveryStatus, { description: 'The status the message reached at this step.' })
   status!: DeliveryStatus;
 
-  @Field()
+  @Field({ description: "When it reached it: the provider's timestamp where it gives one, never earlier than the step before." })
   at!: Date;
 
-  @Field(() => DeliveryFailureType, { nullable: true })
+  @Field(() => DeliveryFailureType, { nullable: true, description: 'Why, when `status` is FAILED; null otherwise.' })
   failure?: DeliveryFailureType | null;
 }

@@ -13,7 +13,10 @@ export class SendMessageResolver {
     description:
       'Sends a message to a conversation, a contact or a raw channel address (first-message sends), or stores an internal note. Accepted messages are PENDING; follow delivery with the message status. Errors: BAD_USER_INPUT, NOT_FOUND, UNSUPPORTED_CONTENT, WINDOW_CLOSED, IDEMPOTENCY_CONFLICT.',
   })
-  async sendMessage(@Ctx() ctx: AppContext, @Arg('input', () => SendMessageInput) input: SendMessageInput): Promise<SendMessagePayload> {
+  async sendMessage(
+    @Ctx() ctx: AppContext,
+    @Arg('input', () => SendMessageInput, { description: 'Recipient, content and retry options.' }) input: SendMessageInput,
+  ): Promise<SendMessagePayload> {
     const { viewer } = auth(ctx);
     const { message, conversation } = await sendMessage(ctx.deps, ctx.em, viewer, input);
     return { message, conversation };

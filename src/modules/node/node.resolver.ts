@@ -45,7 +45,10 @@ const NODE_LOADERS: Record<IdKind, { scope: Scope | null; load: NodeLoader } | n
 @Resolver()
 export class NodeResolver {
   @Query(() => Node, { nullable: true, description: 'Refetches any object by id; null when it does not exist or you cannot see it.' })
-  async node(@Ctx() ctx: AppContext, @Arg('id', () => ID) id: string): Promise<Node | null> {
+  async node(
+    @Ctx() ctx: AppContext,
+    @Arg('id', () => ID, { description: 'Any object id (`cnv_…`, `msg_…`, `con_…`…).' }) id: string,
+  ): Promise<Node | null> {
     const { viewer, loaders } = auth(ctx);
     const kind = idKind(id);
     if (!kind) throw Errors.field('id', 'is not a valid id.');

@@ -13,7 +13,7 @@ import { Tenant } from '../tenant/tenant.entity';
 @ObjectType('Reaction', { implements: Node, description: 'An emoji reaction; one per actor per message.' })
 export class Reaction implements Node {
   @PrimaryKey({ type: 'string', length: 40 })
-  @Field(() => ID)
+  @Field(() => ID, { description: 'Opaque reaction id (`rxn_…`); refetch it with `node(id:)`.' })
   id: string = newId('reaction');
 
   @ManyToOne(() => Tenant, { mapToPk: true, fieldName: 'tenant_id', deleteRule: 'cascade' })
@@ -26,7 +26,7 @@ export class Reaction implements Node {
   conversationId!: string;
 
   @Enum({ items: () => SenderType })
-  @Field(() => SenderType)
+  @Field(() => SenderType, { description: 'Who reacted: a teammate (USER or BOT) or the CUSTOMER.' })
   actorType!: SenderType;
 
   /** A user id for USER/BOT reactions, a contact id for CUSTOMER reactions. */
@@ -34,10 +34,10 @@ export class Reaction implements Node {
   actorId!: string;
 
   @Property({ type: 'string' })
-  @Field()
+  @Field({ description: 'The emoji (one grapheme: skin tones, ZWJ sequences and flags included).' })
   emoji!: string;
 
   @Property({ type: 'Date' })
-  @Field()
+  @Field({ description: 'When this emoji was set (a replaced reaction gets a new time).' })
   createdAt: Date = new Date();
 }

@@ -15,7 +15,7 @@ export class ReactionMutationResolver {
   })
   async reactToMessage(
     @Ctx() ctx: AppContext,
-    @Arg('messageId', () => ID) messageId: string,
+    @Arg('messageId', () => ID, { description: 'The message to react to.' }) messageId: string,
     @Arg('emoji', () => String, { description: 'Exactly one emoji; skin tones, ZWJ sequences, flags and keycaps count as one.' })
     emoji: string,
     @Arg('removed', () => Boolean, { nullable: true, defaultValue: false, description: 'True removes your reaction with this emoji.' })

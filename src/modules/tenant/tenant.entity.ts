@@ -8,11 +8,11 @@ import { Node } from '../node/node.interface';
 @ObjectType('Tenant', { implements: Node, description: 'A workspace. Every object belongs to exactly one.' })
 export class Tenant implements Node {
   @PrimaryKey({ type: 'string', length: 40 })
-  @Field(() => ID)
+  @Field(() => ID, { description: 'Opaque workspace id (`tn_…`).' })
   id: string = newId('tenant');
 
   @Property({ type: 'string' })
-  @Field()
+  @Field({ description: 'The workspace name (e.g. "Acme Demo").' })
   name!: string;
 
   /** Last event-log cursor handed out; bumped under the tenant row lock so cursors commit in order. */
@@ -20,6 +20,6 @@ export class Tenant implements Node {
   eventSeq: string | number = 0;
 
   @Property({ type: 'Date' })
-  @Field()
+  @Field({ description: 'When the workspace was created.' })
   createdAt: Date = new Date();
 }

@@ -10,4 +10,9 @@ export enum UserRole {
 registerEnumType(UserRole, {
   name: 'UserRole',
   description: 'OWNER and ADMIN see the whole workspace; AGENT sees the inboxes they are a member of.',
+  valuesConfig: {
+    OWNER: { description: 'Owns the workspace: sees every inbox and conversation.' },
+    ADMIN: { description: 'Administers the workspace: sees every inbox and conversation.' },
+    AGENT: { description: 'Works conversations: sees only the inboxes they are a member of.' },
+  },
 });

@@ -11,22 +11,22 @@ import { UserRole } from './user-role';
 @ObjectType('User', { implements: Node, description: 'A teammate who works the inbox.' })
 export class User implements Node {
   @PrimaryKey({ type: 'string', length: 40 })
-  @Field(() => ID)
+  @Field(() => ID, { description: 'Opaque user id (`usr_…`); pass it as `userId` to reassignConversation.' })
   id: string = newId('user');
 
   @ManyToOne(() => Tenant, { mapToPk: true, fieldName: 'tenant_id', deleteRule: 'cascade' })
   tenantId!: string;
 
   @Property({ type: 'string' })
-  @Field()
+  @Field({ description: 'Display name shown to teammates and, on some channels, to customers.' })
   name!: string;
 
   @Property({ type: 'string' })
-  @Field()
+  @Field({ description: 'Login email address.' })
   email!: string;
 
   @Enum({ items: () => UserRole })
-  @Field(() => UserRole)
+  @Field(() => UserRole, { description: 'What the user sees: the whole workspace (OWNER, ADMIN) or their inboxes (AGENT).' })
   role: UserRole = UserRole.AGENT;
 
   /** An automation acting through the API: its messages are BOT messages and bot window rules apply. */
@@ -36,10 +36,10 @@ export class User implements Node {
 
   /** Deactivated users keep their history but can no longer be assigned or authenticate. */
   @Property({ type: 'boolean', default: true })
-  @Field()
+  @Field({ description: 'False once deactivated: their tokens stop working and they cannot be assigned.' })
   active: boolean = true;
 
   @Property({ type: 'Date' })
-  @Field()
+  @Field({ description: 'When the user was added to the workspace.' })
   createdAt: Date = new Date();
 }

@@ -9,10 +9,10 @@ export class ViewerType {
   @Field(() => ID, { description: 'Your user id.' })
   id!: string;
 
-  @Field(() => User)
+  @Field(() => User, { description: 'Your user (the owner of the token).' })
   user!: User;
 
-  @Field(() => Tenant)
+  @Field(() => Tenant, { description: 'Your workspace; every id you see belongs to it.' })
   tenant!: Tenant;
 
   @Field(() => [Scope], { description: "Your token's scopes." })

@@ -11,6 +11,10 @@ export enum WindowActorKind {
 registerEnumType(WindowActorKind, {
   name: 'WindowActor',
   description: 'Whose sendability to evaluate: a human USER may have a longer window than a BOT.',
+  valuesConfig: {
+    USER: { description: 'A human teammate: may use the human-agent extension where the channel has one.' },
+    BOT: { description: 'An automation: only the standard window applies.' },
+  },
 });
 
 /** Can this actor send free-form content in this conversation right now, and if not, why not. */
@@ -19,7 +23,7 @@ export class WindowType {
   @Field({ description: 'True when free-form content (text, media, rich) can be sent right now.' })
   canSend!: boolean;
 
-  @Field(() => WindowReason)
+  @Field(() => WindowReason, { description: 'Why sending is allowed or blocked; show it next to a disabled composer.' })
   reason!: WindowReason;
 
   @Field(() => Date, {
