@@ -145,4 +145,44 @@ describe('the schema as clients meet it', () => {
     assert.equal(bytes.status, 200);
     assert.deepEqual(Buffer.from(await bytes.arrayBuffer()), pdf);
   });
+
+  test('nodes(ids:) refetches many ids in order, null for what you cannot see, with the same SQL for 2 ids or 12', async () => {
+    const convs = s.demo.conversations;
+    const whatsapp = convs.filter((c) => c.inboxId === s.demo.whatsapp.id);
+    const george = convs.find((c) => c.name === 'George Brown')!; // SMS: hidden from Alice
+    const stale = 'cnv_01HV8Z2G8Z3H5M9K2S6A1N0P4X';
+    const ask = (token: string, ids: string[]) =>
+      s.client(token).raw('query ($ids: [ID!]!) { nodes(ids: $ids) { __typename id } }', { ids });
+    const res = await ask(s.tokens.agent, [whatsapp[0].id, george.id, stale, s.demo.agent.id]);
+    assert.equal(res.errors, undefined, JSON.stringify(res.errors));
+    assert.deepEqual(res.data!.nodes, [
+      { __typename: 'Conversation', id: whatsapp[0].id },
+      null,
+      null,
+      { __typename: 'User', id: s.demo.agent.id },
+    ]);
+    const statements = async (ids: string[]) => (await ask(s.tokens.owner, ids)).extensions!.sqlStatements as number;
+    const few = await statements(convs.slice(0, 2).map((c) => c.id));
+    const many = await statements([...convs.map((c) => c.id), ...convs.map((c) => c.id)].slice(0, 12));
+    assert.ok(convs.length >= 6, 'the demo has enough conversations');
+    assert.equal(many, few, 'one batch per kind, not one statement per id');
+    const bad = await ask(s.tokens.owner, [whatsapp[0].id, 'nope']);
+    assert.equal(errorCode(bad), 'BAD_USER_INPUT');
+    assert.deepEqual(fieldsOf(bad), ['ids[1]']);
+  });
+
+  test('conversations.totalCount counts every page of the filtered list, and costs a statement only when selected', async () => {
+    const list = (selection: string, filter = '{ status: [OPEN] }') =>
+      s.client(s.tokens.agent).raw(`{ conversations(first: 2, filter: ${filter}) { ${selection} } }`);
+    const all = await s.client(s.tokens.agent).raw('{ conversations(first: 100, filter: { status: [OPEN] }) { nodes { id } } }');
+    const expected = (all.data!.conversations as { nodes: unknown[] }).nodes.length;
+    assert.ok(expected > 2, 'more than one page');
+    const counted = await list('totalCount nodes { id }');
+    assert.equal(counted.errors, undefined, JSON.stringify(counted.errors));
+    assert.equal((counted.data!.conversations as { totalCount: number }).totalCount, expected);
+    const plain = await list('nodes { id }');
+    assert.equal((counted.extensions!.sqlStatements as number) - (plain.extensions!.sqlStatements as number), 1);
+    const none = await list('totalCount', '{ channel: TELEGRAM, status: [CLOSED] }');
+    assert.equal((none.data!.conversations as { totalCount: number }).totalCount, 0);
+  });
 });

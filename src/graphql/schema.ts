@@ -2,7 +2,7 @@ import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphq
 import { buildSchema, type NonEmptyArray } from 'type-graphql';
 import { ContactResolver } from '../modules/contact/contact.resolver';
 import { ConversationMutationResolver } from '../modules/conversation/conversation-mutation.resolver';
-import { ConversationResolver } from '../modules/conversation/conversation.resolver';
+import { ConversationConnectionResolver, ConversationResolver } from '../modules/conversation/conversation.resolver';
 import { InboxResolver } from '../modules/inbox/inbox.resolver';
 import { InboxCapabilitiesResolver } from '../modules/inbox/inbox-capabilities.resolver';
 import { InboxAdminResolver } from '../modules/inbox/inbox-admin.resolver';
@@ -27,6 +27,7 @@ export const RESOLVERS: NonEmptyArray<Function> = [
   InboxResolver,
   ContactResolver,
   ConversationResolver,
+  ConversationConnectionResolver,
   MessageResolver,
   ReactionResolver,
   MediaContentResolver,

@@ -14,7 +14,7 @@ import { WindowActorKind, WindowType } from '../window/window.types';
 import { Conversation } from './conversation.entity';
 import { ConversationFilter, ConversationOrder } from './conversation.inputs';
 import { cursorFor } from '../../graphql/keyset';
-import { listConversations, MESSAGE_ORDER } from './conversation.service';
+import { countConversations, listConversations, MESSAGE_ORDER } from './conversation.service';
 
 export const ConversationConnection = Connection('Conversation', Conversation);
 export const MessageConnection = Connection('Message', Message);
@@ -45,7 +45,8 @@ export class ConversationResolver {
     const { viewer } = auth(ctx);
     const req = pageRequest(paging, { defaultSize: 20, maxSize: ctx.deps.config.limits.maxPageSize });
     const { page, cursorOf } = await listConversations(ctx.em, viewer, filter, orderBy, req);
-    return toConnection(page, cursorOf);
+    // Counted only when `totalCount` is selected: the COUNT is a second statement most lists do not need.
+    return Object.assign(toConnection(page, cursorOf), { countTotal: () => countConversations(ctx.em, viewer, filter) });
   }
 
   // A lookup, as GraphQL convention advises: a stale id nulls this field alone, not the whole response.
@@ -120,5 +121,17 @@ export class ConversationResolver {
     const req = pageRequest(paging, { defaultSize: 20, maxSize: ctx.deps.config.limits.maxPageSize, defaultDirection: 'backward' });
     const page = await auth(ctx).loaders.conversationMessages.load({ conversation: c, ...req });
     return toConnection(page, (m) => cursorFor(MESSAGE_ORDER, m));
+  }
+}
+
+/** `totalCount` of the inbox list, computed on demand from what `conversations` left on the page. */
+@Resolver(() => ConversationConnection)
+export class ConversationConnectionResolver {
+  @FieldResolver(() => Int, {
+    description:
+      'How many conversations match the filter over all pages (for "12 open" badges). Costs one COUNT statement, only when selected.',
+  })
+  totalCount(@Root() connection: { countTotal: () => Promise<number> }): Promise<number> {
+    return connection.countTotal();
   }
 }

@@ -35,6 +35,21 @@ export async function listConversations(
   orderBy: ConversationOrder,
   page: PageRequest,
 ): Promise<{ page: Page<Conversation>; cursorOf: (c: Conversation) => string }> {
+  const order = ORDERS[orderBy];
+  const result = await keysetPage(em, Conversation, conversationWhere(em, viewer, filter), order, page);
+  return { page: result, cursorOf: (c) => cursorFor(order, c) };
+}
+
+/**
+ * How many conversations the list would show over all its pages: one COUNT with the very filter
+ * (and so the same indexes) as {@link listConversations}.
+ */
+export function countConversations(em: SqlEntityManager, viewer: Viewer, filter: ConversationFilter | null | undefined): Promise<number> {
+  return em.count(Conversation, conversationWhere(em, viewer, filter));
+}
+
+/** The conversations the viewer may see that match `filter`; BAD_USER_INPUT for malformed filter ids. */
+function conversationWhere(em: SqlEntityManager, viewer: Viewer, filter: ConversationFilter | null | undefined): FilterQuery<Conversation> {
   const where: FilterQuery<Conversation>[] = [{ tenantId: viewer.tenantId }];
   const visible = viewer.visibleInboxIds();
   if (visible) where.push({ inboxId: { $in: visible } });
@@ -51,9 +66,7 @@ export async function listConversations(
       where.push({ id: { [filter.interacted ? '$in' : '$nin']: mine } } as FilterQuery<Conversation>);
     }
   }
-  const order = ORDERS[orderBy];
-  const result = await keysetPage(em, Conversation, { $and: where }, order, page);
-  return { page: result, cursorOf: (c) => cursorFor(order, c) };
+  return { $and: where };
 }
 
 /** Chronological order of a conversation's messages (ids are time-sortable). */
