@@ -48,6 +48,7 @@ export function registerQuerySuite(name: string, start: () => Promise<TestServer
         'CONVERSATION_CLOSE',
         'CONVERSATION_LIST',
         'CONVERSATION_READ',
+        'INBOX_MANAGE',
         'MESSAGE_CREATE',
       ]);
     });
