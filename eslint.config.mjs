@@ -2,7 +2,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', '.cache/', 'data/', 'test/generated/', 'src/db/migrations/'] },
+  { ignores: ['node_modules/', 'dist/', '.cache/', 'data/', 'test/generated/', 'examples/apollo-client/generated/', 'src/db/migrations/'] },
   ...tseslint.configs.recommended,
   {
     rules: {
