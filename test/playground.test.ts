@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { chromium, type Page } from 'playwright-core';
+import { chromium, type ConsoleMessage, type Page } from 'playwright-core';
 import { Topics } from '../src/pubsub/pubsub';
 import { SimulateInboundDocument } from './generated/graphql';
 import { startTestServer } from './helpers/server';
@@ -23,6 +23,18 @@ const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 
+/**
+ * Console output a user of the page would call a fault: errors, CSP reports, and monaco's warning
+ * that it could not start its web workers (it then runs the language services on the page's thread).
+ */
+function consoleProblem(message: ConsoleMessage): string | undefined {
+  const text = message.text();
+  if (message.type() === 'error') return `console error: ${text}`;
+  if (/Content.Security.Policy/i.test(text)) return `CSP: ${text}`;
+  if (message.type() === 'warning' && /worker/i.test(text)) return `worker warning: ${text}`;
+  return undefined;
+}
+
 /** Non-network schemes (data:, blob:, about:) cannot leak a request off the machine. */
 function isOffMachine(url: string): boolean {
   const { protocol, hostname } = new URL(url);
@@ -31,43 +43,25 @@ function isOffMachine(url: string): boolean {
 }
 
 /**
- * GraphiQL 3 editors are CodeMirror 5 instances hanging off their wrapper element. Page code is
- * passed as strings: this project compiles without the DOM lib.
+ * GraphiQL 5 editors are monaco editors; GraphiQL puts monaco on `globalThis.__MONACO`, and each
+ * editor's text lives in a model whose URI ends in a fixed name. Page code is passed as strings:
+ * this project compiles without the DOM lib.
  */
-function codeMirror(selector: string): string {
-  return `document.querySelector(${JSON.stringify(`${selector} .CodeMirror`)})?.CodeMirror`;
+const MODEL = { query: 'operation.graphql', headers: 'request-headers.json', response: 'response.json' } as const;
+type ModelName = keyof typeof MODEL;
+
+function monacoModel(name: ModelName): string {
+  return `globalThis.__MONACO?.editor.getModels().find((model) => model.uri.path.endsWith(${JSON.stringify(MODEL[name])}))`;
 }
 
-function editorValue(page: Page, selector: string): Promise<string> {
-  return page.evaluate<string>(`${codeMirror(selector)}?.getValue() ?? ''`);
-}
-
-/**
- * Polled from here rather than with page.waitForFunction: that one runs `eval` inside the page,
- * which the playground's Content-Security-Policy (rightly) forbids; page.evaluate goes through
- * the DevTools protocol, which CSP does not govern.
- */
-async function waitForEditorValue(page: Page, selector: string, timeoutMs = 30_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await editorValue(page, selector);
-    if (value.trim() !== '') return value;
-    if (Date.now() > deadline) throw new Error(`${selector} still empty after ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+function editorValue(page: Page, name: ModelName): Promise<string> {
+  return page.evaluate<string>(`${monacoModel(name)}?.getValue() ?? ''`);
 }
 
 const QUERY_EDITOR = '.graphiql-query-editor';
-// The variables and headers editors share the tool pane; the hidden one carries `.hidden`.
-const HEADERS_EDITOR = '.graphiql-editor-tool .graphiql-editor:not(.hidden)';
 const RESPONSE = '.graphiql-response';
-
 const EXECUTE_BUTTON = '.graphiql-execute-button';
-
-/** Replaces the active tab's operation, as pasting it would. */
-async function setQuery(page: Page, query: string): Promise<void> {
-  await page.evaluate(`${codeMirror(QUERY_EDITOR)}.setValue(${JSON.stringify(query)})`);
-}
+const LOG_PANEL = '.graphiql-plugin .switchboard-log';
 
 /** Polls `probe` (no eval in the page, see waitForEditorValue) until it returns something. */
 async function until<T>(probe: () => Promise<T | undefined>, failure: () => Promise<string> | string, timeoutMs = 30_000): Promise<T> {
@@ -78,6 +72,42 @@ async function until<T>(probe: () => Promise<T | undefined>, failure: () => Prom
     if (Date.now() > deadline) throw new Error(`${await failure()} (after ${timeoutMs} ms)`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+/**
+ * Polled from here rather than with page.waitForFunction: that one runs `eval` inside the page,
+ * which the playground's Content-Security-Policy (rightly) forbids; page.evaluate goes through
+ * the DevTools protocol, which CSP does not govern.
+ */
+function waitForEditorValue(page: Page, name: ModelName, timeoutMs = 30_000): Promise<string> {
+  return until(
+    async () => {
+      const value = await editorValue(page, name);
+      return value.trim() === '' ? undefined : value;
+    },
+    () => `the ${name} editor is still empty`,
+    timeoutMs,
+  );
+}
+
+/**
+ * Replaces the active tab's operation, as pasting it would: one edit of the whole text through
+ * monaco (typing it key by key would have monaco auto-close brackets and indent, as it does for a
+ * person typing), which GraphiQL sees like any other edit.
+ */
+async function setQuery(page: Page, query: string): Promise<void> {
+  await page.evaluate(`(() => {
+    const model = ${monacoModel('query')};
+    model.pushEditOperations([], [{ range: model.getFullModelRange(), text: ${JSON.stringify(query)} }], () => null);
+  })()`);
+  assert.equal(await editorValue(page, 'query'), query);
+}
+
+/** Waits for GraphiQL's editors to be up (monaco loads after the first render) with the headers filled in. */
+async function waitForEditors(page: Page): Promise<string> {
+  await page.waitForSelector(`${QUERY_EDITOR} .monaco-editor`);
+  await page.waitForSelector(`${RESPONSE} .monaco-editor`);
+  return waitForEditorValue(page, 'headers');
 }
 
 /** Waits for the run button to read "Execute" or "Stop": GraphiQL's own sign of a running operation. */
@@ -96,10 +126,10 @@ function waitForRunButton(page: Page, state: 'Execute' | 'Stop'): Promise<true> 
  */
 async function recordResponses(page: Page): Promise<void> {
   await page.evaluate(`(() => {
-    const editor = ${codeMirror(RESPONSE)};
+    const model = ${monacoModel('response')};
     const shown = (window.__shownResponses = []);
-    editor.on('change', () => {
-      const value = editor.getValue();
+    model.onDidChangeContent(() => {
+      const value = model.getValue();
       if (value.trim() !== '') shown.push(value);
     });
   })()`);
@@ -160,6 +190,39 @@ async function waitForResponse<T>(
 
 function paneEvent(text: string): PaneEvent {
   return (JSON.parse(text) as { data: { inboxEvents: PaneEvent } }).data.inboxEvents;
+}
+
+/** One line of the playground's "Subscription log" panel, as shown. */
+interface LogLine {
+  kind: string;
+  /** The time shown, HH:MM:SS.mmm. */
+  time: string;
+  /** The same moment in full, from the <time> element's datetime. */
+  at: string;
+  operation: string;
+  payload?: string;
+}
+
+/** What the subscription log panel lists right now, top to bottom. */
+function logLines(page: Page): Promise<LogLine[]> {
+  return page.evaluate<LogLine[]>(`[...document.querySelectorAll(${JSON.stringify(`${LOG_PANEL} .switchboard-log-entry`)})].map((li) => ({
+    kind: li.getAttribute('data-kind'),
+    time: li.querySelector('time')?.textContent ?? '',
+    at: li.querySelector('time')?.getAttribute('datetime') ?? '',
+    operation: li.querySelector('.switchboard-log-operation')?.textContent ?? '',
+    ...(li.querySelector('pre') ? { payload: li.querySelector('pre').textContent } : {}),
+  }))`);
+}
+
+/** The inbox events a log lists, in its order. */
+function loggedEvents(lines: LogLine[]): PaneEvent[] {
+  return lines
+    .filter((line) => line.kind === 'event')
+    .map((line) => (JSON.parse(line.payload ?? 'null') as { data: { inboxEvents: PaneEvent } }).data.inboxEvents);
+}
+
+function describeEvent(e: PaneEvent): string {
+  return e.__typename === 'MessageAddedEvent' ? `added ${e.message?.direction}` : `status ${e.to}`;
 }
 
 /** The subscription a user would write to follow the inbox, resuming `after` a cursor if given. */
@@ -235,7 +298,8 @@ test('playground', async (t) => {
     page.on('websocket', (socket) => requested.push(socket.url()));
     page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
     page.on('console', (message) => {
-      if (/Content.Security.Policy/i.test(message.text())) problems.push(`CSP: ${message.text()}`);
+      const problem = consoleProblem(message);
+      if (problem) problems.push(problem);
     });
     // Recorded above, aborted here: without internet an outside request would only hang until a timeout.
     await page.route(
@@ -246,17 +310,27 @@ test('playground', async (t) => {
     try {
       const navigation = await page.goto(server.url);
       assert.match(navigation?.headers()['content-type'] ?? '', /^text\/html/);
-      await page.waitForSelector(`${QUERY_EDITOR} .CodeMirror`);
-      await page.waitForSelector(`${HEADERS_EDITOR} .CodeMirror`);
-      assert.match(await editorValue(page, HEADERS_EDITOR), new RegExp(`Bearer ${server.demoToken}`));
+      assert.match(await waitForEditors(page), new RegExp(`Bearer ${server.demoToken}`));
+      assert.match(await editorValue(page, 'query'), /^query Welcome \{/m, 'the welcome query is prefilled');
 
-      await page.evaluate(`${codeMirror(QUERY_EDITOR)}.setValue(${JSON.stringify('{ viewer { id } }')})`);
-      await page.click('.graphiql-execute-button');
-      const shown = await waitForEditorValue(page, RESPONSE);
+      await setQuery(page, '{ viewer { id } }');
+      await page.click(EXECUTE_BUTTON);
+      const shown = await waitForEditorValue(page, 'response');
       // Only data: the test server adds `extensions` (SQL statement counts) that vary per request.
       const result = JSON.parse(shown) as { data?: unknown; errors?: unknown };
       assert.equal(result.errors, undefined, shown);
       assert.deepEqual(result.data, { viewer: { id: expected.data?.viewer?.id } }, shown);
+
+      // The docs explorer reads the introspected schema: Query, then one of its fields.
+      await page.click('button[aria-label="Show Documentation Explorer"]');
+      await page.click('.graphiql-doc-explorer a.graphiql-doc-explorer-type-name:text-is("Query")');
+      await page.waitForSelector('.graphiql-doc-explorer-title:has-text("Query")');
+      await page.waitForSelector('.graphiql-doc-explorer a.graphiql-doc-explorer-field-name:has-text("viewer")');
+
+      // The history lists the operation just run.
+      await page.click('button[aria-label="Show History"]');
+      const historyItem = await page.waitForSelector('.graphiql-history-item-label');
+      assert.match((await historyItem.textContent()) ?? '', /viewer/);
 
       assert.ok(requested.length > 0, 'requests were recorded');
       assert.deepEqual(requested.filter(isOffMachine), [], 'the page must not reach any host but the server');
@@ -284,7 +358,7 @@ test('playground: watch a send reach READ, play the customer, stop and resume fr
   assert.ok(anna, 'the demo seed has Anna Kowalska on WhatsApp');
 
   const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
-  // Two windows of the playground, as a user would open them: GraphiQL 3 has one execution for all
+  // Two windows of the playground, as a user would open them: GraphiQL has one execution for all
   // its tabs (clicking another tab stops a running subscription, and a new tab shows its results),
   // so the sends cannot come from a second tab of the watching window.
   const context = await browser.newContext({ viewport: { width: 1400, height: 850 } });
@@ -304,7 +378,8 @@ test('playground: watch a send reach READ, play the customer, stop and resume fr
     page.on('websocket', (socket) => requested.push(socket.url()));
     page.on('pageerror', (error) => problems.push(`${name} page error: ${error.message}`));
     page.on('console', (message) => {
-      if (/Content.Security.Policy/i.test(message.text())) problems.push(`${name} CSP: ${message.text()}`);
+      const problem = consoleProblem(message);
+      if (problem) problems.push(`${name} ${problem}`);
     });
     await page.route(
       (url) => isOffMachine(url.toString()),
@@ -328,10 +403,7 @@ test('playground: watch a send reach READ, play the customer, stop and resume fr
     // Only the page in front gets animation frames at full rate, and Playwright's click waits on them.
     await page.bringToFront();
     await page.goto(server.url);
-    await page.waitForSelector(`${QUERY_EDITOR} .CodeMirror`);
-    await page.waitForSelector(`${HEADERS_EDITOR} .CodeMirror`);
-    await page.waitForSelector(`${RESPONSE} .CodeMirror`);
-    assert.match(await editorValue(page, HEADERS_EDITOR), new RegExp(`Bearer ${server.demoToken}`));
+    assert.match(await waitForEditors(page), new RegExp(`Bearer ${server.demoToken}`));
     await recordResponses(page);
   };
   /** Runs the active tab's operation and waits for its (single) result in the pane. */
@@ -387,9 +459,43 @@ test('playground: watch a send reach READ, play the customer, stop and resume fr
       .map(paneEvent)
       .filter((e) => e.message?.id === sent.id);
     assert.deepEqual(
-      watched.map((e) => (e.__typename === 'MessageAddedEvent' ? `added ${e.message?.direction}` : `status ${e.to}`)),
+      watched.map(describeEvent),
       ['added OUTBOUND', 'status SENT', 'status DELIVERED', 'status READ'],
       'the pane showed the message arrive, then each step of its delivery in order',
+    );
+
+    // The response pane ends on READ; the subscription log (opened by itself) keeps every step.
+    const logged = await until(
+      async () => {
+        const lines = await logLines(watcher);
+        return loggedEvents(lines).some((e) => e.message?.id === sent.id && e.to === 'READ') ? lines : undefined;
+      },
+      async () => `the subscription log never listed READ for ${sent.id}; it lists:\n${JSON.stringify(await logLines(watcher), null, 2)}`,
+    );
+    assert.deepEqual(
+      { kind: logged[0]?.kind, operation: logged[0]?.operation },
+      { kind: 'started', operation: 'inboxEvents' },
+      'the log starts with the subscription, named after its field',
+    );
+    assert.deepEqual(
+      loggedEvents(logged)
+        .filter((e) => e.message?.id === sent.id)
+        .map(describeEvent),
+      ['added OUTBOUND', 'status SENT', 'status DELIVERED', 'status READ'],
+      'the log lists the message arriving and each step of its delivery, newest last',
+    );
+    assert.deepEqual(
+      loggedEvents(logged),
+      (await shownResponses(watcher)).slice(live, live + loggedEvents(logged).length).map(paneEvent),
+      'the log lists the very events the pane showed, in the same order',
+    );
+    const eventLines = logged.filter((line) => line.kind === 'event');
+    for (const line of eventLines) assert.match(line.time, /^\d\d:\d\d:\d\d\.\d{3}$/, 'each event shows when it arrived');
+    const moments = eventLines.map((line) => Date.parse(line.at));
+    assert.deepEqual(
+      moments,
+      [...moments].sort((a, b) => a - b),
+      'newest last',
     );
 
     // 2. Play the customer from the other window: the inbound message arrives in the subscription tab.
@@ -429,8 +535,25 @@ test('playground: watch a send reach READ, play the customer, stop and resume fr
       () => `the watching window's websocket stayed open after the stop (${watcherSockets.length} opened)`,
     );
     const socketsBeforeResume = watcherSockets.length;
+    const stoppedLog = await logLines(watcher);
+    assert.deepEqual(
+      { kind: stoppedLog.at(-1)?.kind, operation: stoppedLog.at(-1)?.operation },
+      { kind: 'stopped', operation: 'inboxEvents' },
+      'the log shows where the subscription stopped',
+    );
+    assert.deepEqual(
+      loggedEvents(stoppedLog).map((e) => e.cursor),
+      (await shownResponses(watcher)).slice(live).map((text) => paneEvent(text).cursor),
+      'the log kept every event of the run, the inbound message included',
+    );
+    // Clear empties the log; the next run starts a fresh list.
+    await watcher.click(`${LOG_PANEL} button:has-text("Clear")`);
+    await until(
+      async () => ((await logLines(watcher)).length === 0 ? true : undefined),
+      async () => `the log still lists ${(await logLines(watcher)).length} entries after Clear`,
+    );
     const beforeStop = (await shownResponses(watcher)).slice(live).map(paneEvent);
-    const lastCursor = paneEvent(await editorValue(watcher, RESPONSE)).cursor;
+    const lastCursor = paneEvent(await editorValue(watcher, 'response')).cursor;
     assert.equal(lastCursor, beforeStop.at(-1)?.cursor, 'the pane still shows the last event received');
 
     const { simulateInboundMessage: missed } = await server.client().data(SimulateInboundDocument, {
@@ -454,6 +577,13 @@ test('playground: watch a send reach READ, play the customer, stop and resume fr
     assert.equal(replay.found.__typename, 'MessageAddedEvent');
     assert.equal(replay.found.message?.direction, 'INBOUND');
     const replayed = (await shownResponses(watcher)).slice(resumed).map(paneEvent);
+    const resumedLog = await logLines(watcher);
+    assert.deepEqual(
+      resumedLog.slice(0, 2).map((line) => line.kind),
+      ['started', 'event'],
+      'after Clear the log holds only the resumed run',
+    );
+    assert.equal(loggedEvents(resumedLog)[0]?.message?.id, missed.message.id, 'the replayed event is logged first');
     assert.equal(replayed[0]?.message?.id, missed.message.id, 'the first event after the cursor is the one written while stopped');
     const before = new Set(beforeStop.map((e) => e.cursor));
     assert.deepEqual(

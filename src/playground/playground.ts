@@ -9,7 +9,7 @@ import { Router, type NextFunction, type Request, type Response } from 'express'
  * Bump when the esbuild options below change: the cache key must change with anything that
  * changes the output, and options are not otherwise part of it.
  */
-const BUILD_FORMAT = 1;
+const BUILD_FORMAT = 2;
 
 /** Packages whose code ends up in the bundle; an upgrade of any of them must invalidate the cache. */
 const BUNDLED_PACKAGES = [
@@ -17,11 +17,32 @@ const BUNDLED_PACKAGES = [
   'graphiql',
   '@graphiql/react',
   '@graphiql/toolkit',
+  '@graphiql/plugin-doc-explorer',
+  '@graphiql/plugin-history',
   'graphql',
+  'graphql-language-service',
   'graphql-ws',
+  'monaco-editor',
+  'monaco-graphql',
+  'prettier',
   'react',
   'react-dom',
 ] as const;
+
+/**
+ * The web workers GraphiQL's editors (monaco) start, by the label the client maps monaco's request to.
+ * Each is bundled as its own file: a worker is a separate script, it cannot live inside the page bundle.
+ */
+const WORKERS = {
+  editor: 'monaco-editor/esm/vs/editor/editor.worker.js',
+  json: 'monaco-editor/esm/vs/language/json/json.worker.js',
+  graphql: 'monaco-graphql/esm/graphql.worker.js',
+} as const;
+
+/** Label of a bundled monaco web worker (see {@link PlaygroundAssets.workers}). */
+export type PlaygroundWorker = keyof typeof WORKERS;
+
+const WORKER_NAMES = Object.keys(WORKERS) as PlaygroundWorker[];
 
 const ASSET_PREFIX = '/playground/assets';
 
@@ -31,6 +52,19 @@ export interface PlaygroundAssets {
   js: string;
   /** GraphiQL's stylesheet, fonts inlined as data URLs. */
   css: string;
+  /** Web worker scripts of the editors (IIFE), by label. */
+  workers: Record<PlaygroundWorker, string>;
+}
+
+/** Where the files of the bundle with cache key `key` live in `dir`; the key in every name keeps them immutable. */
+function assetPathsFor(dir: string, key: string): PlaygroundAssets {
+  const workers = {} as Record<PlaygroundWorker, string>;
+  for (const name of WORKER_NAMES) workers[name] = path.join(dir, `playground-${key}.${name}.worker.js`);
+  return { js: path.join(dir, `playground-${key}.js`), css: path.join(dir, `playground-${key}.css`), workers };
+}
+
+function allFiles(assets: PlaygroundAssets): string[] {
+  return [assets.js, assets.css, ...WORKER_NAMES.map((name) => assets.workers[name])];
 }
 
 /** Options of {@link createPlaygroundRouter}. */
@@ -140,8 +174,11 @@ async function bundle(entry: string, cacheDir: string, assets: PlaygroundAssets)
   // Loaded lazily: esbuild spawns a native service and is only needed when the cache is cold.
   const esbuild = await import('esbuild');
   bundlesRunning++;
+  const requireFromEntry = createRequire(entry);
+  const workerEntries = Object.fromEntries(WORKER_NAMES.map((name) => [`${name}.worker`, requireFromEntry.resolve(WORKERS[name])]));
   const building = esbuild.build({
-    entryPoints: { playground: entry },
+    entryPoints: { playground: entry, ...workerEntries },
+    entryNames: '[name]',
     bundle: true,
     minify: true,
     platform: 'browser',
@@ -160,35 +197,46 @@ async function bundle(entry: string, cacheDir: string, assets: PlaygroundAssets)
   const result = await building.finally(() => {
     if (--bundlesRunning === 0) void esbuild.stop();
   });
-  const js = result.outputFiles.find((file) => file.path.endsWith('.js'));
-  const css = result.outputFiles.find((file) => file.path.endsWith('.css'));
-  if (!js || !css) throw new Error('playground: esbuild produced no JS or no CSS output');
+  const output = (name: string) => {
+    const file = result.outputFiles.find((candidate) => path.basename(candidate.path) === name);
+    if (!file) throw new Error(`playground: esbuild produced no ${name}`);
+    return file.contents;
+  };
+  const js = output('playground.js');
+  const css = output('playground.css');
+  const workers = WORKER_NAMES.map((name) => [assets.workers[name], output(`${name}.worker.js`)] as const);
   await fs.mkdir(cacheDir, { recursive: true });
-  // CSS first: a reader checks for the JS, so the JS appearing last means the pair is complete.
-  await writeAtomically(assets.css, css.contents);
-  await writeAtomically(assets.js, js.contents);
+  // The page bundle last: a reader checks for it, so its appearing means the whole set is complete.
+  await writeAtomically(assets.css, css);
+  for (const [file, contents] of workers) await writeAtomically(file, contents);
+  await writeAtomically(assets.js, js);
 }
 
 /** What the build writes next to the bundles, so the server finds them without esbuild or the sources. */
 interface PrebuiltManifest {
   js: string;
   css: string;
+  workers?: Partial<Record<PlaygroundWorker, string>>;
 }
 
 /**
  * Bundles the client into `outDir` for a production build (`npm run build` → `dist/playground/assets`)
  * and writes the manifest {@link prebuiltPlaygroundAssets} reads. Older bundles there are removed.
  *
- * @returns Absolute paths of the JS and CSS bundles written.
+ * @returns Absolute paths of the JS, CSS and worker bundles written.
  */
 export async function writePrebuiltPlayground(outDir: string): Promise<PlaygroundAssets> {
   const dir = path.resolve(outDir);
   await fs.rm(dir, { recursive: true, force: true });
   const entry = resolveClientEntry();
   const key = await cacheKey(entry);
-  const assets: PlaygroundAssets = { js: path.join(dir, `playground-${key}.js`), css: path.join(dir, `playground-${key}.css`) };
+  const assets = assetPathsFor(dir, key);
   await bundle(entry, dir, assets);
-  const manifest: PrebuiltManifest = { js: path.basename(assets.js), css: path.basename(assets.css) };
+  const manifest: PrebuiltManifest = {
+    js: path.basename(assets.js),
+    css: path.basename(assets.css),
+    workers: Object.fromEntries(WORKER_NAMES.map((name) => [name, path.basename(assets.workers[name])])),
+  };
   await fs.writeFile(path.join(dir, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
   return assets;
 }
@@ -204,8 +252,15 @@ export async function prebuiltPlaygroundAssets(dir: string = PREBUILT_DIR): Prom
   } catch {
     return null;
   }
-  const assets = { js: path.join(dir, path.basename(manifest.js)), css: path.join(dir, path.basename(manifest.css)) };
-  return existsSync(assets.js) && existsSync(assets.css) ? assets : null;
+  const workers = {} as Record<PlaygroundWorker, string>;
+  for (const name of WORKER_NAMES) {
+    const file = manifest.workers?.[name];
+    // A build of an older version has no workers; bundling anew beats serving a page that cannot start.
+    if (typeof file !== 'string') return null;
+    workers[name] = path.join(dir, path.basename(file));
+  }
+  const assets = { js: path.join(dir, path.basename(manifest.js)), css: path.join(dir, path.basename(manifest.css)), workers };
+  return allFiles(assets).every((file) => existsSync(file)) ? assets : null;
 }
 
 /** Builds in flight in this process, so several routers created at once share one esbuild run. */
@@ -219,24 +274,21 @@ const pendingBuilds = new Map<string, Promise<PlaygroundAssets>>();
  * place) and repeatedly within one process (concurrent calls share a build).
  *
  * @param cacheDir - Directory for the bundles, created if missing, e.g. `<repo>/.cache/playground`.
- * @returns Absolute paths of the JS and CSS bundles; their names contain the cache key, so they
- *   can be served as immutable.
+ * @returns Absolute paths of the JS, CSS and worker bundles; their names contain the cache key, so
+ *   they can be served as immutable.
  */
 export async function buildPlaygroundAssets(cacheDir: string): Promise<PlaygroundAssets> {
   const dir = path.resolve(cacheDir);
   const entry = resolveClientEntry();
   const key = await cacheKey(entry);
-  const assets: PlaygroundAssets = {
-    js: path.join(dir, `playground-${key}.js`),
-    css: path.join(dir, `playground-${key}.css`),
-  };
+  const assets = assetPathsFor(dir, key);
   const memoKey = `${dir}\0${key}`;
   let pending = pendingBuilds.get(memoKey);
   if (!pending) {
     pending = (async () => {
-      if (existsSync(assets.js) && existsSync(assets.css)) return assets;
+      if (allFiles(assets).every((file) => existsSync(file))) return assets;
       await bundle(entry, dir, assets);
-      await pruneStale(dir, new Set([path.basename(assets.js), path.basename(assets.css)]));
+      await pruneStale(dir, new Set(allFiles(assets).map((file) => path.basename(file))));
       return assets;
     })();
     pendingBuilds.set(memoKey, pending);
@@ -306,11 +358,13 @@ function prefersHtml(req: Request): boolean {
  */
 export async function createPlaygroundRouter(opts: PlaygroundRouterOptions): Promise<Router> {
   const assetPaths = (await prebuiltPlaygroundAssets()) ?? (await buildPlaygroundAssets(opts.cacheDir));
-  const [js, css] = await Promise.all([
-    loadAsset(assetPaths.js, 'text/javascript; charset=utf-8'),
+  const JS_TYPE = 'text/javascript; charset=utf-8';
+  const [js, css, ...workerAssets] = await Promise.all([
+    loadAsset(assetPaths.js, JS_TYPE),
     loadAsset(assetPaths.css, 'text/css; charset=utf-8'),
+    ...WORKER_NAMES.map((name) => loadAsset(assetPaths.workers[name], JS_TYPE)),
   ]);
-  const assets = new Map([js, css].map((asset) => [asset.name, asset]));
+  const assets = new Map([js, css, ...workerAssets].map((asset) => [asset.name, asset]));
   const title = opts.title ?? 'Switchboard';
   const defaultHeaders = opts.defaultHeaders ? JSON.stringify(opts.defaultHeaders, null, 2) : undefined;
 
@@ -318,7 +372,8 @@ export async function createPlaygroundRouter(opts: PlaygroundRouterOptions): Pro
     // baseUrl is non-empty when the router is mounted under a prefix (app.use('/api', router)).
     const base = req.baseUrl;
     const endpoint = `${base}${opts.graphqlPath}`;
-    const config = { endpoint, subscriptionEndpoint: null, defaultHeaders, defaultQuery: opts.defaultQuery, title };
+    const workers = Object.fromEntries(WORKER_NAMES.map((name, i) => [name, `${base}${ASSET_PREFIX}/${workerAssets[i].name}`]));
+    const config = { endpoint, subscriptionEndpoint: null, defaultHeaders, defaultQuery: opts.defaultQuery, title, workers };
     const inlineScript = `window.__SWITCHBOARD__ = ${jsonForScript(config)};`;
     const scriptHash = createHash('sha256').update(inlineScript).digest('base64');
     const html = `<!doctype html>
@@ -354,7 +409,9 @@ export async function createPlaygroundRouter(opts: PlaygroundRouterOptions): Pro
       'Content-Security-Policy': [
         "default-src 'none'",
         `script-src 'self' 'sha256-${scriptHash}'`,
-        // GraphiQL and CodeMirror set inline styles.
+        // The editors' web workers, loaded from the asset route.
+        "worker-src 'self'",
+        // GraphiQL and monaco set inline styles.
         "style-src 'self' 'unsafe-inline'",
         "img-src 'self' data:",
         "font-src 'self' data:",

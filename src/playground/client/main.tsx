@@ -2,16 +2,25 @@
  * Browser entry of the bundled playground. Bundled by `../playground.ts` with esbuild; nothing here
  * may load from a CDN (the server must work on a machine without internet).
  */
-import { GraphiQL } from 'graphiql';
+import { GraphiQL, HISTORY_PLUGIN } from 'graphiql';
 import type { Fetcher, FetcherOpts, FetcherParams, Observable } from '@graphiql/toolkit';
-import { getOperationAST, OperationTypeNode, parse, type DocumentNode } from 'graphql';
+import { getOperationAST, Kind, OperationTypeNode, parse, type DocumentNode } from 'graphql';
 import { createClient, type Client, type ExecutionResult } from 'graphql-ws';
 import { createRoot } from 'react-dom/client';
+import { createEventLog } from './event-log';
+import { createEventLogPlugin, OpenLogOnSubscribe } from './event-log-plugin';
+// Not 'graphiql/style.css': that one also carries monaco's CSS for CDN use, which the bundle
+// already gets from monaco's own modules.
+import '@graphiql/react/style.css';
+import '@graphiql/plugin-doc-explorer/style.css';
+import '@graphiql/plugin-history/style.css';
 import 'graphiql/graphiql.css';
 
 /** Shape of the blob the server embeds as `window.__SWITCHBOARD__` (see `playground.ts`). */
 interface PlaygroundConfig {
   endpoint: string;
+  /** URLs of the editors' web worker bundles, by the label the client maps monaco's request to. */
+  workers?: Partial<Record<'editor' | 'json' | 'graphql', string>>;
   subscriptionEndpoint?: string | null;
   defaultHeaders?: string;
   defaultQuery?: string;
@@ -29,6 +38,20 @@ type HeaderMap = Record<string, unknown>;
 const config: PlaygroundConfig = window.__SWITCHBOARD__ ?? { endpoint: '/graphql' };
 const httpUrl = new URL(config.endpoint, window.location.href).toString();
 const wsUrl = toWebSocketUrl(config.subscriptionEndpoint ?? config.endpoint);
+
+/**
+ * monaco asks for a worker by language label. The graphql and json languages have their own;
+ * everything else (the editor core) shares one. The scripts come from the server's asset route,
+ * as separate bundles: nothing loads from a CDN, and the CSP allows workers from 'self' only.
+ */
+window.MonacoEnvironment = {
+  getWorker(_workerId: string, label: string): Worker {
+    const name = label === 'graphql' || label === 'json' ? label : 'editor';
+    const url = config.workers?.[name];
+    if (!url) throw new Error(`playground: no ${name} worker bundle configured`);
+    return new Worker(url, { name: `${name}.worker` });
+  },
+};
 
 function toWebSocketUrl(endpoint: string): string {
   const url = new URL(endpoint, window.location.href);
@@ -62,13 +85,13 @@ function preferServerDefaultHeaders(defaultHeaders: string | undefined): void {
  * execute right after a paste (or a programmatic setValue) can carry the previous document's
  * operation name and AST. The query text itself is always current: derive both from it.
  */
-function analyse(params: FetcherParams): { params: FetcherParams; subscription: boolean } {
+function analyse(params: FetcherParams): { params: FetcherParams; subscription: boolean; label: string } {
   let document: DocumentNode;
   try {
     document = parse(params.query);
   } catch {
     // Let the server report the syntax error over HTTP rather than guessing a transport.
-    return { params, subscription: false };
+    return { params, subscription: false, label: 'operation' };
   }
   let operationName = params.operationName ?? undefined;
   let operation = getOperationAST(document, operationName);
@@ -77,9 +100,12 @@ function analyse(params: FetcherParams): { params: FetcherParams; subscription: 
     operation = getOperationAST(document);
     if (operation) operationName = operation.name?.value;
   }
+  // An anonymous operation is named in the log after its first root field, as a reader would call it.
+  const firstField = operation?.selectionSet.selections.find((selection) => selection.kind === Kind.FIELD);
   return {
     params: { ...params, operationName: operationName ?? null },
     subscription: operation?.operation === OperationTypeNode.SUBSCRIPTION,
+    label: operationName ?? firstField?.name.value ?? 'subscription',
   };
 }
 
@@ -151,22 +177,47 @@ function toDisplayableError(error: unknown): unknown {
   return plainError(String(error));
 }
 
-function wsSubscribe(params: FetcherParams, headers: HeaderMap): Observable<ExecutionResult> {
+/** Every subscription value, kept for the "Subscription log" panel (the response pane shows the latest only). */
+const eventLog = createEventLog();
+const eventLogPlugin = createEventLogPlugin(eventLog);
+
+function wsSubscribe(params: FetcherParams, headers: HeaderMap, label: string): Observable<ExecutionResult> {
   return {
     subscribe(nextOrObserver?: unknown, error?: unknown, complete?: unknown) {
       // GraphiQL passes an observer object; the positional form exists only to satisfy the type.
       const observer = (
         typeof nextOrObserver === 'object' && nextOrObserver !== null ? nextOrObserver : { next: nextOrObserver, error, complete }
       ) as { next?: (value: unknown) => void; error?: (error: unknown) => void; complete?: () => void };
+      let ended = false;
+      eventLog.add('started', label);
       const dispose = wsClientFor(headers).subscribe(
         { query: params.query, operationName: params.operationName ?? undefined, variables: params.variables },
         {
-          next: (value) => observer.next?.(value),
-          error: (err) => observer.error?.(toDisplayableError(err)),
-          complete: () => observer.complete?.(),
+          next: (value) => {
+            eventLog.add('event', label, value);
+            observer.next?.(value);
+          },
+          error: (err) => {
+            ended = true;
+            const shown = toDisplayableError(err);
+            eventLog.add('error', label, shown instanceof Error ? shown.message : shown);
+            observer.error?.(shown);
+          },
+          complete: () => {
+            // graphql-ws also completes a subscription the user stopped; that one is logged as stopped.
+            if (!ended) eventLog.add('completed', label);
+            ended = true;
+            observer.complete?.();
+          },
         },
       );
-      return { unsubscribe: dispose };
+      return {
+        unsubscribe: () => {
+          if (!ended) eventLog.add('stopped', label);
+          ended = true;
+          dispose();
+        },
+      };
     },
   } as Observable<ExecutionResult>;
 }
@@ -174,8 +225,8 @@ function wsSubscribe(params: FetcherParams, headers: HeaderMap): Observable<Exec
 /** GraphiQL hands us the parsed headers editor on every call, introspection included. */
 const fetcher: Fetcher = (rawParams: FetcherParams, opts?: FetcherOpts) => {
   const headers: HeaderMap = opts?.headers ?? {};
-  const { params, subscription } = analyse(rawParams);
-  return subscription ? wsSubscribe(params, headers) : httpFetch(params, headers);
+  const { params, subscription, label } = analyse(rawParams);
+  return subscription ? wsSubscribe(params, headers, label) : httpFetch(params, headers);
 };
 
 const DEFAULT_QUERY = `# Welcome to the Switchboard playground.
@@ -211,7 +262,10 @@ createRoot(root).render(
     defaultHeaders={config.defaultHeaders}
     shouldPersistHeaders
     defaultEditorToolsVisibility={config.defaultHeaders ? 'headers' : false}
+    // `plugins` replaces GraphiQL's default list, so the history is named again.
+    plugins={[HISTORY_PLUGIN, eventLogPlugin]}
   >
     <GraphiQL.Logo>{config.title ?? 'Switchboard'}</GraphiQL.Logo>
+    <OpenLogOnSubscribe log={eventLog} />
   </GraphiQL>,
 );
