@@ -185,4 +185,22 @@ describe('the schema as clients meet it', () => {
     const none = await list('totalCount', '{ channel: TELEGRAM, status: [CLOSED] }');
     assert.equal((none.data!.conversations as { totalCount: number }).totalCount, 0);
   });
+
+  test('Actor is one shape: sender and reaction actors answer `id` and `name` without fragments, for users and contacts alike', async () => {
+    const res = await s
+      .client()
+      .raw(
+        `{ conversation(id: "${annaConversation()}") { contact { id } messages(last: 50) { nodes { senderType sender { __typename id name } } } } }`,
+      );
+    assert.equal(res.errors, undefined, JSON.stringify(res.errors));
+    const view = res.data!.conversation as {
+      contact: { id: string };
+      messages: { nodes: { senderType: string; sender: { __typename: string; id: string; name: string | null } | null }[] };
+    };
+    const customer = view.messages.nodes.find((m) => m.senderType === 'CUSTOMER')!;
+    assert.deepEqual(customer.sender, { __typename: 'Contact', id: view.contact.id, name: 'Anna Kowalska' });
+    const teammate = view.messages.nodes.find((m) => m.senderType === 'USER')!;
+    assert.equal(teammate.sender?.__typename, 'User');
+    assert.ok(teammate.sender?.name);
+  });
 });

@@ -2,12 +2,13 @@ import { Entity, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/core'
 import { Field, ID, ObjectType } from 'type-graphql';
 import { newId } from '../../lib/ids';
 import { Node } from '../node/node.interface';
+import { Actor } from '../actor/actor.interface';
 import { Tenant } from '../tenant/tenant.entity';
 
 /** A customer. One contact may be reachable on several channels (see ContactIdentity). */
 @Entity({ tableName: 'contact' })
 @Index({ properties: ['tenantId', 'name'] })
-@ObjectType('Contact', { implements: Node, description: 'A customer, reachable through one or more channel identities.' })
+@ObjectType('Contact', { implements: [Node, Actor], description: 'A customer, reachable through one or more channel identities.' })
 export class Contact implements Node {
   @PrimaryKey({ type: 'string', length: 40 })
   @Field(() => ID, { description: 'Opaque contact id (`con_…`); refetch it with `node(id:)`.' })

@@ -3,6 +3,7 @@ import { RequireScopes } from '../../graphql/authorization';
 import { auth, type AppContext } from '../../graphql/context';
 import { Errors } from '../../lib/errors';
 import { parseId } from '../../lib/parse-id';
+import { Actor } from '../actor/actor.interface';
 import { Scope } from '../auth/scopes';
 import type { Viewer } from '../auth/viewer';
 import { Contact } from '../contact/contact.entity';
@@ -10,7 +11,6 @@ import { Conversation } from '../conversation/conversation.entity';
 import { loadConversation } from '../conversation/conversation.resolver';
 import { DeliveryStatus } from '../message/delivery-status';
 import { Message } from '../message/message.entity';
-import { ActorUnion } from '../message/message.resolver';
 import { DeliveryFailureType } from '../message/message.types';
 import { SenderType } from '../message/sender-type';
 import { Reaction } from '../reaction/reaction.entity';
@@ -174,7 +174,7 @@ async function eventConversation(ctx: AppContext, id: string | null): Promise<Co
 
 @Resolver(() => InboxEvent)
 export class InboxEventResolver {
-  @FieldResolver(() => ActorUnion, { nullable: true, description: 'The teammate or customer who did it; null for the system.' })
+  @FieldResolver(() => Actor, { nullable: true, description: 'The teammate or customer who did it; null for the system.' })
   actor(@Root() e: InboxEvent, @Ctx() ctx: AppContext): Promise<User | Contact | null> | null {
     const event = e.source.event;
     if (!event?.actorId) return null;

@@ -1,8 +1,9 @@
-import { Arg, createUnionType, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
 import { RequireScopes } from '../../graphql/authorization';
 import { auth, type AppContext } from '../../graphql/context';
 import { Errors } from '../../lib/errors';
 import { parseId } from '../../lib/parse-id';
+import { Actor } from '../actor/actor.interface';
 import { Scope } from '../auth/scopes';
 import { Contact } from '../contact/contact.entity';
 import { Conversation } from '../conversation/conversation.entity';
@@ -14,14 +15,6 @@ import { mediaUrlFor } from '../media/media-url';
 import { Message } from './message.entity';
 import { DeliveryFailureType, StatusChangeType } from './message.types';
 import { SenderType } from './sender-type';
-
-/** Who wrote a message or reacted: a teammate (User) or the customer (Contact). */
-export const ActorUnion = createUnionType({
-  name: 'Actor',
-  description: 'A teammate (User) or a customer (Contact).',
-  types: () => [User, Contact] as const,
-  resolveType: (value) => (value instanceof Contact ? 'Contact' : 'User'),
-});
 
 /** Loads a message the viewer may see, or NOT_FOUND. */
 export async function loadMessage(ctx: AppContext, field: string, id: string): Promise<Message> {
@@ -62,7 +55,7 @@ export class MessageResolver {
     return m.content;
   }
 
-  @FieldResolver(() => ActorUnion, { nullable: true, description: 'The teammate or customer who wrote it; null for system messages.' })
+  @FieldResolver(() => Actor, { nullable: true, description: 'The teammate or customer who wrote it; null for system messages.' })
   async sender(@Root() m: Message, @Ctx() ctx: AppContext): Promise<User | Contact | null> {
     const { loaders } = auth(ctx);
     if (m.senderType === SenderType.CUSTOMER) {
@@ -111,7 +104,7 @@ export class ReactionResolver {
     return (await auth(ctx).loaders.message.load(r.messageId))!;
   }
 
-  @FieldResolver(() => ActorUnion, { nullable: true, description: 'The teammate or customer who reacted; null when they are gone.' })
+  @FieldResolver(() => Actor, { nullable: true, description: 'The teammate or customer who reacted; null when they are gone.' })
   actor(@Root() r: Reaction, @Ctx() ctx: AppContext): Promise<User | Contact | null> {
     const { loaders } = auth(ctx);
     return r.actorType === SenderType.CUSTOMER ? loaders.contact.load(r.actorId) : loaders.user.load(r.actorId);

@@ -2,13 +2,14 @@ import { Entity, Enum, ManyToOne, PrimaryKey, Property, Unique } from '@mikro-or
 import { Field, ID, ObjectType } from 'type-graphql';
 import { newId } from '../../lib/ids';
 import { Node } from '../node/node.interface';
+import { Actor } from '../actor/actor.interface';
 import { Tenant } from '../tenant/tenant.entity';
 import { UserRole } from './user-role';
 
 /** A person (agent) or an integration acting as one. */
 @Entity({ tableName: 'app_user' })
 @Unique({ properties: ['tenantId', 'email'] })
-@ObjectType('User', { implements: Node, description: 'A teammate who works the inbox.' })
+@ObjectType('User', { implements: [Node, Actor], description: 'A teammate who works the inbox.' })
 export class User implements Node {
   @PrimaryKey({ type: 'string', length: 40 })
   @Field(() => ID, { description: 'Opaque user id (`usr_…`); pass it as `userId` to reassignConversation.' })
