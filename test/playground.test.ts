@@ -5,6 +5,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { chromium, type ConsoleMessage, type Page } from 'playwright-core';
 import { Topics } from '../src/pubsub/pubsub';
+import { createEventLog, formatLogTime } from '../src/playground/client/event-log';
 import { SimulateInboundDocument } from './generated/graphql';
 import { startTestServer } from './helpers/server';
 import { TrackingPubSub } from './helpers/subscriptions';
@@ -238,6 +239,40 @@ function inboxEventsSubscription(after?: string): string {
 }
 `;
 }
+
+test('subscription log: newest last, bounded with a count of what it dropped, emptied by Clear', () => {
+  let clock = Date.UTC(2026, 0, 2, 3, 4, 5, 6);
+  const log = createEventLog(3, () => clock++);
+  let changes = 0;
+  const unsubscribe = log.subscribe(() => changes++);
+  log.add('started', 'inboxEvents');
+  for (const to of ['SENT', 'DELIVERED', 'READ']) log.add('event', 'inboxEvents', { data: { inboxEvents: { to } } });
+  const { entries, dropped } = log.getSnapshot();
+  assert.deepEqual(
+    entries.map((e) => [e.kind, (e.payload as { data: { inboxEvents: { to: string } } } | undefined)?.data.inboxEvents.to]),
+    [
+      ['event', 'SENT'],
+      ['event', 'DELIVERED'],
+      ['event', 'READ'],
+    ],
+  );
+  assert.equal(dropped, 1, 'the oldest entry made room and is counted');
+  assert.deepEqual(
+    entries.map((e) => e.at),
+    [...entries.map((e) => e.at)].sort((a, b) => a - b),
+  );
+  assert.match(formatLogTime(entries[0]!.at), /^\d\d:\d\d:\d\d\.\d{3}$/);
+  assert.equal(changes, 4);
+
+  log.clear();
+  assert.deepEqual(log.getSnapshot(), { entries: [], dropped: 0 });
+  log.add('event', 'inboxEvents', {});
+  assert.ok(log.getSnapshot().entries[0]!.id > entries.at(-1)!.id, 'ids are not reused after Clear (React keys)');
+  unsubscribe();
+  log.clear();
+  assert.equal(changes, 6, 'no call after unsubscribing');
+  assert.throws(() => createEventLog(0), RangeError);
+});
 
 test('playground', async (t) => {
   const server = await startTestServer();
