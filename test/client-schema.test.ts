@@ -203,4 +203,18 @@ describe('the schema as clients meet it', () => {
     assert.equal(teammate.sender?.__typename, 'User');
     assert.ok(teammate.sender?.name);
   });
+
+  test('closed sets are GraphQL enums in output (template parts and parameters, card actions); failure codes stay an open String', async () => {
+    const res = await s
+      .client()
+      .raw(
+        '{ a: __type(name: "TemplateComponent") { fields { name type { kind name ofType { name } } } } b: __type(name: "TemplateParameter") { fields { name type { kind name ofType { name } } } } c: __type(name: "CardAction") { fields { name type { kind name ofType { name } } } } d: __type(name: "DeliveryFailure") { fields { name type { kind name ofType { name } } } } }',
+      );
+    type Fields = { fields: { name: string; type: { ofType: { name: string } | null } }[] };
+    const typeOf = (t: string, field: string) => (res.data![t] as Fields).fields.find((f) => f.name === field)!.type.ofType?.name;
+    assert.equal(typeOf('a', 'type'), 'TemplateComponentKind');
+    assert.equal(typeOf('b', 'type'), 'TemplateParameterKind');
+    assert.equal(typeOf('c', 'type'), 'CardActionKind');
+    assert.equal(typeOf('d', 'code'), 'String');
+  });
 });

@@ -1,6 +1,20 @@
-import { createUnionType, Field, Int, ObjectType } from 'type-graphql';
+import { createUnionType, Field, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { ContentKind, MediaKind } from './content-kind';
 import type { StoredContent } from './message-content';
+import { CardActionKind, TemplateComponentKind } from './message.inputs';
+
+/** Which value a template parameter carries. Values are the stored (WhatsApp) spellings. */
+export enum TemplateParameterKind {
+  TEXT = 'text',
+  CURRENCY = 'currency',
+  DATE_TIME = 'date_time',
+  MEDIA = 'media',
+}
+
+registerEnumType(TemplateParameterKind, {
+  name: 'TemplateParameterKind',
+  description: 'Which value a template parameter carries: TEXT, CURRENCY, DATE_TIME or MEDIA.',
+});
 
 @ObjectType('TextContent', { description: 'Plain text.' })
 export class TextContentType {
@@ -40,8 +54,8 @@ export class MediaContentType {
 
 @ObjectType('TemplateParameter', { description: 'A value filled into a template placeholder.' })
 export class TemplateParameterType {
-  @Field({ description: 'text | currency | date_time | media' })
-  type!: string;
+  @Field(() => TemplateParameterKind, { description: 'Which of the value fields is set.' })
+  type!: TemplateParameterKind;
 
   @Field(() => String, { nullable: true, description: 'Text parameters: the value; null for other types.' })
   text?: string | null;
@@ -73,8 +87,8 @@ export class TemplateParameterType {
 
 @ObjectType('TemplateComponent', { description: 'The parameters for one part of a template (header, body or a button).' })
 export class TemplateComponentType {
-  @Field({ description: 'header | body | button' })
-  type!: string;
+  @Field(() => TemplateComponentKind, { description: 'Which part of the template this fills.' })
+  type!: TemplateComponentKind;
 
   @Field(() => String, { nullable: true, description: 'Buttons: quick_reply or url.' })
   subType?: string | null;
@@ -115,8 +129,8 @@ export class CardTextType {
 
 @ObjectType('CardAction', { description: 'A button on a card.' })
 export class CardActionType {
-  @Field({ description: 'reply | link | call' })
-  type!: string;
+  @Field(() => CardActionKind, { description: 'What tapping the button does.' })
+  type!: CardActionKind;
 
   @Field({ description: 'The button text.' })
   label!: string;

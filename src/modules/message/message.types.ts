@@ -3,7 +3,11 @@ import { DeliveryStatus } from './delivery-status';
 
 @ObjectType('DeliveryFailure', { description: 'Why a message could not be delivered.' })
 export class DeliveryFailureType {
-  @Field({ description: 'Stable failure code (e.g. rejected, window_closed, auth, unsupported, temporary).' })
+  // Left a String on purpose: providers add codes (and uncertain-send codes) faster than a schema should change.
+  @Field({
+    description:
+      'Failure code, lowercase (e.g. rejected, window_closed, auth, unsupported, temporary). An open set: providers add codes, so it is a String, not an enum; treat unknown codes as `rejected`.',
+  })
   code!: string;
 
   @Field({ description: "Human-readable reason, usually the provider's." })
