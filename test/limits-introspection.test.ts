@@ -14,7 +14,13 @@ async function post(s: TestServer, query: string, token: string | null, variable
   });
   const text = await res.text();
   const body = JSON.parse(text) as { data?: unknown; errors?: { message: string; extensions?: Record<string, unknown> }[] };
-  return { status: res.status, body, bytes: text.length, codes: (body.errors ?? []).map((e) => e.extensions?.code) };
+  return {
+    status: res.status,
+    body,
+    bytes: text.length,
+    codes: (body.errors ?? []).map((e) => e.extensions?.code),
+    challenge: res.headers.get('www-authenticate'),
+  };
 }
 
 const FULL_SCHEMA = '{ types { name kind fields { name args { name type { name kind ofType { name kind } } } } } }';
@@ -127,8 +133,10 @@ test('INTROSPECTION=false: anonymous `__schema`/`__type` are refused (401 UNAUTH
     assert.equal(anon.codes[0], 'UNAUTHENTICATED');
     assert.match(anon.body.errors![0].message, /[Ii]ntrospection/);
     assert.equal(anon.body.data, undefined);
+    assert.equal(anon.challenge, 'Bearer realm="switchboard"');
     const bad = await post(s, query, 'sb_made-up');
     assert.equal(bad.status, 401);
+    assert.match(bad.challenge ?? '', /^Bearer realm="switchboard", error="invalid_token"/);
     const withToken = await post(s, query, s.demoToken);
     assert.equal(withToken.status, 200, JSON.stringify(withToken.body.errors));
     assert.equal(withToken.body.errors, undefined);

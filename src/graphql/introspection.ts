@@ -1,6 +1,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { BREAK, GraphQLError, SchemaMetaFieldDef, TypeMetaFieldDef, visit, type DocumentNode } from 'graphql';
 import { Errors } from '../lib/errors';
+import { unauthorizedHttp } from './authorization';
 import type { AppContext } from './context';
 
 /** Whether a document reaches the schema through `__schema` or `__type` (`__typename` is not introspection). */
@@ -33,7 +34,10 @@ export function introspectionGatePlugin(openWithoutToken: boolean): ApolloServer
         async didResolveOperation({ contextValue, document }) {
           if (contextValue.viewer || !selectsIntrospection(document)) return;
           const error = Errors.unauthenticated('Introspection is disabled without a token: send `Authorization: Bearer <token>`.');
-          throw new GraphQLError(error.message, { originalError: error, extensions: { http: { status: 401 } } });
+          throw new GraphQLError(error.message, {
+            originalError: error,
+            extensions: { http: unauthorizedHttp(contextValue.authError, error.message) },
+          });
         },
       };
     },
