@@ -41,12 +41,14 @@ async function main(): Promise<void> {
       `${dialect}: ${r.sends} sends, ${r.kills} kills, ${r.requests} requests to Meta (${r.serverErrors} 5xx, ${r.lateAnswers} late answers, ${r.silentCopies} never reported) in ${r.seconds} s\n` +
         `  duplicates: ${r.duplicates} (after a report: ${r.duplicatesAfterReport}; of unreported copies: ${r.duplicatesUnreported})\n` +
         `  lost: ${r.lost}   wrong final status: ${r.wrongFinalStatus} (FAILED although accepted: ${r.failedButAccepted})   parked for good: ${r.parkedForGood}\n` +
-        `  FAILED never accepted (every attempt refused): ${r.failedNeverAccepted}   extra messages: ${r.extraMessages}`,
+        `  FAILED never accepted (every attempt refused): ${r.failedNeverAccepted}   FAILED, every copy unanswered and unreported: ${r.failedUnknowable}   extra messages: ${r.extraMessages}`,
     );
     if (r.problemSamples.length) console.log(`  samples: ${JSON.stringify(r.problemSamples)}`);
     console.log(`SOAK_JSON ${JSON.stringify(r)}`);
   }
-  const bad = results.some((r) => r.duplicatesAfterReport || r.lost || r.wrongFinalStatus || r.parkedForGood || r.extraMessages);
+  const bad = results.some(
+    (r) => r.duplicatesAfterReport || r.lost || r.failedButAccepted || r.wrongFinalStatus || r.parkedForGood || r.extraMessages,
+  );
   process.exit(bad ? 1 : 0);
 }
 

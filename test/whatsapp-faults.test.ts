@@ -9,12 +9,12 @@ import { runWhatsAppSoak, type SoakOptions } from './helpers/whatsapp-soak';
  * messages, while the server process is `kill -9`ed between Meta accepting a message and our commit.
  */
 const CI_RUN: Omit<SoakOptions, 'dialect'> = {
-  sends: 40,
+  sends: 30,
   kills: 1,
   faults: { serverErrorRate: 0.3, lateAcceptRate: 0.1, lateAnswerMs: 800, silentRate: 0.05 },
   customers: 4,
   leaseMs: 1000,
-  settleMs: 2000,
+  settleMs: 1500,
   seed: 11,
 };
 

@@ -41,6 +41,8 @@ export interface SoakOptions {
   /** Gives up waiting for the outbox to drain after this long (what is left counts as lost). */
   drainTimeoutMs?: number;
   log?: (line: string) => void;
+  /** Receives each server process's output (its last 20,000 characters) once it has ended. */
+  serverOutput?: (text: string) => void;
 }
 
 /** What a run came to; every count but the informational ones should be 0. */
@@ -63,8 +65,10 @@ export interface SoakResult {
   lost: number;
   /** Accepted and reported messages whose final status is not the last status Meta reported. */
   wrongFinalStatus: number;
-  /** Messages FAILED although Meta accepted them. */
+  /** Messages FAILED although Meta accepted them and we could know it (a copy was reported, or answered in time). */
   failedButAccepted: number;
+  /** Messages FAILED whose every copy Meta accepted but neither answered in time nor ever reported (allowed). */
+  failedUnknowable: number;
   /** Messages FAILED that Meta never accepted (every attempt refused): visible, retryable, not lost. */
   failedNeverAccepted: number;
   /** Status callbacks still parked when the run has drained. */
@@ -88,43 +92,64 @@ interface ServerProcess {
   stop(): Promise<void>;
 }
 
-async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
+/** A server process that has loaded its modules and waits to be told to start (test/helpers/standby-main.ts). */
+interface StandbyProcess {
+  child: ChildProcess;
+  /** Starts serving; resolves once it listens. */
+  activate(): Promise<ServerProcess>;
+  /** Ends it unused. */
+  discard(): Promise<void>;
+}
+
+function spawnStandby(env: Record<string, string>): StandbyProcess {
   // NODE_TEST_CONTEXT would make the child report to our test runner instead of serving.
   const { NODE_TEST_CONTEXT: _ignored, ...inherited } = process.env;
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', 'src/main.ts'], {
+  const child = spawn(process.execPath, ['-r', '@swc-node/register', 'test/helpers/standby-main.ts'], {
     cwd: ROOT,
     env: { ...inherited, PORT: '0', HOST: '127.0.0.1', CACHE_DIR: path.join(ROOT, '.cache'), ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
   let output = '';
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start in 60 s:\n${output}`)), 60_000);
-    const onData = (chunk: Buffer) => {
-      output = (output + chunk.toString()).slice(-20_000);
-      const match = /serving GraphQL at (\S+)/.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]);
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    void exited.then(() => {
-      clearTimeout(timer);
-      reject(new Error(`server exited during start-up:\n${output}`));
-    });
-  });
+  const onData = (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-20_000);
+  };
+  child.stdout!.on('data', onData);
+  child.stderr!.on('data', onData);
   const signal = async (sig: NodeJS.Signals) => {
     if (child.exitCode === null && child.signalCode === null) child.kill(sig);
     await exited;
   };
   return {
-    origin: new URL(url).origin,
     child,
-    output: () => output,
-    kill9: () => signal('SIGKILL'),
-    stop: () => signal('SIGTERM'),
+    discard: () => signal('SIGKILL'),
+    async activate() {
+      const url = await new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`server did not start in 120 s:\n${output}`)), 120_000);
+        const check = () => {
+          const match = /serving GraphQL at (\S+)/.exec(output);
+          if (!match) return;
+          clearTimeout(timer);
+          child.stdout!.off('data', check);
+          child.stderr!.off('data', check);
+          resolve(match[1]);
+        };
+        child.stdout!.on('data', check);
+        child.stderr!.on('data', check);
+        void exited.then(() => {
+          clearTimeout(timer);
+          reject(new Error(`server exited during start-up:\n${output}`));
+        });
+        child.stdin!.write('start\n');
+      });
+      return {
+        origin: new URL(url).origin,
+        child,
+        output: () => output,
+        kill9: () => signal('SIGKILL'),
+        stop: () => signal('SIGTERM'),
+      };
+    },
   };
 }
 
@@ -159,6 +184,30 @@ export async function runWhatsAppSoak(opts: SoakOptions): Promise<SoakResult> {
   const config = loadConfig({}, { databaseUrl, dataDir: dir, seedDemo: false });
   let server: ServerProcess | null = null;
   let db: Database | null = null;
+  const env = {
+    DATABASE_URL: databaseUrl,
+    DATA_DIR: dir,
+    SEED_DEMO: 'false',
+    EVENT_PRUNE_INTERVAL_MS: '0',
+    DELIVERY_LEASE_MS: String(leaseMs),
+    DELIVERY_UNCERTAIN_SETTLE_MS: String(settleMs),
+    DELIVERY_MAX_ATTEMPTS: String(maxAttempts),
+    DELIVERY_BASE_BACKOFF_MS: '20',
+    DELIVERY_MAX_BACKOFF_MS: '200',
+    DELIVERY_POLL_MS: '500',
+    DELIVERY_CONCURRENCY: '8',
+    SANDBOX_WEBHOOK_SECRET: 'soak',
+    MEDIA_SIGNING_SECRET: 'soak',
+  };
+  // The first server loads its modules while we seed; each restart finds the next one ready.
+  let spare: StandbyProcess | null = spawnStandby(env);
+  const activateSpare = async (another: boolean): Promise<ServerProcess> => {
+    const next = spare!;
+    spare = null;
+    const started = await next.activate();
+    if (another) spare = spawnStandby(env);
+    return started;
+  };
   try {
     // Workspace, WhatsApp Cloud inbox pointing at the fake, and a token; then the server owns the database.
     let inboxId: string;
@@ -187,22 +236,7 @@ export async function runWhatsAppSoak(opts: SoakOptions): Promise<SoakResult> {
       }
     }
 
-    const env = {
-      DATABASE_URL: databaseUrl,
-      DATA_DIR: dir,
-      SEED_DEMO: 'false',
-      EVENT_PRUNE_INTERVAL_MS: '0',
-      DELIVERY_LEASE_MS: String(leaseMs),
-      DELIVERY_UNCERTAIN_SETTLE_MS: String(settleMs),
-      DELIVERY_MAX_ATTEMPTS: String(maxAttempts),
-      DELIVERY_BASE_BACKOFF_MS: '20',
-      DELIVERY_MAX_BACKOFF_MS: '200',
-      DELIVERY_POLL_MS: '500',
-      DELIVERY_CONCURRENCY: '8',
-      SANDBOX_WEBHOOK_SECRET: 'soak',
-      MEDIA_SIGNING_SECRET: 'soak',
-    };
-    server = await startServerProcess(env);
+    server = await activateSpare(opts.kills > 0);
     fake.webhookUrl = `${server.origin}/webhooks/${inboxId}`;
     let up = Promise.resolve();
     log(`server up at ${server.origin} (${opts.dialect})`);
@@ -216,6 +250,7 @@ export async function runWhatsAppSoak(opts: SoakOptions): Promise<SoakResult> {
 
     // Kills: armed at evenly spread points of the run, fired when Meta next accepts a message (before it answers).
     let kills = 0;
+    const cutOff = new Set<MetaCopy>();
     let restarting: Promise<void> | null = null;
     let armed = false;
     const restart = () => {
@@ -223,17 +258,20 @@ export async function runWhatsAppSoak(opts: SoakOptions): Promise<SoakResult> {
       fake.webhookUrl = null;
       restarting = (async () => {
         await current.kill9();
+        opts.serverOutput?.(current.output());
         log(`kill -9 #${kills} of pid ${current.child.pid}`);
-        server = await startServerProcess(env);
+        server = await activateSpare(kills < opts.kills);
         fake.webhookUrl = `${server.origin}/webhooks/${inboxId}`;
         log(`restarted at ${server.origin}`);
       })();
       up = restarting.finally(() => (restarting = null));
     };
-    fake.onAccept = () => {
+    fake.onAccept = (copy) => {
       if (!armed || restarting) return;
       armed = false;
       kills++;
+      // Its answer goes to a dying process: we learn of this copy only from a report.
+      cutOff.add(copy);
       restart();
     };
 
@@ -286,11 +324,20 @@ export async function runWhatsAppSoak(opts: SoakOptions): Promise<SoakResult> {
     armed = false;
     await up;
 
-    db = await initDatabase(config);
+    // The server's own gauge, not a connection of ours: a second process reading the SQLite file
+    // while the server writes is not what is under test.
+    const outboxDepth = async (): Promise<number> => {
+      const res = await fetch(`${server!.origin}/metrics`);
+      const match = /^switchboard_outbox_depth (\S+)$/m.exec(await res.text());
+      return match ? Number(match[1]) : NaN;
+    };
     const deadline = Date.now() + (opts.drainTimeoutMs ?? Math.max(300_000, settleMs * (maxAttempts + 2) * 2));
     for (;;) {
-      const pendingEntries = await db.em.fork().count(OutboxEntry, { inboxId, state: OutboxState.PENDING });
-      if (pendingEntries === 0 && fake.idle) break;
+      const pendingEntries = await outboxDepth();
+      if (pendingEntries === 0 && fake.idle) {
+        log(`drained after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+        break;
+      }
       if (Date.now() > deadline) {
         log(`drain timed out: ${pendingEntries} outbox entries pending, fake idle: ${fake.idle}`);
         break;
@@ -298,7 +345,11 @@ export async function runWhatsAppSoak(opts: SoakOptions): Promise<SoakResult> {
       await Promise.race([fake.whenIdle(), new Promise((resolve) => setTimeout(resolve, 250))]);
     }
     await server.stop();
+    opts.serverOutput?.(server.output());
     server = null;
+    db = await initDatabase(config);
+    const leftOver = await db.em.fork().count(OutboxEntry, { inboxId, state: OutboxState.PENDING });
+    if (leftOver) log(`${leftOver} outbox entries still pending after the stop`);
 
     const em = db.em.fork();
     const ids = messageIds.filter((id): id is string => id !== null);
@@ -323,6 +374,7 @@ export async function runWhatsAppSoak(opts: SoakOptions): Promise<SoakResult> {
       lost: opts.sends - ids.length,
       wrongFinalStatus: 0,
       failedButAccepted: 0,
+      failedUnknowable: 0,
       failedNeverAccepted: 0,
       parkedForGood: parked,
       extraMessages: outbound - ids.length,
@@ -338,7 +390,13 @@ export async function runWhatsAppSoak(opts: SoakOptions): Promise<SoakResult> {
         failure: message?.failureCode ? `${message.failureCode}: ${message.failureReason}` : null,
         channelMessageId: message?.channelMessageId,
         history: message?.statusHistory.map((h) => h.status).join(' → '),
-        copies: sentCopies.map((c) => ({ wamid: c.wamid, late: c.late, silent: c.silent, acked: c.acked.join(',') })),
+        copies: sentCopies.map((c) => ({
+          wamid: c.wamid,
+          at: new Date(c.requestedAt).toISOString(),
+          late: c.late,
+          silent: c.silent,
+          acked: c.acked.join(','),
+        })),
       });
     };
     const RANK: Record<string, DeliveryStatus> = {
@@ -378,11 +436,18 @@ export async function runWhatsAppSoak(opts: SoakOptions): Promise<SoakResult> {
         }
         continue;
       }
+      const reported = sentCopies.flatMap((c) => c.acked.map((s) => RANK[s]));
+      // Meta kept every copy to itself: answered after our timeout (or to a server it had just
+      // lost) and never reported. No sender can know; FAILED `uncertain` is the documented outcome.
+      const unknowable = reported.length === 0 && sentCopies.every((c) => c.late || cutOff.has(c));
       if (status === DeliveryStatus.FAILED) {
+        if (unknowable) {
+          result.failedUnknowable++;
+          continue;
+        }
         result.failedButAccepted++;
         problem('failed but accepted', message, sentCopies);
       }
-      const reported = sentCopies.flatMap((c) => c.acked.map((s) => RANK[s]));
       if (reported.length === 0) {
         // Accepted, never reported: only our own record of the answer can say SENT.
         if (status !== DeliveryStatus.SENT) {
@@ -401,6 +466,7 @@ export async function runWhatsAppSoak(opts: SoakOptions): Promise<SoakResult> {
     return result;
   } finally {
     if (server) await server.kill9();
+    if (spare) await spare.discard();
     if (db) await db.orm.close(true);
     await fake.close();
     if (pg) await pg.drop();
