@@ -19,17 +19,21 @@ export interface EventDraft {
 }
 
 /**
- * Appends an event inside the caller's transaction. The cursor comes from bumping the tenant row,
- * which takes that row's write lock until commit: two transactions of one tenant can never commit
- * their cursors out of order, so a reader resuming "after N" cannot skip a late-committing N-1.
+ * Reserves the tenant's next `n` cursors with one statement and returns the last of them. Bumping
+ * the tenant row takes its write lock until commit, which is what keeps cursors committing in order.
  */
-export async function appendEvent(em: EntityManager, draft: EventDraft): Promise<DomainEvent> {
-  const knex = (em as SqlEntityManager).getKnex();
-  const rows: { event_seq: number | string }[] = await (em as SqlEntityManager).execute(
-    knex('tenant').where({ id: draft.tenantId }).increment('event_seq', 1).returning('event_seq'),
+async function reserveCursors(em: EntityManager, tenantId: string, n: number): Promise<number> {
+  const sql = em as SqlEntityManager;
+  const rows: { event_seq: number | string }[] = await sql.execute(
+    sql.getKnex()('tenant').where({ id: tenantId }).increment('event_seq', n).returning('event_seq'),
   );
-  const seq = Number(rows[0].event_seq);
-  const event = em.create(DomainEvent, {
+  return Number(rows[0].event_seq);
+}
+
+/** The stored row for a draft at its cursor; the one place a draft's optional fields get their defaults. */
+function eventRow(draft: EventDraft, seq: number, createdAt: Date): DomainEvent {
+  return {
+    id: newId('event'),
     tenantId: draft.tenantId,
     seq,
     type: draft.type,
@@ -40,8 +44,18 @@ export async function appendEvent(em: EntityManager, draft: EventDraft): Promise
     actorId: draft.actorId ?? null,
     causationId: draft.causationId ?? null,
     payload: draft.payload ?? {},
-    createdAt: new Date(),
-  });
+    createdAt,
+  };
+}
+
+/**
+ * Appends an event inside the caller's transaction. The cursor comes from bumping the tenant row,
+ * which takes that row's write lock until commit: two transactions of one tenant can never commit
+ * their cursors out of order, so a reader resuming "after N" cannot skip a late-committing N-1.
+ */
+export async function appendEvent(em: EntityManager, draft: EventDraft): Promise<DomainEvent> {
+  const seq = await reserveCursors(em, draft.tenantId, 1);
+  const event = em.create(DomainEvent, eventRow(draft, seq, new Date()));
   em.persist(event);
   return event;
 }
@@ -57,39 +71,21 @@ export async function appendEvent(em: EntityManager, draft: EventDraft): Promise
  */
 export async function appendEvents(em: EntityManager, drafts: readonly EventDraft[]): Promise<DomainEvent[]> {
   if (drafts.length === 0) return [];
-  const sql = em as SqlEntityManager;
-  const knex = sql.getKnex();
   const perTenant = new Map<string, number>();
   for (const d of drafts) perTenant.set(d.tenantId, (perTenant.get(d.tenantId) ?? 0) + 1);
   // The first cursor each tenant reserved for this batch; handed out in draft order below.
   const next = new Map<string, number>();
   for (const [tenantId, n] of [...perTenant].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-    const rows: { event_seq: number | string }[] = await sql.execute(
-      knex('tenant').where({ id: tenantId }).increment('event_seq', n).returning('event_seq'),
-    );
-    next.set(tenantId, Number(rows[0].event_seq) - n + 1);
+    next.set(tenantId, (await reserveCursors(em, tenantId, n)) - n + 1);
   }
   const createdAt = new Date();
   // Plain rows in the entity's shape: constructing managed entity instances cost more than the insert.
   const events = drafts.map((draft): DomainEvent => {
     const seq = next.get(draft.tenantId)!;
     next.set(draft.tenantId, seq + 1);
-    return {
-      id: newId('event'),
-      tenantId: draft.tenantId,
-      seq,
-      type: draft.type,
-      inboxId: draft.inboxId ?? null,
-      conversationId: draft.conversationId ?? null,
-      messageId: draft.messageId ?? null,
-      actorType: draft.actorType ?? null,
-      actorId: draft.actorId ?? null,
-      causationId: draft.causationId ?? null,
-      payload: draft.payload ?? {},
-      createdAt,
-    };
+    return eventRow(draft, seq, createdAt);
   });
-  await sql.insertMany(DomainEvent, events);
+  await (em as SqlEntityManager).insertMany(DomainEvent, events);
   return events;
 }
 
