@@ -9,7 +9,7 @@ import { DeliveryStatus } from '../src/modules/message/delivery-status';
 import { Message } from '../src/modules/message/message.entity';
 import { DeliverySendTextDocument } from './generated/graphql';
 import { historyOf, testDeliveryConfig, waitForMessage } from './helpers/delivery';
-import { FakeMeta, type MetaBehaviour } from './helpers/fake-meta';
+import { FakeMeta, type MetaBehaviour, type MetaCopy } from './helpers/fake-meta';
 import { startTestServer } from './helpers/server';
 import { OutboxDeliveryQueue } from '../src/modules/delivery/delivery-queue';
 import { DeliveryWorker } from '../src/modules/delivery/delivery.worker';
@@ -27,7 +27,11 @@ const APP_SECRET = 'meta-app-secret';
  * the same and never reports it; `#late-silent-once`: so the first time, then accepts; `#error-once`:
  * 500 without accepting, then accepts).
  */
-async function whatsAppServer(delivery: DeliveryConfig, webhookDelayMs = 20, opts: { deliveryWorker?: boolean } = {}) {
+async function whatsAppServer(
+  delivery: DeliveryConfig,
+  webhookDelayMs = 20,
+  opts: { deliveryWorker?: boolean; holdAnswer?: (copy: MetaCopy) => Promise<void> | null } = {},
+) {
   const tries = new Map<string, number>();
   const script = (text: string): MetaBehaviour => {
     const n = (tries.get(text) ?? 0) + 1;
@@ -46,6 +50,7 @@ async function whatsAppServer(delivery: DeliveryConfig, webhookDelayMs = 20, opt
     random: Math.random,
     script,
     webhookDelayMs,
+    holdAnswer: (copy) => opts.holdAnswer?.(copy) ?? null,
   });
   await meta.start();
   let inboxId = '';
@@ -214,5 +219,52 @@ describe('A report that lands while the resend is being prepared (worker held by
     assert.equal(message.deliveryStatus, SENT);
     assert.equal(message.channelMessageId, copy.wamid);
     assert.equal((await w.outbox(id)).state, OutboxState.DONE);
+  });
+});
+
+describe('A report of the first copy that arrives while the second is with Meta (its answer held)', () => {
+  let hold: (copy: MetaCopy) => Promise<void> | null = () => null;
+  let w: Awaited<ReturnType<typeof whatsAppServer>>;
+  // The adapter waits 2 s (leaseMs / 2); Meta answers the first '#late-silent-once' copy after 4 s.
+  before(
+    async () =>
+      (w = await whatsAppServer(testDeliveryConfig({ leaseMs: 4000, uncertainSettleMs: 50, maxAttempts: 3 }), 20, {
+        holdAnswer: (copy) => hold(copy),
+      })),
+  );
+  after(async () => {
+    await w?.s.close();
+    await w?.meta.close();
+  });
+
+  test('the report settles the message, the second answer is dropped by the fence, and nothing is sent a third time', async () => {
+    const second = deferred<MetaCopy>();
+    const answer = deferred();
+    hold = (copy) => {
+      if (copy.messageId === null || w.meta.copiesOf(copy.messageId).length !== 2) return null;
+      second.resolve(copy);
+      return answer.promise;
+    };
+    const id = await w.send('Table for two at eight #late-silent-once');
+    const copy2 = await second.promise;
+    const [copy1] = w.meta.copiesOf(id);
+    // Sent again (nothing reported it within the window); now Meta reports the first copy, read.
+    assert.equal(await w.meta.reportNow(copy1, 'read'), 200);
+    answer.resolve();
+    await w.meta.whenIdle();
+    const read = await w.waitFor(id, (m) => m.deliveryStatus === READ);
+    assert.equal(read.channelMessageId, copy1.wamid, 'the reported copy is the one tracked');
+    assert.equal((await w.outbox(id)).state, OutboxState.DONE);
+    // The second copy's own statuses arrive by our id and move nothing backwards.
+    await w.meta.whenIdle();
+    const settled = await w.s.db.em.fork().findOneOrFail(Message, id);
+    assert.equal(settled.deliveryStatus, READ);
+    assert.equal(settled.channelMessageId, copy1.wamid);
+    assert.deepEqual(
+      w.meta.copiesOf(id).map((c) => c.wamid),
+      [copy1.wamid, copy2.wamid],
+      'two copies (the first went unreported past the window), never a third',
+    );
+    assert.equal(w.requestsFor(id).length, 2);
   });
 });

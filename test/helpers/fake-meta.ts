@@ -83,6 +83,8 @@ export class FakeMeta {
       webhookDelayMs?: number;
       /** Overrides the random draw for a request (tests script single messages by their text). */
       script?: (text: string) => MetaBehaviour | null;
+      /** A promise to hold an accepted copy's answer until it settles (a test plays Meta's slow answer), or null. */
+      holdAnswer?: (copy: MetaCopy) => Promise<void> | null;
     },
   ) {}
 
@@ -188,7 +190,10 @@ export class FakeMeta {
       if (id !== this.opts.phoneNumberId) {
         return reply(400, {
           error: {
-            ...error(100, `Unsupported get request. Object with ID '${id}' does not exist, cannot be loaded due to missing permissions, or does not support this operation.`).error,
+            ...error(
+              100,
+              `Unsupported get request. Object with ID '${id}' does not exist, cannot be loaded due to missing permissions, or does not support this operation.`,
+            ).error,
             error_subcode: 33,
           },
         });
@@ -225,6 +230,16 @@ export class FakeMeta {
     if (!copy.silent) this.enqueue({ copy, step: 0, dueAt: Date.now() + this.delay });
     this.onAccept?.(copy);
     const answer = { messaging_product: 'whatsapp', contacts: [{ input: body.to, wa_id: body.to }], messages: [{ id: copy.wamid }] };
+    const hold = this.opts.holdAnswer?.(copy);
+    if (hold) {
+      this.held++;
+      void hold.then(() => {
+        this.held--;
+        reply(200, answer);
+        this.checkIdle();
+      });
+      return;
+    }
     if (!late) return reply(200, answer);
     this.held++;
     setTimeout(() => {
