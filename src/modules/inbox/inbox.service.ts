@@ -65,6 +65,24 @@ function refuseArchived(inbox: Inbox): void {
   if (inbox.archivedAt) throw inboxArchived(inbox, 'cannot be changed');
 }
 
+/**
+ * Runs a change of an existing inbox in one transaction, the inbox re-read (and locked) first, and
+ * publishes the events the change appended once it has committed. `change` returns no events for a no-op.
+ */
+async function changeInbox(
+  em: EntityManager,
+  deps: InboxServiceDeps,
+  actor: InboxActor,
+  inboxId: string,
+  change: (tx: EntityManager, inbox: Inbox) => Promise<DomainEvent[]>,
+): Promise<InboxChangeResult> {
+  const result = await em.transactional(async (tx) => {
+    const inbox = await lockInbox(tx, actor.tenantId, inboxId);
+    return { inbox, events: await change(tx, inbox) };
+  });
+  return published(deps, result);
+}
+
 /** Seals a secret for this inbox and field, keeping a hint of it. */
 function seal(keyring: SecretKeyring, inboxId: string, name: string, plaintext: string): StoredSecret {
   return { sealed: sealSecret(keyring, plaintext, secretContext(inboxId, name)), hint: secretHint(plaintext) };
@@ -139,8 +157,7 @@ export async function updateInbox(
   actor: InboxActor,
   cmd: UpdateInboxCommand,
 ): Promise<InboxChangeResult> {
-  const result = await em.transactional(async (tx) => {
-    const inbox = await lockInbox(tx, actor.tenantId, cmd.inboxId);
+  return changeInbox(em, deps, actor, cmd.inboxId, async (tx, inbox) => {
     refuseArchived(inbox);
     const changed: string[] = [];
     const assign = <K extends 'name' | 'senderAddress' | 'windowHours' | 'humanAgentWindowHours'>(key: K, value: Inbox[K] | undefined) => {
@@ -172,10 +189,9 @@ export async function updateInbox(
     assign('senderAddress', cmd.senderAddress);
     assign('windowHours', cmd.windowHours);
     assign('humanAgentWindowHours', cmd.humanAgentWindowHours);
-    if (changed.length === 0) return { inbox, events: [] };
-    return { inbox, events: [await event(tx, actor, EventType.INBOX_UPDATED, inbox, { changedFields: changed })] };
+    if (changed.length === 0) return [];
+    return [await event(tx, actor, EventType.INBOX_UPDATED, inbox, { changedFields: changed })];
   });
-  return published(deps, result);
 }
 
 /**
@@ -189,19 +205,17 @@ export async function archiveInbox(
   actor: InboxActor,
   inboxId: string,
 ): Promise<InboxChangeResult> {
-  const result = await em.transactional(async (tx) => {
-    const inbox = await lockInbox(tx, actor.tenantId, inboxId);
-    if (inbox.archivedAt) return { inbox, events: [] };
+  return changeInbox(em, deps, actor, inboxId, async (tx, inbox) => {
+    if (inbox.archivedAt) return [];
     inbox.archivedAt = new Date();
-    return { inbox, events: [await event(tx, actor, EventType.INBOX_ARCHIVED, inbox, { archivedAt: inbox.archivedAt.toISOString() })] };
+    return [await event(tx, actor, EventType.INBOX_ARCHIVED, inbox, { archivedAt: inbox.archivedAt.toISOString() })];
   });
-  return published(deps, result);
 }
 
-async function teammate(tx: EntityManager, tenantId: string, field: string, userId: string): Promise<User> {
+/** A user of the tenant, or NOT_FOUND. */
+async function teammate(tx: EntityManager, tenantId: string, userId: string): Promise<User> {
   const user = await tx.findOne(User, { id: userId, tenantId });
   if (!user) throw Errors.notFound('User', userId);
-  if (!user.active) throw Errors.field(field, 'is deactivated: reactivate the user first.');
   return user;
 }
 
@@ -213,15 +227,14 @@ export async function addInboxMember(
   inboxId: string,
   userId: string,
 ): Promise<InboxChangeResult> {
-  const result = await em.transactional(async (tx) => {
-    const inbox = await lockInbox(tx, actor.tenantId, inboxId);
+  return changeInbox(em, deps, actor, inboxId, async (tx, inbox) => {
     refuseArchived(inbox);
-    await teammate(tx, actor.tenantId, 'userId', userId);
-    if ((await tx.count(InboxMember, { tenantId: actor.tenantId, inboxId, userId })) > 0) return { inbox, events: [] };
+    const user = await teammate(tx, actor.tenantId, userId);
+    if (!user.active) throw Errors.field('userId', 'is deactivated: reactivate the user first.');
+    if ((await tx.count(InboxMember, { tenantId: actor.tenantId, inboxId, userId })) > 0) return [];
     tx.create(InboxMember, { tenantId: actor.tenantId, inboxId, userId, createdAt: new Date() });
-    return { inbox, events: [await event(tx, actor, EventType.INBOX_MEMBER_ADDED, inbox, { memberId: userId })] };
+    return [await event(tx, actor, EventType.INBOX_MEMBER_ADDED, inbox, { memberId: userId })];
   });
-  return published(deps, result);
 }
 
 /**
@@ -235,15 +248,12 @@ export async function removeInboxMember(
   inboxId: string,
   userId: string,
 ): Promise<InboxChangeResult> {
-  const result = await em.transactional(async (tx) => {
-    const inbox = await lockInbox(tx, actor.tenantId, inboxId);
-    const user = await tx.findOne(User, { id: userId, tenantId: actor.tenantId });
-    if (!user) throw Errors.notFound('User', userId);
+  return changeInbox(em, deps, actor, inboxId, async (tx, inbox) => {
+    await teammate(tx, actor.tenantId, userId);
     const removed = await tx.nativeDelete(InboxMember, { tenantId: actor.tenantId, inboxId, userId });
-    if (removed === 0) return { inbox, events: [] };
-    return { inbox, events: [await event(tx, actor, EventType.INBOX_MEMBER_REMOVED, inbox, { memberId: userId })] };
+    if (removed === 0) return [];
+    return [await event(tx, actor, EventType.INBOX_MEMBER_REMOVED, inbox, { memberId: userId })];
   });
-  return published(deps, result);
 }
 
 /** How long a connection test may wait for the provider. */
