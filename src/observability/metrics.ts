@@ -22,6 +22,8 @@ export type WebhookOutcome = 'ingested' | 'duplicate' | 'invalid_signature' | 'b
 const SECONDS_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const LAG_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600];
 const SQL_BUCKETS = [0, 1, 2, 3, 5, 8, 13, 21, 34, 55, 89];
+/** Both per-operation histograms are observed with one labels object (apollo-plugin.ts), so they share one label set. */
+const OPERATION_LABELS = ['operation_name', 'operation_type'] as const;
 
 /**
  * The app's Prometheus metrics, in a registry the app owns (two servers in one process, as in
@@ -37,7 +39,7 @@ export class Metrics {
   readonly operationDuration = new Histogram({
     name: 'switchboard_graphql_operation_duration_seconds',
     help: 'GraphQL operations over HTTP by operation name and type: time from request to response.',
-    labelNames: ['operation_name', 'operation_type'] as const,
+    labelNames: OPERATION_LABELS,
     buckets: SECONDS_BUCKETS,
     registers: [this.registry],
   });
@@ -52,7 +54,7 @@ export class Metrics {
   readonly sqlStatements = new Histogram({
     name: 'switchboard_graphql_sql_statements',
     help: 'SQL statements one GraphQL operation over HTTP issued.',
-    labelNames: ['operation_name', 'operation_type'] as const,
+    labelNames: OPERATION_LABELS,
     buckets: SQL_BUCKETS,
     registers: [this.registry],
   });
