@@ -2,13 +2,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { initDatabase } from '../src/db/orm';
 import { OutboxEntry, OutboxState } from '../src/modules/delivery/outbox-entry.entity';
-import { Inbox } from '../src/modules/inbox/inbox.entity';
 import { DeliveryStatus } from '../src/modules/message/delivery-status';
 import { Message } from '../src/modules/message/message.entity';
 import { createServer } from '../src/server';
 import { DeliverySendTextDocument } from './generated/graphql';
 import { GqlClient } from './helpers/client';
-import { deferred, historyOf, SandboxCarrier, statusEvents, testDeliveryConfig, waitForMessage } from './helpers/delivery';
+import { historyOf, SandboxCarrier, statusEvents, testDeliveryConfig, waitForMessage } from './helpers/delivery';
+import { holdFirstAnswer, instantWhatsApp } from './helpers/send-in-flight';
 import { startTestServer } from './helpers/server';
 
 const { PENDING, SENT, DELIVERED, READ } = DeliveryStatus;
@@ -26,28 +26,18 @@ test('a worker stopped between the provider accepting and our commit delivers ex
   const s = await startTestServer({
     sandbox: carrier,
     config: { delivery },
-    beforeStart: async (db, demo) => {
-      const em = db.em.fork();
-      (await em.findOneOrFail(Inbox, demo.whatsapp.id)).providerConfig = { latencyMs: 0 };
-      await em.flush();
-    },
+    beforeStart: instantWhatsApp,
   });
   cleanup.push(() => s.close());
 
-  const accepted = deferred();
-  const release = deferred();
-  carrier.afterAccept = async () => {
-    carrier.afterAccept = null;
-    accepted.resolve();
-    // Hold the first answer: to our worker the provider is silent, though it has the message.
-    await release.promise;
-  };
-  cleanup.push(() => release.resolve());
+  // Hold the first answer: to our worker the provider is silent, though it has the message.
+  const { accepted, release } = holdFirstAnswer(carrier);
+  cleanup.push(release);
 
   const anna = s.demo.conversations.find((c) => c.name === 'Anna Kowalska')!;
   const { sendMessage } = await s.client().data(DeliverySendTextDocument, { conversationId: anna.id, body: 'Sent across a crash' });
   const messageId = sendMessage.message.id;
-  await accepted.promise;
+  await accepted;
   assert.equal(carrier.acceptedCount(messageId), 1);
 
   // "Crash": the server goes away while the send is in flight; nothing about it is committed.
@@ -85,7 +75,7 @@ test('a worker stopped between the provider accepting and our commit delivers ex
   assert.equal(entry.attempts, 2);
 
   // The first server's answer finally arrives: its worker is gone, so it changes nothing.
-  release.resolve();
+  release();
   await carrier.idle();
   const after = await reopened.em.fork().findOneOrFail(Message, messageId);
   assert.deepEqual(historyOf(after), [PENDING, SENT, DELIVERED, READ]);

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { initDatabase } from '../src/db/orm';
-import { Inbox } from '../src/modules/inbox/inbox.entity';
 import { DeliveryStatus } from '../src/modules/message/delivery-status';
 import { Message } from '../src/modules/message/message.entity';
 import { DeliverySendTextDocument } from './generated/graphql';
-import { deferred, SandboxCarrier } from './helpers/delivery';
+import { SandboxCarrier } from './helpers/delivery';
+import { holdFirstAnswer, instantWhatsApp } from './helpers/send-in-flight';
 import { startTestServer, type TestServer } from './helpers/server';
 
 /**
@@ -20,24 +20,14 @@ async function serverWithSendInFlight(t: { after: (fn: () => unknown) => void })
   });
   const s: TestServer = await startTestServer({
     sandbox: carrier,
-    beforeStart: async (db, demo) => {
-      const em = db.em.fork();
-      (await em.findOneOrFail(Inbox, demo.whatsapp.id)).providerConfig = { latencyMs: 0 };
-      await em.flush();
-    },
+    beforeStart: instantWhatsApp,
   });
   cleanup.push(() => s.close());
-  const accepted = deferred();
-  const release = deferred();
-  carrier.afterAccept = async () => {
-    carrier.afterAccept = null;
-    accepted.resolve();
-    await release.promise;
-  };
-  cleanup.push(() => release.resolve());
+  const { accepted, release } = holdFirstAnswer(carrier);
+  cleanup.push(release);
   const anna = s.demo.conversations.find((c) => c.name === 'Anna Kowalska')!;
   const { sendMessage } = await s.client().data(DeliverySendTextDocument, { conversationId: anna.id, body: 'Sent during a shutdown' });
-  await accepted.promise;
+  await accepted;
   /** The message as the next process will find it in the database. */
   const statusAfterStop = async () => {
     const db = await initDatabase(s.config);
@@ -55,7 +45,7 @@ test('a graceful stop lets the send already with the provider finish: the messag
 
   const stopped = s.server.close({ graceMs: 30_000 });
   // The provider answers only after the stop began: the worker must still be there to record it.
-  release.resolve();
+  release();
   await stopped;
 
   assert.equal(await statusAfterStop(), DeliveryStatus.SENT);
