@@ -1,22 +1,10 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
-import { chromium } from 'playwright-core';
 import { loadConfig, parseCorsOrigins } from '../src/config';
+import { launchChromium, skipWithoutChromium } from './helpers/chromium';
 import { startTestServer } from './helpers/server';
-
-const CHROMIUM_PATH = '/usr/bin/chromium';
-const NO_CHROMIUM = `Chromium not found at ${CHROMIUM_PATH}: install it with \`apt-get install -y chromium\` to run this test`;
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-sync',
-];
 
 /** A second origin: a local HTTP server serving one blank page (the frontend of some other app). */
 async function frontendServer(): Promise<{ origin: string; close(): Promise<void> }> {
@@ -100,10 +88,7 @@ test('default origins: the server’s own in development, none in production', a
 });
 
 test('a page on another origin queries the API from Chromium when its origin is allowed, and is blocked when not', async (t) => {
-  if (!existsSync(CHROMIUM_PATH)) {
-    t.skip(NO_CHROMIUM);
-    return;
-  }
+  if (skipWithoutChromium(t)) return;
   const allowedFrontend = await frontendServer();
   t.after(() => allowedFrontend.close());
   const otherFrontend = await frontendServer();
@@ -112,7 +97,7 @@ test('a page on another origin queries the API from Chromium when its origin is 
   const s = await startTestServer({ deliveryWorker: false, config: { observability } });
   t.after(() => s.close());
 
-  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+  const browser = await launchChromium();
   t.after(() => browser.close());
   const page = await browser.newPage();
   // What a frontend does: fetch with a bearer token and a JSON body (so the browser preflights).

@@ -1,28 +1,14 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { chromium, type ConsoleMessage, type Page } from 'playwright-core';
+import type { ConsoleMessage, Page } from 'playwright-core';
 import { Topics } from '../src/pubsub/pubsub';
 import { createEventLog, formatLogTime } from '../src/playground/client/event-log';
 import { SimulateInboundDocument } from './generated/graphql';
+import { launchChromium, skipWithoutChromium } from './helpers/chromium';
 import { startTestServer } from './helpers/server';
 import { TrackingPubSub } from './helpers/subscriptions';
-
-const CHROMIUM_PATH = '/usr/bin/chromium';
-const NO_CHROMIUM = `Chromium not found at ${CHROMIUM_PATH}: install it with \`apt-get install -y chromium\` to run this test`;
-
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 /**
  * Console output a user of the page would call a fault: errors, CSP reports, and monaco's warning
@@ -309,10 +295,7 @@ test('playground', async (t) => {
   });
 
   await t.test('renders offline in Chromium and runs a query with the prefilled demo token', { timeout: 120_000 }, async (t) => {
-    if (!existsSync(CHROMIUM_PATH)) {
-      t.skip(NO_CHROMIUM);
-      return;
-    }
+    if (skipWithoutChromium(t)) return;
 
     // The expected answer comes from the API itself, so the test does not depend on seed ids.
     const direct = await fetch(server.url, {
@@ -323,7 +306,7 @@ test('playground', async (t) => {
     const expected = (await direct.json()) as { data?: { viewer?: { id?: string } } };
     assert.equal(typeof expected.data?.viewer?.id, 'string', `viewer id via HTTP: ${JSON.stringify(expected)}`);
 
-    const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+    const browser = await launchChromium();
     t.after(() => browser.close());
     const page = await browser.newPage({ viewport: { width: 1400, height: 850 } });
 
@@ -380,10 +363,7 @@ test('playground', async (t) => {
 });
 
 test('playground: watch a send reach READ, play the customer, stop and resume from the last cursor', { timeout: 180_000 }, async (t) => {
-  if (!existsSync(CHROMIUM_PATH)) {
-    t.skip(NO_CHROMIUM);
-    return;
-  }
+  if (skipWithoutChromium(t)) return;
   // Observed so the test knows when the page's subscription really listens on the server, instead of sleeping.
   const pubsub = new TrackingPubSub();
   const server = await startTestServer({ pubsub });
@@ -392,7 +372,7 @@ test('playground: watch a send reach READ, play the customer, stop and resume fr
   const anna = server.demo.conversations.find((c) => c.name === 'Anna Kowalska');
   assert.ok(anna, 'the demo seed has Anna Kowalska on WhatsApp');
 
-  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+  const browser = await launchChromium();
   // Two windows of the playground, as a user would open them: GraphiQL has one execution for all
   // its tabs (clicking another tab stops a running subscription, and a new tab shows its results),
   // so the sends cannot come from a second tab of the watching window.
