@@ -1,6 +1,5 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { print } from 'graphql';
 import {
   AccessContactNodeDocument,
   AccessInboxPreviewsDocument,
@@ -10,11 +9,11 @@ import {
   AccessSendReadIdentitiesDocument,
   AccessSendReadNeighboursDocument,
   AccessSendReadReactionsDocument,
-  UploadMediaDocument,
   type SendMessageInput,
 } from './generated/graphql';
 import { errorCode } from './helpers/client';
 import { startTestServer, type TestServer } from './helpers/server';
+import { PDF, uploadFile } from './helpers/upload';
 import { Scope } from '../src/modules/auth/scopes';
 import { Contact } from '../src/modules/contact/contact.entity';
 import { Conversation } from '../src/modules/conversation/conversation.entity';
@@ -220,17 +219,7 @@ describe('inbox membership below the root field', () => {
   });
 
   test('GET /media/:id with a bearer token needs conversation:read; the signed URL does not', async () => {
-    const pdf = Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n');
-    const form = new FormData();
-    form.append('operations', JSON.stringify({ query: print(UploadMediaDocument), variables: { file: null } }));
-    form.append('map', JSON.stringify({ 0: ['variables.file'] }));
-    form.append('0', new Blob([pdf], { type: 'application/pdf' }), 'invoice.pdf');
-    const uploaded = await fetch(s.url, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${s.demoToken}`, 'apollo-require-preflight': 'true' },
-      body: form,
-    });
-    const media = ((await uploaded.json()) as { data: { uploadMedia: { id: string; url: string } } }).data.uploadMedia;
+    const media = await uploadFile(s, s.demoToken);
     const get = (token: string | null, path = `/media/${media.id}`) =>
       fetch(`${s.httpUrl}${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
 
@@ -241,7 +230,7 @@ describe('inbox membership below the root field', () => {
     const reader = await s.token('owner', [Scope.CONVERSATION_READ]);
     const allowed = await get(reader);
     assert.equal(allowed.status, 200);
-    assert.ok(Buffer.from(await allowed.arrayBuffer()).equals(pdf));
+    assert.ok(Buffer.from(await allowed.arrayBuffer()).equals(PDF));
     assert.equal((await get(null, media.url)).status, 200, 'the signed URL is the grant by itself');
   });
 });

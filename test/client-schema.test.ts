@@ -1,11 +1,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { StreamInboxEventsDocument, type StreamInboxEventsSubscription } from './generated/graphql';
-import { print } from 'graphql';
-import { UploadMediaDocument } from './generated/graphql';
 import { errorCode, type GqlResponse } from './helpers/client';
 import { addMessage } from './helpers/events';
 import { startTestServer, type TestServer } from './helpers/server';
+import { PDF, uploadFile } from './helpers/upload';
 import { SubscriptionCollector, wsClient } from './helpers/subscriptions';
 import { encodeEventCursor } from '../src/modules/event/event-cursor';
 import { Message } from '../src/modules/message/message.entity';
@@ -117,17 +116,7 @@ describe('the schema as clients meet it', () => {
   });
 
   test('MediaContent.url of an uploaded file is a signed URL that serves the bytes without a token', async () => {
-    const pdf = Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n');
-    const form = new FormData();
-    form.append('operations', JSON.stringify({ query: print(UploadMediaDocument), variables: { file: null } }));
-    form.append('map', JSON.stringify({ 0: ['variables.file'] }));
-    form.append('0', new Blob([pdf], { type: 'application/pdf' }), 'invoice.pdf');
-    const uploaded = await fetch(s.url, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${s.demoToken}`, 'apollo-require-preflight': 'true' },
-      body: form,
-    });
-    const mediaId = ((await uploaded.json()) as { data: { uploadMedia: { id: string } } }).data.uploadMedia.id;
+    const mediaId = (await uploadFile(s, s.demoToken)).id;
     const conversationId = annaConversation();
     const sent = await s
       .client()
@@ -143,7 +132,7 @@ describe('the schema as clients meet it', () => {
     assert.match(content.url ?? '', new RegExp(`^/media/${mediaId}\\?`));
     const bytes = await fetch(`${s.httpUrl}${content.url}`);
     assert.equal(bytes.status, 200);
-    assert.deepEqual(Buffer.from(await bytes.arrayBuffer()), pdf);
+    assert.deepEqual(Buffer.from(await bytes.arrayBuffer()), PDF);
   });
 
   test('nodes(ids:) refetches many ids in order, null for what you cannot see, with the same SQL for 2 ids or 12', async () => {

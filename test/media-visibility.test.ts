@@ -1,31 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { print } from 'graphql';
-import { MediaNodeDocument, SendMessageDocument, UploadMediaDocument } from './generated/graphql';
+import { MediaNodeDocument, SendMessageDocument } from './generated/graphql';
 import { MediaUse } from '../src/modules/media/media-use.entity';
 import { Message } from '../src/modules/message/message.entity';
 import { errorCode } from './helpers/client';
 import { startTestServer, type TestServer } from './helpers/server';
+import { PDF, uploadFile } from './helpers/upload';
 import { newId } from '../src/lib/ids';
 
-const PDF = Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n');
 /** Sniffed as image/png (the signature is what counts), so SMS can carry it as well as WhatsApp. */
 const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(64, 7)]);
-
-async function uploadPdf(s: TestServer, token: string, file = { bytes: PDF, type: 'application/pdf', name: 'contract.pdf' }) {
-  const form = new FormData();
-  form.append('operations', JSON.stringify({ query: print(UploadMediaDocument), variables: { file: null } }));
-  form.append('map', JSON.stringify({ 0: ['variables.file'] }));
-  form.append('0', new Blob([file.bytes], { type: file.type }), file.name);
-  const res = await fetch(s.url, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'apollo-require-preflight': 'true' },
-    body: form,
-  });
-  const body = (await res.json()) as { data?: { uploadMedia: { id: string; url: string } }; errors?: unknown };
-  assert.ok(body.data?.uploadMedia, JSON.stringify(body.errors));
-  return body.data.uploadMedia;
-}
 
 /** What each way of reaching a media answers a viewer: node(id:) and GET /media/:id with their token. */
 async function reach(s: TestServer, token: string, mediaId: string) {
@@ -42,7 +26,7 @@ test('media follows the messages that use it: an agent outside the inbox gets wh
   const s = await startTestServer({ deliveryWorker: false });
   t.after(() => s.close());
   // demo.agent is a member of the WhatsApp inbox only, demo.smsAgent of the SMS inbox only.
-  const media = await uploadPdf(s, s.tokens.owner);
+  const media = await uploadFile(s, s.tokens.owner);
   const visible = { node: 'visible', get: 200, getBody: true };
 
   // Not used by any message yet: its uploader, owners and admins only.
@@ -63,7 +47,7 @@ test('media follows the messages that use it: an agent outside the inbox gets wh
   assert.deepEqual(await reach(s, s.tokens.smsAgent, media.id), missing);
 
   // An agent's own upload is theirs to see before they send it.
-  const own = await uploadPdf(s, s.tokens.smsAgent);
+  const own = await uploadFile(s, s.tokens.smsAgent);
   assert.deepEqual(await reach(s, s.tokens.smsAgent, own.id), visible);
   assert.deepEqual(await reach(s, s.tokens.agent, own.id), missing);
 });
@@ -84,7 +68,7 @@ test('a media id the sender cannot see is NOT_FOUND in sendMessage, names the fi
   };
 
   // Used in the WhatsApp inbox only: the SMS-only agent knows its id but cannot see it.
-  const media = await uploadPdf(s, s.tokens.owner, png);
+  const media = await uploadFile(s, s.tokens.owner, png);
   assert.equal((await send(s.tokens.owner, anna.id, media.id)).errors, undefined);
   const before = await written();
 
@@ -102,7 +86,7 @@ test('a media id the sender cannot see is NOT_FOUND in sendMessage, names the fi
 
   // What the sender may see goes through: media used in their inbox, their own uploads; owners and admins anything.
   assert.equal((await send(s.tokens.agent, anna.id, media.id)).errors, undefined);
-  const own = await uploadPdf(s, s.tokens.smsAgent, png);
+  const own = await uploadFile(s, s.tokens.smsAgent, png);
   assert.equal((await send(s.tokens.smsAgent, george.id, own.id)).errors, undefined);
   assert.equal((await send(s.tokens.admin, george.id, media.id)).errors, undefined);
   assert.equal((await reach(s, s.tokens.smsAgent, media.id)).get, 200);
