@@ -76,14 +76,19 @@ function assertNoSecrets(where: string, value: unknown): void {
   for (const secret of SECRETS) assert.ok(!text.includes(secret), `${where} contains a secret (${secret.slice(0, 6)}…)`);
 }
 
-describe('inbox management over GraphQL', () => {
-  const meta = new FakeMeta({
+/** Meta's Graph API for the test's phone number, answering every request without faults. */
+function fakeMeta(): FakeMeta {
+  return new FakeMeta({
     phoneNumberId: PHONE_NUMBER_ID,
     accessToken: ACCESS_TOKEN,
     appSecret: APP_SECRET,
     faults: noFaults,
     random: () => 0.5,
   });
+}
+
+describe('inbox management over GraphQL', () => {
+  const meta = fakeMeta();
   const pubsub = new TrackingPubSub();
   let s: TestServer;
 
@@ -402,13 +407,7 @@ describe('archiving and membership', () => {
   });
 
   test('the CLI creates, tests, archives and lists inboxes through the same service, and rotates the secrets key', async () => {
-    const meta = new FakeMeta({
-      phoneNumberId: PHONE_NUMBER_ID,
-      accessToken: ACCESS_TOKEN,
-      appSecret: APP_SECRET,
-      faults: noFaults,
-      random: () => 0.5,
-    });
+    const meta = fakeMeta();
     await meta.start();
     try {
       const env = { ...process.env, DATA_DIR: s.config.dataDir, DATABASE_URL: s.config.databaseUrl, NODE_ENV: 'test' };
@@ -428,36 +427,26 @@ describe('archiving and membership', () => {
       const tenant = s.demo.tenant.id;
       const settings = (token: string) =>
         JSON.stringify({ whatsappCloud: { phoneNumberId: PHONE_NUMBER_ID, accessToken: token, appSecret: APP_SECRET, baseUrl: meta.url } });
+      const create = (settingsJson: string) =>
+        cli([
+          'create',
+          '--tenant',
+          tenant,
+          '--name',
+          'CLI WA',
+          '--channel',
+          'whatsapp',
+          '--sender',
+          '+14155550177',
+          '--settings',
+          settingsJson,
+        ]);
 
-      const bad = await cli([
-        'create',
-        '--tenant',
-        tenant,
-        '--name',
-        'CLI WA',
-        '--channel',
-        'whatsapp',
-        '--sender',
-        '+14155550177',
-        '--settings',
-        '{"whatsappCloud":{"phoneNumberId":"1"}}',
-      ]);
+      const bad = await create('{"whatsappCloud":{"phoneNumberId":"1"}}');
       assert.equal(bad.code, 2);
       assert.match(bad.stderr, /BAD_USER_INPUT: .*whatsappCloud\.phoneNumberId/);
 
-      const created = await cli([
-        'create',
-        '--tenant',
-        tenant,
-        '--name',
-        'CLI WA',
-        '--channel',
-        'whatsapp',
-        '--sender',
-        '+14155550177',
-        '--settings',
-        settings('EAAG-wrong-token-for-cli-0000'),
-      ]);
+      const created = await create(settings('EAAG-wrong-token-for-cli-0000'));
       assert.equal(created.code, 0, created.stderr);
       const inboxId = created.stdout;
       assert.match(inboxId, /^ibx_/);
