@@ -5,7 +5,7 @@
  * duplicate, lost, wrong-final-status and parked-for-good counts per dialect and `SOAK_JSON {...}`.
  *
  * Settings (environment): SOAK_SENDS (1000), SOAK_KILLS (3), SOAK_DIALECTS (sqlite,postgres),
- * SOAK_SETTLE_MS (5000, the server's DELIVERY_UNCERTAIN_SETTLE_MS), SOAK_SILENT_RATE (0.01: share
+ * SOAK_SETTLE_MS (30000, the server's DELIVERY_UNCERTAIN_SETTLE_MS: long enough for the fake's reports to arrive, so a duplicate means Meta never reported a copy), SOAK_SILENT_RATE (0.01: share
  * of accepted messages Meta never reports), SOAK_SEED.
  */
 import { postgresUnavailable } from '../test/helpers/postgres';
@@ -32,7 +32,7 @@ async function main(): Promise<void> {
       faults: { serverErrorRate: 0.3, lateAcceptRate: 0.05, lateAnswerMs: 800, silentRate: num('SOAK_SILENT_RATE', 0.01) },
       customers: 20,
       leaseMs: 1000,
-      settleMs: num('SOAK_SETTLE_MS', 5000),
+      settleMs: num('SOAK_SETTLE_MS', 30_000),
       seed: num('SOAK_SEED', 7),
       log: (line) => console.log(`  ${line}`),
     });
