@@ -3,11 +3,9 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { whatsAppSignature } from '../src/channels/whatsapp-cloud/whatsapp-cloud.adapter';
-import { ChannelKind } from '../src/modules/channel/channel-kind';
 import { Conversation } from '../src/modules/conversation/conversation.entity';
 import { OutboxEntry } from '../src/modules/delivery/outbox-entry.entity';
 import { WebhookReceipt } from '../src/modules/delivery/webhook-receipt.entity';
-import { Inbox } from '../src/modules/inbox/inbox.entity';
 import { InboxMember } from '../src/modules/inbox/inbox-member.entity';
 import { DeliveryStatus } from '../src/modules/message/delivery-status';
 import { Message } from '../src/modules/message/message.entity';
@@ -16,6 +14,7 @@ import { Reaction } from '../src/modules/reaction/reaction.entity';
 import { DeliverySendTextDocument, InboundConversationStateDocument } from './generated/graphql';
 import { historyOf, testDeliveryConfig, waitForMessage } from './helpers/delivery';
 import { startTestServer, type TestServer } from './helpers/server';
+import { createWhatsAppCloudInbox } from './helpers/whatsapp-inbox';
 
 const PHONE_NUMBER_ID = '106540352242922';
 const ACCESS_TOKEN = 'EAAG-test-token';
@@ -123,22 +122,12 @@ describe('WhatsApp Cloud API adapter against a local fake Graph API', () => {
       config: { delivery: testDeliveryConfig() },
       beforeStart: async (db, demo) => {
         const em = db.em.fork();
-        const inbox = em.create(Inbox, {
-          tenantId: demo.tenant.id,
-          name: 'WhatsApp (Cloud API)',
-          channel: ChannelKind.WHATSAPP,
-          provider: 'whatsapp_cloud',
-          senderAddress: '+14155550111',
-          windowHours: null,
-          humanAgentWindowHours: null,
-          providerConfig: {
-            phoneNumberId: PHONE_NUMBER_ID,
-            accessToken: ACCESS_TOKEN,
-            appSecret: APP_SECRET,
-            verifyToken: VERIFY_TOKEN,
-            baseUrl: graph.url,
-          },
-          createdAt: new Date(),
+        const inbox = createWhatsAppCloudInbox(em, demo.tenant.id, {
+          phoneNumberId: PHONE_NUMBER_ID,
+          accessToken: ACCESS_TOKEN,
+          appSecret: APP_SECRET,
+          verifyToken: VERIFY_TOKEN,
+          baseUrl: graph.url,
         });
         em.create(InboxMember, { tenantId: demo.tenant.id, inboxId: inbox.id, userId: demo.agent.id, createdAt: new Date() });
         await em.flush();

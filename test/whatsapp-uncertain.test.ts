@@ -1,10 +1,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { DeliveryConfig } from '../src/config';
-import { ChannelKind } from '../src/modules/channel/channel-kind';
 import { OutboxEntry, OutboxState } from '../src/modules/delivery/outbox-entry.entity';
 import { PendingStatus } from '../src/modules/delivery/pending-status.entity';
-import { Inbox } from '../src/modules/inbox/inbox.entity';
 import { DeliveryStatus } from '../src/modules/message/delivery-status';
 import { Message } from '../src/modules/message/message.entity';
 import { DeliverySendTextDocument } from './generated/graphql';
@@ -15,6 +13,7 @@ import { OutboxDeliveryQueue } from '../src/modules/delivery/delivery-queue';
 import { DeliveryWorker } from '../src/modules/delivery/delivery.worker';
 import type { DeliveryJob } from '../src/modules/delivery/delivery-queue';
 import { deferred } from './helpers/delivery';
+import { createWhatsAppCloudInbox } from './helpers/whatsapp-inbox';
 
 const { PENDING, SENT, DELIVERED, READ, FAILED } = DeliveryStatus;
 const PHONE_NUMBER_ID = '106540352242922';
@@ -59,16 +58,11 @@ async function whatsAppServer(
     deliveryWorker: opts.deliveryWorker,
     beforeStart: async (db, demo) => {
       const em = db.em.fork();
-      const inbox = em.create(Inbox, {
-        tenantId: demo.tenant.id,
-        name: 'WhatsApp (Cloud API)',
-        channel: ChannelKind.WHATSAPP,
-        provider: 'whatsapp_cloud',
-        senderAddress: '+14155550111',
-        windowHours: null,
-        humanAgentWindowHours: null,
-        providerConfig: { phoneNumberId: PHONE_NUMBER_ID, accessToken: ACCESS_TOKEN, appSecret: APP_SECRET, baseUrl: meta.url },
-        createdAt: new Date(),
+      const inbox = createWhatsAppCloudInbox(em, demo.tenant.id, {
+        phoneNumberId: PHONE_NUMBER_ID,
+        accessToken: ACCESS_TOKEN,
+        appSecret: APP_SECRET,
+        baseUrl: meta.url,
       });
       await em.flush();
       inboxId = inbox.id;
