@@ -134,6 +134,11 @@ function oneOf<const T extends readonly [string, ...string[]]>(values: T) {
 
 const text = z.string();
 
+/** The byte cap of one kind of upload (the five `UPLOAD_MAX_*_BYTES` differ only in kind and wording). */
+function uploadLimit(kind: keyof UploadLimits, doc: string): Variable<number> {
+  return variable({ group: 'Media', lands: `uploadLimits.${kind}`, doc, example: '1048576' }, integer(), DEFAULT_UPLOAD_LIMITS[kind]);
+}
+
 const httpUrl = z.string().refine((s) => {
   try {
     return /^https?:$/.test(new URL(s).protocol);
@@ -320,31 +325,11 @@ export const VARIABLES = {
     DEFAULT_LIMITS.maxWsInitPayloadBytes,
   ),
 
-  UPLOAD_MAX_IMAGE_BYTES: variable(
-    { group: 'Media', lands: 'uploadLimits.image', doc: 'Largest image upload (5 MiB), enforced while streaming', example: '1048576' },
-    integer(),
-    DEFAULT_UPLOAD_LIMITS.image,
-  ),
-  UPLOAD_MAX_VIDEO_BYTES: variable(
-    { group: 'Media', lands: 'uploadLimits.video', doc: 'Largest video upload (16 MiB)', example: '1048576' },
-    integer(),
-    DEFAULT_UPLOAD_LIMITS.video,
-  ),
-  UPLOAD_MAX_AUDIO_BYTES: variable(
-    { group: 'Media', lands: 'uploadLimits.audio', doc: 'Largest audio upload (16 MiB)', example: '1048576' },
-    integer(),
-    DEFAULT_UPLOAD_LIMITS.audio,
-  ),
-  UPLOAD_MAX_DOCUMENT_BYTES: variable(
-    { group: 'Media', lands: 'uploadLimits.document', doc: 'Largest document upload (100 MiB)', example: '1048576' },
-    integer(),
-    DEFAULT_UPLOAD_LIMITS.document,
-  ),
-  UPLOAD_MAX_STICKER_BYTES: variable(
-    { group: 'Media', lands: 'uploadLimits.sticker', doc: 'Largest sticker upload (500 KiB)', example: '1048576' },
-    integer(),
-    DEFAULT_UPLOAD_LIMITS.sticker,
-  ),
+  UPLOAD_MAX_IMAGE_BYTES: uploadLimit('image', 'Largest image upload (5 MiB), enforced while streaming'),
+  UPLOAD_MAX_VIDEO_BYTES: uploadLimit('video', 'Largest video upload (16 MiB)'),
+  UPLOAD_MAX_AUDIO_BYTES: uploadLimit('audio', 'Largest audio upload (16 MiB)'),
+  UPLOAD_MAX_DOCUMENT_BYTES: uploadLimit('document', 'Largest document upload (100 MiB)'),
+  UPLOAD_MAX_STICKER_BYTES: uploadLimit('sticker', 'Largest sticker upload (500 KiB)'),
   MEDIA_SIGNING_SECRET: variable(
     {
       group: 'Media',
