@@ -17,14 +17,12 @@ import { Session } from 'node:inspector/promises';
 import os from 'node:os';
 import { sandboxSettings, sandboxWebhookSecret } from '../src/channels/sandbox/sandbox.settings';
 import { signSandboxWebhook, SANDBOX_SIGNATURE_HEADER, type SandboxWireEvent } from '../src/channels/sandbox/sandbox.wire';
-import { newId } from '../src/lib/ids';
-import { ContentKind } from '../src/modules/message/content-kind';
 import { DeliveryStatus } from '../src/modules/message/delivery-status';
 import { queryStatsStorage, type QueryStats } from '../src/db/query-stats';
 import { Message } from '../src/modules/message/message.entity';
-import { MessageDirection, SenderType } from '../src/modules/message/sender-type';
 import { seedDemo } from '../src/seed/demo';
 import { createServer } from '../src/server';
+import { insertHandedOffMessages } from '../test/helpers/bulk';
 import { createBenchDatabase } from './lib/database';
 
 const EVENTS = Number(process.env.WEBHOOK_BENCH_EVENTS ?? 5000);
@@ -52,35 +50,11 @@ async function main(): Promise<void> {
   const config = { ...bench.config, exposeSqlStats: false, delivery: { ...bench.config.delivery, runWorker: false } };
   const demo = await seedDemo(db.em.fork());
   const inbox = demo.whatsapp;
-  const conversation = demo.conversations.find((c) => c.inboxId === inbox.id)!;
 
   // Outbound messages already SENT to the provider, each with its channel message id.
   const messages = Math.ceil(EVENTS / 3);
-  const em = db.em.fork();
   const now = Date.now();
-  const rows = Array.from({ length: messages }, (_, i) => ({
-    id: newId('message', new Date(now - 60_000 + i)),
-    tenantId: demo.tenant.id,
-    conversationId: conversation.id,
-    inboxId: inbox.id,
-    direction: MessageDirection.OUTBOUND,
-    senderType: SenderType.USER,
-    senderUserId: demo.agent.id,
-    contentKind: ContentKind.TEXT,
-    content: { kind: ContentKind.TEXT as const, body: `Bench ${i}` },
-    deliveryStatus: DeliveryStatus.PENDING,
-    channelMessageId: `bench.${i}`,
-    sessionId: null,
-    failureCode: null,
-    failureReason: null,
-    clientMessageId: null,
-    replyToId: null,
-    lastStatusAt: null,
-    statusHistory: [{ status: DeliveryStatus.PENDING, at: new Date(now - 60_000).toISOString() }],
-    createdAt: new Date(now - 60_000),
-    updatedAt: new Date(now - 60_000),
-  }));
-  for (let i = 0; i < rows.length; i += 500) await em.insertMany(Message, rows.slice(i, i + 500));
+  await insertHandedOffMessages(db.em.fork(), demo, { count: messages, channelIdPrefix: 'bench', at: new Date(now - 60_000) });
 
   const wire: SandboxWireEvent[] = [];
   const steps = ['sent', 'delivered', 'read'] as const;

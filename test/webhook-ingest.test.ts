@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { postSandboxWebhook, sandboxSecretFor, sandboxStatusEvent } from './helpers/delivery';
+import { insertHandedOffMessages } from './helpers/bulk';
 import { startTestServer, type TestServer } from './helpers/server';
 import { newId } from '../src/lib/ids';
 import { ChannelKind } from '../src/modules/channel/channel-kind';
@@ -10,43 +11,16 @@ import { DomainEvent } from '../src/modules/event/event.entity';
 import { EventType } from '../src/modules/event/event-type';
 import type { EventMessage } from '../src/modules/event/event.service';
 import { Inbox } from '../src/modules/inbox/inbox.entity';
-import { ContentKind } from '../src/modules/message/content-kind';
 import { DeliveryStatus } from '../src/modules/message/delivery-status';
 import { Message } from '../src/modules/message/message.entity';
-import { MessageDirection, SenderType } from '../src/modules/message/sender-type';
 import { Tenant } from '../src/modules/tenant/tenant.entity';
 import { Topics } from '../src/pubsub/pubsub';
 
 const { SENT, DELIVERED, READ } = DeliveryStatus;
 
 /** Outbound messages already handed to the provider (PENDING, channel id `wh.<i>`), in the demo WhatsApp inbox. */
-async function pendingMessages(s: TestServer, count: number): Promise<string[]> {
-  const conversation = s.demo.conversations.find((c) => c.inboxId === s.demo.whatsapp.id)!;
-  const at = new Date(Date.now() - 60_000);
-  const rows = Array.from({ length: count }, (_, i) => ({
-    id: newId('message', at),
-    tenantId: s.demo.tenant.id,
-    conversationId: conversation.id,
-    inboxId: s.demo.whatsapp.id,
-    direction: MessageDirection.OUTBOUND,
-    senderType: SenderType.USER,
-    senderUserId: s.demo.agent.id,
-    contentKind: ContentKind.TEXT,
-    content: { kind: ContentKind.TEXT as const, body: `Batch ${i}` },
-    deliveryStatus: DeliveryStatus.PENDING,
-    channelMessageId: `wh.${i}`,
-    sessionId: null,
-    failureCode: null,
-    failureReason: null,
-    clientMessageId: null,
-    replyToId: null,
-    lastStatusAt: null,
-    statusHistory: [{ status: DeliveryStatus.PENDING, at: at.toISOString() }],
-    createdAt: at,
-    updatedAt: at,
-  }));
-  await s.db.em.fork().insertMany(Message, rows);
-  return rows.map((r) => r.id);
+function pendingMessages(s: TestServer, count: number): Promise<string[]> {
+  return insertHandedOffMessages(s.db.em.fork(), s.demo, { count, channelIdPrefix: 'wh', at: new Date(Date.now() - 60_000) });
 }
 
 test('a batch of statuses larger than one transaction lands whole, in order per message, published after commit, once', async (t) => {

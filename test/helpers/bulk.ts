@@ -98,3 +98,42 @@ export async function addBulkConversations(
   await em.flush();
   return out;
 }
+
+/**
+ * Inserts `count` outbound text messages already handed to the provider (PENDING, channel message id
+ * `<channelIdPrefix>.<i>`) into the demo WhatsApp inbox's first conversation, as plain rows (no events,
+ * no outbox entries): what a burst of status webhooks then settles. Returns their ids in index order.
+ */
+export async function insertHandedOffMessages(
+  em: EntityManager,
+  demo: DemoWorkspace,
+  opts: { count: number; channelIdPrefix: string; at: Date },
+): Promise<string[]> {
+  const conversation = demo.conversations.find((c) => c.inboxId === demo.whatsapp.id)!;
+  const { at } = opts;
+  const rows = Array.from({ length: opts.count }, (_, i) => ({
+    id: newId('message', new Date(at.getTime() + i)),
+    tenantId: demo.tenant.id,
+    conversationId: conversation.id,
+    inboxId: demo.whatsapp.id,
+    direction: MessageDirection.OUTBOUND,
+    senderType: SenderType.USER,
+    senderUserId: demo.agent.id,
+    contentKind: ContentKind.TEXT,
+    content: { kind: ContentKind.TEXT as const, body: `Handed off ${i}` },
+    deliveryStatus: DeliveryStatus.PENDING,
+    channelMessageId: `${opts.channelIdPrefix}.${i}`,
+    sessionId: null,
+    failureCode: null,
+    failureReason: null,
+    clientMessageId: null,
+    replyToId: null,
+    lastStatusAt: null,
+    statusHistory: [{ status: DeliveryStatus.PENDING, at: at.toISOString() }],
+    createdAt: at,
+    updatedAt: at,
+  }));
+  // Chunked: SQLite caps the bound parameters of one statement.
+  for (let i = 0; i < rows.length; i += 500) await em.insertMany(Message, rows.slice(i, i + 500));
+  return rows.map((r) => r.id);
+}
