@@ -134,6 +134,11 @@ function oneOf<const T extends readonly [string, ...string[]]>(values: T) {
 
 const text = z.string();
 
+/** One operation limit: a whole number defaulting to {@link DEFAULT_LIMITS} (the page size cap is fixed, not a setting). */
+function limit(key: Exclude<keyof Limits, 'maxPageSize'>, doc: string, example: string): Variable<number> {
+  return variable({ group: 'Limits', lands: `limits.${key}`, doc, example }, integer(), DEFAULT_LIMITS[key]);
+}
+
 /** The byte cap of one kind of upload (the five `UPLOAD_MAX_*_BYTES` differ only in kind and wording). */
 function uploadLimit(kind: keyof UploadLimits, doc: string): Variable<number> {
   return variable({ group: 'Media', lands: `uploadLimits.${kind}`, doc, example: '1048576' }, integer(), DEFAULT_UPLOAD_LIMITS[kind]);
@@ -274,55 +279,16 @@ export const VARIABLES = {
     boolean,
   ),
 
-  MAX_QUERY_DEPTH: variable(
-    { group: 'Limits', lands: 'limits.maxDepth', doc: 'Deepest selection allowed', example: '20' },
-    integer(),
-    DEFAULT_LIMITS.maxDepth,
-  ),
-  MAX_QUERY_ALIASES: variable(
-    { group: 'Limits', lands: 'limits.maxAliases', doc: 'Aliases allowed in one operation', example: '60' },
-    integer(),
-    DEFAULT_LIMITS.maxAliases,
-  ),
-  MAX_QUERY_COST: variable(
-    { group: 'Limits', lands: 'limits.maxCost', doc: 'Fields × page sizes allowed in one operation', example: '100000' },
-    integer(),
-    DEFAULT_LIMITS.maxCost,
-  ),
-  MAX_QUERY_DIRECTIVES: variable(
-    { group: 'Limits', lands: 'limits.maxDirectives', doc: 'Directives allowed in one operation (fragments included)', example: '100' },
-    integer(),
-    DEFAULT_LIMITS.maxDirectives,
-  ),
-  MAX_QUERY_TOKENS: variable(
-    {
-      group: 'Limits',
-      lands: 'limits.maxTokens',
-      doc: 'Lexical tokens in one document; a longer one is refused before it is validated',
-      example: '30000',
-    },
-    integer(),
-    DEFAULT_LIMITS.maxTokens,
-  ),
-  MAX_BODY_BYTES: variable(
-    {
-      group: 'Limits',
-      lands: 'limits.maxBodyBytes',
-      doc: 'Largest JSON request body, and largest websocket message after `connection_ack`',
-      example: '2097152',
-    },
-    integer(),
-    DEFAULT_LIMITS.maxBodyBytes,
-  ),
-  WS_MAX_INIT_PAYLOAD_BYTES: variable(
-    {
-      group: 'Limits',
-      lands: 'limits.maxWsInitPayloadBytes',
-      doc: 'Largest websocket message before `connection_ack` (larger: closed with 1009)',
-      example: '32768',
-    },
-    integer(),
-    DEFAULT_LIMITS.maxWsInitPayloadBytes,
+  MAX_QUERY_DEPTH: limit('maxDepth', 'Deepest selection allowed', '20'),
+  MAX_QUERY_ALIASES: limit('maxAliases', 'Aliases allowed in one operation', '60'),
+  MAX_QUERY_COST: limit('maxCost', 'Fields × page sizes allowed in one operation', '100000'),
+  MAX_QUERY_DIRECTIVES: limit('maxDirectives', 'Directives allowed in one operation (fragments included)', '100'),
+  MAX_QUERY_TOKENS: limit('maxTokens', 'Lexical tokens in one document; a longer one is refused before it is validated', '30000'),
+  MAX_BODY_BYTES: limit('maxBodyBytes', 'Largest JSON request body, and largest websocket message after `connection_ack`', '2097152'),
+  WS_MAX_INIT_PAYLOAD_BYTES: limit(
+    'maxWsInitPayloadBytes',
+    'Largest websocket message before `connection_ack` (larger: closed with 1009)',
+    '32768',
   ),
 
   UPLOAD_MAX_IMAGE_BYTES: uploadLimit('image', 'Largest image upload (5 MiB), enforced while streaming'),
