@@ -14,6 +14,12 @@ export enum TemplateParameterKind {
 registerEnumType(TemplateParameterKind, {
   name: 'TemplateParameterKind',
   description: 'Which value a template parameter carries: TEXT, CURRENCY, DATE_TIME or MEDIA.',
+  valuesConfig: {
+    TEXT: { description: 'Plain text, in `text`.' },
+    CURRENCY: { description: 'An amount of money: `code` (ISO 4217), `amount1000` and `fallbackValue`.' },
+    DATE_TIME: { description: 'A date and time: `isoDateTime` when given, and `fallbackValue`.' },
+    MEDIA: { description: 'A header file: `mediaKind`, and `mediaId` or `url`.' },
+  },
 });
 
 @ObjectType('TextContent', { description: 'Plain text.' })
