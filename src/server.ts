@@ -43,6 +43,7 @@ import { WindowScheduler } from './modules/window/window.scheduler';
 import type { SandboxCarrier } from './channels/sandbox/sandbox.carrier';
 import { createDeliveryRuntime } from './modules/delivery/delivery.runtime';
 import { createWebhookRouter } from './modules/delivery/webhook.router';
+import { INBOUND_MEDIA_TIMEOUT_MS } from './modules/media/inbound-media.service';
 import { createMediaRouter } from './modules/media/media.router';
 import { mediaUploadMiddleware } from './modules/media/upload.middleware';
 import { createPlaygroundRouter } from './playground/playground';
@@ -109,7 +110,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   // Counted and stamped for the fan-out histogram on the way in, whichever transport carries it.
   const pubsub = new InstrumentedPubSub(options.pubsub ?? new MemoryPubSub(), metrics);
   const tracing = config.observability.tracing ? await startTracing(config.observability.tracing) : null;
-  const delivery = createDeliveryRuntime(config, db, pubsub, { sandbox: options.sandbox, logger });
+  const delivery = createDeliveryRuntime(config, db, pubsub, { sandbox: options.sandbox, logger, mediaStorage });
   countSends(delivery.channels, metrics);
   const retention = new RetentionJob(db, {
     retentionHours: config.eventRetentionHours,
@@ -233,6 +234,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       pubsub,
       channels: delivery.channels,
       maxBodyBytes: config.limits.maxBodyBytes,
+      inboundMedia: { db, storage: mediaStorage, limits: config.uploadLimits, timeoutMs: INBOUND_MEDIA_TIMEOUT_MS, logger: logger.child({ component: 'inbound-media' }) },
       logger: logger.child({ component: 'webhook' }),
       metrics,
     }),

@@ -1,6 +1,6 @@
 import { revealSecret, type SecretKeyring } from '../lib/secrets';
 import { channelCapabilities } from './capabilities';
-import type { AdapterCapabilities, AdapterInbox, ChannelAdapter } from './channel-adapter';
+import type { AdapterCapabilities, AdapterInbox, AdapterMedia, ChannelAdapter } from './channel-adapter';
 import { SandboxAdapter, SANDBOX_PROVIDER } from './sandbox/sandbox.adapter';
 import type { SandboxCarrier } from './sandbox/sandbox.carrier';
 import { WhatsAppCloudAdapter, WHATSAPP_CLOUD_PROVIDER } from './whatsapp-cloud/whatsapp-cloud.adapter';
@@ -17,6 +17,8 @@ export interface AdapterDeps {
   fetch: typeof fetch;
   /** Opens the inboxes' sealed provider secrets; without it an inbox with sealed secrets cannot be built. */
   secrets?: SecretKeyring;
+  /** Switchboard's media as an inbox's adapter may use it (uploads to push, signed URLs, provider id cache). */
+  media?: (inbox: AdapterInbox) => AdapterMedia;
 }
 
 /**

@@ -10,5 +10,7 @@ export function channelCapabilities(kind: ChannelKind): AdapterCapabilities {
     maxTextLength: rules.maxTextLength,
     textLengthUnit: rules.textLengthUnit,
     media: rules.media,
+    // Every channel's rules assume receipts; a provider without them (Telegram, email) says so.
+    deliveryReceipts: true,
   };
 }

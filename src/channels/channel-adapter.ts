@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import type { Readable } from 'node:stream';
 import type { ChannelCapabilities, ChannelMediaRules, TextLengthUnit } from '../modules/channel/channel-rules';
 import type { ChannelKind } from '../modules/channel/channel-kind';
 import type { Inbox } from '../modules/inbox/inbox.entity';
@@ -26,6 +27,11 @@ export interface SendFailure {
    * provider to report it before sending again; one with it just retries.
    */
   uncertain?: boolean;
+  /**
+   * The provider throttled the sender (not just this message): the worker slows every send of
+   * this inbox down for `retryAfterMs` (or its default pause), not only this one.
+   */
+  rateLimited?: boolean;
 }
 
 /** What a send attempt came to. */
@@ -64,6 +70,44 @@ export interface MessageReceivedEvent {
   content: StoredContent;
   /** The provider's id of the message this one replies to, if any. */
   replyToChannelMessageId?: string | null;
+  /**
+   * Media the provider holds (or the webhook carries) for a `media` content: the webhook router
+   * fetches it through {@link ChannelAdapter.fetchMedia}, checks size and type, stores it and sets
+   * `content.mediaId` before the event is ingested.
+   */
+  media?: InboundMediaSource | null;
+  occurredAt: Date;
+}
+
+/** Where an inbound file comes from. Opaque to the core: only the adapter that made it reads `ref`. */
+export interface InboundMediaSource {
+  /** The provider's handle: a media id (WhatsApp), a URL (Twilio, Meta), a file id (Telegram). */
+  ref?: string | null;
+  /** Bytes that came in the webhook itself (email attachments): no fetch needed. */
+  data?: Buffer | null;
+  /** The type the provider declared (the stored type is sniffed from the bytes). */
+  mimeType?: string | null;
+  filename?: string | null;
+}
+
+/** An inbound file's bytes as the provider served them. */
+export interface FetchedMedia {
+  body: Readable | Buffer;
+  mimeType?: string | null;
+  filename?: string | null;
+}
+
+/**
+ * Messenger-style watermark: every outbound message of the conversation with `address` sent at or
+ * before `upTo` has reached `status` (DELIVERED or READ).
+ */
+export interface StatusWatermarkEvent {
+  type: 'status_watermark';
+  providerEventId: string;
+  /** The customer's address (PSID/IGSID…). */
+  address: string;
+  status: DeliveryStatus;
+  upTo: Date;
   occurredAt: Date;
 }
 
@@ -97,13 +141,57 @@ export interface ReactionReceivedEvent {
 }
 
 /** A provider webhook, translated out of the provider's wire format. */
-export type NormalisedInboundEvent = MessageReceivedEvent | StatusChangedEvent | ReactionReceivedEvent;
+export type NormalisedInboundEvent = MessageReceivedEvent | StatusChangedEvent | ReactionReceivedEvent | StatusWatermarkEvent;
 
 /** What an inbox can do, for composers: the channel's rules as this provider carries them. */
 export interface AdapterCapabilities extends ChannelCapabilities {
   readonly maxTextLength: number;
   readonly textLengthUnit: TextLengthUnit;
   readonly media: ChannelMediaRules;
+  /**
+   * The provider reports DELIVERED (and READ where `readReceipts`). False (Telegram): statuses end
+   * at SENT, and no client should wait for more.
+   */
+  readonly deliveryReceipts: boolean;
+}
+
+/**
+ * How fast one sender (a phone number, a bot, a page) may send, as the provider documents it.
+ * The worker enforces them across instances; an inbox may lower `perSecond` in its settings.
+ */
+export interface SenderRateLimits {
+  /** Sends per second from this inbox's sender. */
+  perSecond: number;
+  /** Sends per second to one recipient, with `recipientBurst` allowed at once (WhatsApp ~1 per 6 s). */
+  perRecipientPerSecond?: number;
+  recipientBurst?: number;
+  /** Pause applied to the whole sender after a rate-limit answer without Retry-After. */
+  rateLimitPauseMs?: number;
+}
+
+/** An uploaded file of the inbox's tenant, opened for an adapter (e.g. to push it to the provider). */
+export interface AdapterMediaFile {
+  id: string;
+  mimeType: string;
+  filename: string;
+  size: number;
+  sha256: string;
+  /** Streams the bytes. */
+  open(): Promise<Readable>;
+  /** Reads the whole file (bounded by the upload limits). */
+  read(): Promise<Buffer>;
+}
+
+/** What an adapter may do with Switchboard's media, for its own inbox. */
+export interface AdapterMedia {
+  /** The tenant's uploaded file, or null when there is none. */
+  file(mediaId: string): Promise<AdapterMediaFile | null>;
+  /** An absolute, signed URL a provider can download the file from (MMS, Messenger). Built on PUBLIC_URL. */
+  publicUrl(mediaId: string): string;
+  /** The provider's id for a file this inbox uploaded before, while unexpired (WhatsApp media ids). */
+  cachedProviderId(mediaId: string): Promise<string | null>;
+  /** Remembers the provider's id for a file until `expiresAt`. */
+  rememberProviderId(mediaId: string, providerMediaId: string, expiresAt: Date): Promise<void>;
 }
 
 /** Thrown by `parseWebhook` for a body that is not in the provider's format (answered 400). */
@@ -153,6 +241,15 @@ export interface ChannelAdapter {
    * provider has nothing to call.
    */
   testConnection?(signal: AbortSignal): Promise<ConnectionTestResult>;
+  /**
+   * Registers the inbox with the provider (e.g. Telegram `setWebhook` with a secret token). Called
+   * after an inbox is created or its settings change; its result is shown like a connection test.
+   */
+  connect?(signal: AbortSignal): Promise<ConnectionTestResult>;
+  /** Downloads an inbound file named by a webhook. @throws on any failure (the message is kept without the file). */
+  fetchMedia?(source: InboundMediaSource, signal: AbortSignal): Promise<FetchedMedia>;
+  /** The sender's throughput limits; absent = unlimited (the sandbox). */
+  readonly rateLimits?: SenderRateLimits;
 }
 
 /** What a connection test found: the credentials work, are refused, name nothing, or the provider could not be reached. */

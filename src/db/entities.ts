@@ -3,6 +3,7 @@ import { DomainEvent } from '../modules/event/event.entity';
 import { IdempotencyRecord } from '../modules/idempotency/idempotency-record.entity';
 import { Media } from '../modules/media/media.entity';
 import { MediaUse } from '../modules/media/media-use.entity';
+import { ProviderMedia } from '../modules/media/provider-media.entity';
 import { OutboxEntry } from '../modules/delivery/outbox-entry.entity';
 import { PendingStatus } from '../modules/delivery/pending-status.entity';
 import { WebhookReceipt } from '../modules/delivery/webhook-receipt.entity';
@@ -35,6 +36,7 @@ export const ENTITIES = [
   ReadMarker,
   Media,
   MediaUse,
+  ProviderMedia,
   IdempotencyRecord,
   DomainEvent,
   OutboxEntry,

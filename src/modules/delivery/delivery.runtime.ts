@@ -6,6 +6,8 @@ import { loadSecretKeyring } from '../../lib/secret-key-file';
 import type { Database } from '../../db/orm';
 import type { PubSub } from '../../pubsub/pubsub';
 import type { Logger } from '../../observability/logger';
+import type { MediaStorage } from '../../storage/media-storage';
+import { adapterMediaFor } from '../media/adapter-media';
 import { OutboxDeliveryQueue } from './delivery-queue';
 import { DeliveryWorker } from './delivery.worker';
 
@@ -28,17 +30,26 @@ export function createDeliveryRuntime(
   config: Config,
   db: Database,
   pubsub: PubSub,
-  opts: { sandbox?: SandboxCarrier; logger?: Logger } = {},
+  opts: { sandbox?: SandboxCarrier; logger?: Logger; mediaStorage?: MediaStorage } = {},
 ): DeliveryRuntime {
   const sandbox = opts.sandbox ?? new SandboxCarrier();
   let origin = '';
-  const webhookUrl = (inboxId: string) => `${config.delivery.publicUrl ?? origin}/webhooks/${inboxId}`;
+  const publicOrigin = () => config.delivery.publicUrl ?? origin;
+  const webhookUrl = (inboxId: string) => `${publicOrigin()}/webhooks/${inboxId}`;
+  const mediaStorage = opts.mediaStorage;
   const channels = new AdapterRegistry({
     webhookUrl,
     sandbox,
     sandboxSecret: config.delivery.sandboxSecret,
     fetch,
     secrets: loadSecretKeyring(config.secrets, config.dataDir),
+    media: mediaStorage
+      ? (inbox) =>
+          adapterMediaFor(
+            { db, storage: mediaStorage, signingSecret: config.mediaSigningSecret, urlTtlSeconds: config.mediaUrlTtlSeconds, publicOrigin },
+            inbox,
+          )
+      : undefined,
   });
   const worker = new DeliveryWorker({
     db,

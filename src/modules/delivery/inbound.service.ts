@@ -12,6 +12,8 @@ import type { DomainEvent } from '../event/event.entity';
 import { appendEvent, type EventDraft } from '../event/event.service';
 import { EventType } from '../event/event-type';
 import type { Inbox } from '../inbox/inbox.entity';
+import { ContentKind } from '../message/content-kind';
+import { recordMediaUse } from '../media/media-visibility';
 import { previewOf } from '../message/message-content';
 import { Message } from '../message/message.entity';
 import { MessageDirection, SenderType } from '../message/sender-type';
@@ -135,6 +137,10 @@ export async function receiveInboundMessage(
     createdAt: now,
     updatedAt: now,
   });
+
+  // The customer's file becomes visible to the inbox's agents with the message.
+  if (event.content.kind === ContentKind.MEDIA && event.content.mediaId)
+    await recordMediaUse(em, inbox.tenantId, inbox.id, [event.content.mediaId], now);
 
   conversation.lastActivityAt = now;
   conversation.lastMessageAt = now;

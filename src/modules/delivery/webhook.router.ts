@@ -8,6 +8,7 @@ import { fallbackLogger, type Logger } from '../../observability/logger';
 import type { Metrics } from '../../observability/metrics';
 import { publishEvents } from '../event/event.publisher';
 import { Inbox } from '../inbox/inbox.entity';
+import { resolveInboundMedia, type InboundMediaDeps } from '../media/inbound-media.service';
 import { ingestProviderEvents } from './webhook.service';
 
 /** What the webhook endpoint needs from the server. */
@@ -17,6 +18,8 @@ export interface WebhookRouterDeps {
   channels: AdapterRegistry;
   /** Largest webhook body accepted (providers batch, but not without bound). */
   maxBodyBytes: number;
+  /** Where customers' files go; without it, media events are stored without their files. */
+  inboundMedia?: InboundMediaDeps;
   logger?: Logger;
   /** Ingest counts by outcome and the lag behind the provider's event time. */
   metrics?: Metrics;
@@ -75,6 +78,7 @@ export function createWebhookRouter(deps: WebhookRouterDeps): Router {
     }
     let summary: { received: number; duplicates: number };
     try {
+      if (deps.inboundMedia) await resolveInboundMedia(deps.inboundMedia, inbox, adapter, events);
       summary = await ingestProviderEvents(deps.db, inbox, events, (recorded) => publishEvents(deps.pubsub, recorded));
     } catch (err) {
       count('failed');

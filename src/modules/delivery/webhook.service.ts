@@ -7,6 +7,7 @@ import { retryOnUniqueViolation } from '../idempotency/idempotency.service';
 import type { Inbox } from '../inbox/inbox.entity';
 import { receiveInboundMessage, receiveInboundReaction } from './inbound.service';
 import { receiveProviderStatuses } from './status.service';
+import { receiveStatusWatermark } from './status-watermark.service';
 import { WebhookReceipt } from './webhook-receipt.entity';
 
 /**
@@ -65,7 +66,8 @@ async function applyEvents(tx: SqlEntityManager, inbox: Inbox, events: Normalise
     } else {
       i++;
       if (event.type === 'message_received') recorded.push(...(await receiveInboundMessage(tx, inbox, event, now)).events);
-      else recorded.push(...(await receiveInboundReaction(tx, inbox, event)).events);
+      else if (event.type === 'reaction_received') recorded.push(...(await receiveInboundReaction(tx, inbox, event)).events);
+      else recorded.push(...(await receiveStatusWatermark(tx, inbox, event)));
     }
     await tx.flush();
     tx.clear();

@@ -32,7 +32,8 @@ export class InboxCapabilitiesResolver {
     });
     return {
       reactions: caps.reactions,
-      readReceipts: caps.readReceipts,
+      deliveryReceipts: caps.deliveryReceipts,
+      readReceipts: caps.deliveryReceipts && caps.readReceipts,
       richContent: caps.richContent,
       templates: caps.templates,
       maxTextLength: caps.maxTextLength,

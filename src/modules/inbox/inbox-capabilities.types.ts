@@ -33,6 +33,12 @@ export class InboxCapabilitiesType {
   @Field({ description: 'Reactions can be sent and received.' })
   reactions!: boolean;
 
+  @Field({
+    description:
+      'The provider reports DELIVERED. False (Telegram, email): statuses end at SENT, so do not wait for DELIVERED or READ.',
+  })
+  deliveryReceipts!: boolean;
+
   @Field({ description: 'Messages reach READ (the channel reports when the customer read them).' })
   readReceipts!: boolean;
 

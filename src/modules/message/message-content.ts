@@ -23,6 +23,8 @@ export interface MediaBody {
   mimeType?: string | null;
   filename?: string | null;
   caption?: string | null;
+  /** Inbound only: why the customer's file could not be fetched or kept (too large, unknown type, provider error). */
+  unavailable?: string | null;
 }
 
 export type TemplateParameter =

@@ -56,6 +56,12 @@ export class MediaContentType {
 
   @Field(() => String, { nullable: true, description: 'Text shown with the file; null when there is none.' })
   caption?: string | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description: "A customer's file that could not be fetched or kept (too large, an unknown type, the provider failed): why. Null otherwise.",
+  })
+  unavailable?: string | null;
 }
 
 @ObjectType('TemplateParameter', { description: 'A value filled into a template placeholder.' })
