@@ -56,6 +56,21 @@ export interface SendContext {
   attempt: number;
   /** Aborted when the worker shuts down; adapters should give up promptly. */
   signal: AbortSignal;
+  /**
+   * When the customer last wrote in this conversation, for providers whose send request depends on
+   * the window (Messenger/Instagram: RESPONSE inside 24 h, the HUMAN_AGENT tag inside 7 days).
+   */
+  lastInboundAt?: Date | null;
+}
+
+/** An agent's reaction to a customer message, as it goes to the provider. */
+export interface OutboundReaction {
+  /** The customer's address (the conversation's external id). */
+  to: string;
+  /** The provider's id of the message reacted to. */
+  channelMessageId: string;
+  /** The emoji, or null to take the reaction back. */
+  emoji: string | null;
 }
 
 /** A customer wrote to the inbox. */
@@ -248,6 +263,11 @@ export interface ChannelAdapter {
   connect?(signal: AbortSignal): Promise<ConnectionTestResult>;
   /** Downloads an inbound file named by a webhook. @throws on any failure (the message is kept without the file). */
   fetchMedia?(source: InboundMediaSource, signal: AbortSignal): Promise<FetchedMedia>;
+  /**
+   * Shows an agent's reaction to the customer (or removes it). Absent when the provider cannot
+   * carry reactions; refusals come back as failures, like {@link send}.
+   */
+  sendReaction?(reaction: OutboundReaction, signal: AbortSignal): Promise<SendResult>;
   /** The sender's throughput limits; absent = unlimited (the sandbox). */
   readonly rateLimits?: SenderRateLimits;
 }

@@ -275,7 +275,7 @@ export class DeliveryWorker {
       result = await Promise.race([
         adapter.send(
           { id: message.id, content: message.content, replyToChannelMessageId: replyTo?.channelMessageId ?? null },
-          { to: conversation.externalId, idempotencyKey: message.id, attempt: job.attempt, signal },
+          { to: conversation.externalId, idempotencyKey: message.id, attempt: job.attempt, signal, lastInboundAt: conversation.lastInboundAt },
         ),
         abandonOn(signal),
       ]);
