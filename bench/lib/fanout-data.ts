@@ -69,6 +69,7 @@ export async function prepareFanoutFixture(db: Database, tenantId: string, owner
       lastMessagePreview: previewOf(content),
       lastMessageSender: SenderType.USER,
       lastInboundAt: null,
+      inboundCount: 0,
       currentSessionId: null,
     });
     for (let i = 0; i < messages; i++) {

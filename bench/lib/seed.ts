@@ -282,6 +282,8 @@ export async function seedBenchWorkspace(db: Database, options: SeedOptions): Pr
       let lastInboundAt: number | null = null;
       const ids: string[] = [];
       const inboundAfter: number[] = new Array(n).fill(0); // inbound messages after index j
+      const inboundUpTo: number[] = new Array(n).fill(0); // inbound messages up to and including index j
+      let inboundCount = 0;
       for (let j = 0; j < n; j++) {
         const role = roles[j];
         const at = times[j];
@@ -294,6 +296,8 @@ export async function seedBenchWorkspace(db: Database, options: SeedOptions): Pr
         const sender = customer ? null : role === 'bot' ? bot : (assignee ?? rnd.pick(boxAgents));
         const status = direction === MessageDirection.OUTBOUND ? outboundStatus(rnd, roles, j) : null;
         const history = status ? historyTo(status, at) : [];
+        if (customer) inboundCount++;
+        inboundUpTo[j] = inboundCount;
         rows.message.push({
           id,
           tenant_id: tenantId,
@@ -311,6 +315,7 @@ export async function seedBenchWorkspace(db: Database, options: SeedOptions): Pr
           channel_message_id: role === 'note' ? null : `${box === whatsapp ? 'wamid' : 'sms'}.${id.slice(4)}`,
           client_message_id: null,
           reply_to_id: null,
+          inbound_seq: customer ? inboundCount : null,
           status_history: JSON.stringify(history),
           last_status_at: history.length ? new Date(history[history.length - 1].at) : null,
           created_at: new Date(at),
@@ -360,6 +365,7 @@ export async function seedBenchWorkspace(db: Database, options: SeedOptions): Pr
           conversation_id: conversationId,
           user_id: owner.id,
           last_read_message_id: ids[upTo],
+          read_inbound_count: inboundUpTo[upTo],
           updated_at: new Date(times[upTo]),
         });
       }
@@ -371,6 +377,7 @@ export async function seedBenchWorkspace(db: Database, options: SeedOptions): Pr
           conversation_id: conversationId,
           user_id: assignee.id,
           last_read_message_id: ids[upTo],
+          read_inbound_count: inboundUpTo[upTo],
           updated_at: new Date(times[upTo]),
         });
       }
@@ -394,6 +401,7 @@ export async function seedBenchWorkspace(db: Database, options: SeedOptions): Pr
         last_message_preview: lastMessage ? previewOf(lastMessage.content) : null,
         last_message_sender: lastMessage?.sender ?? null,
         last_inbound_at: lastInboundAt === null ? null : new Date(lastInboundAt),
+        inbound_count: inboundCount,
       });
       summaries.push({ id: conversationId, lastActivityAt: lastAt, messages: n });
     }

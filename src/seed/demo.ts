@@ -14,6 +14,7 @@ import { previewOf, type StoredContent } from '../modules/message/message-conten
 import { Message } from '../modules/message/message.entity';
 import { MessageDirection, SenderType } from '../modules/message/sender-type';
 import { Reaction } from '../modules/reaction/reaction.entity';
+import { countInboundMessage } from '../modules/message/inbound-count';
 import { ReadMarker } from '../modules/read-marker/read-marker.entity';
 import { Tenant } from '../modules/tenant/tenant.entity';
 import { UserRole } from '../modules/user/user-role';
@@ -239,6 +240,7 @@ export async function seedDemo(em: EntityManager, now = new Date()): Promise<Dem
       lastMessagePreview: null,
       lastMessageSender: null,
       lastInboundAt: null,
+      inboundCount: 0,
       currentSessionId: null,
     });
     const session = em.create(ConversationSession, {
@@ -294,6 +296,7 @@ export async function seedDemo(em: EntityManager, now = new Date()): Promise<Dem
         createdAt,
         updatedAt: createdAt,
       });
+      if (isCustomer) countInboundMessage(conversation, message);
       messages.push(message);
       if (line.reaction) {
         const byCustomer = line.reaction.by === 'customer';
@@ -326,6 +329,7 @@ export async function seedDemo(em: EntityManager, now = new Date()): Promise<Dem
           conversationId: conversation.id,
           userId: conversation.assigneeId,
           lastReadMessageId: read.id,
+          readInboundCount: messages.filter((m) => m.inboundSeq !== null && m.id <= read.id).length,
           updatedAt: read.createdAt,
         });
     }

@@ -1,3 +1,4 @@
+import { countInboundMessage } from '../../src/modules/message/inbound-count';
 import type { EntityManager } from '@mikro-orm/core';
 import { newId } from '../../src/lib/ids';
 import { ContactIdentity } from '../../src/modules/contact/contact-identity.entity';
@@ -48,6 +49,7 @@ export async function addBulkConversations(
       lastMessagePreview: null,
       lastMessageSender: null,
       lastInboundAt: null,
+      inboundCount: 0,
     });
     const count = opts.messagesEach ?? 2;
     for (let j = 0; j < count; j++) {
@@ -91,7 +93,10 @@ export async function addBulkConversations(
       c.lastMessageId = m.id;
       c.lastMessagePreview = `message ${j}`;
       c.lastMessageSender = m.senderType;
-      if (inbound) c.lastInboundAt = mAt;
+      if (inbound) {
+        c.lastInboundAt = mAt;
+        countInboundMessage(c, m);
+      }
     }
     out.push(c);
   }

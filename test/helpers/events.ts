@@ -1,3 +1,4 @@
+import { countInboundMessage } from '../../src/modules/message/inbound-count';
 import type { SqlEntityManager } from '@mikro-orm/knex';
 import { newId } from '../../src/lib/ids';
 import { Conversation } from '../../src/modules/conversation/conversation.entity';
@@ -71,7 +72,10 @@ export async function addMessage(
     c.lastMessageId = message.id;
     c.lastMessageAt = now;
     c.lastActivityAt = now;
-    if (customer) c.lastInboundAt = now;
+    if (customer) {
+      c.lastInboundAt = now;
+      countInboundMessage(c, message);
+    }
     return {
       tenantId: c.tenantId,
       type: EventType.MESSAGE_ADDED,

@@ -10,7 +10,8 @@ import { EventType } from '../event/event-type';
 import { publishEvents } from '../event/event.publisher';
 import { appendEvent } from '../event/event.service';
 import { InboxMember } from '../inbox/inbox-member.entity';
-import type { Message } from '../message/message.entity';
+import { Message } from '../message/message.entity';
+import { MessageDirection } from '../message/sender-type';
 import { ReadMarker } from '../read-marker/read-marker.entity';
 import { User } from '../user/user.entity';
 import { closeSessions } from './conversation-session.service';
@@ -96,6 +97,20 @@ export interface MarkReadResult extends ConversationChange {
 }
 
 /**
+ * Customer messages of the conversation up to and including `message`: its own number when it is
+ * one, else the number of the last customer message before it (one indexed lookup, (conversation_id, id)).
+ */
+async function inboundCountUpTo(em: SqlEntityManager, message: Message): Promise<number> {
+  if (message.direction === MessageDirection.INBOUND && message.inboundSeq != null) return message.inboundSeq;
+  const before = await em.findOne(
+    Message,
+    { conversationId: message.conversationId, direction: MessageDirection.INBOUND, id: { $lte: message.id } },
+    { orderBy: { id: 'desc' }, fields: ['inboundSeq'] },
+  );
+  return before?.inboundSeq ?? 0;
+}
+
+/**
  * Moves the viewer's read marker of `conversation` up to `message`, never backwards (message ids
  * are time-sortable, so the marker keeps the greatest id it was given). One conditional upsert
  * decides it in the database, so concurrent calls cannot lose the newest one or interleave into
@@ -117,6 +132,7 @@ export async function markConversationRead(
   }
   const change = await em.transactional(async (tx): Promise<MarkReadResult> => {
     const now = new Date();
+    const readInboundCount = await inboundCountUpTo(tx, message);
     const written = await tx
       .createQueryBuilder(ReadMarker)
       .insert({
@@ -125,10 +141,11 @@ export async function markConversationRead(
         conversationId: conversation.id,
         userId: viewer.userId,
         lastReadMessageId: message.id,
+        readInboundCount,
         updatedAt: now,
       })
       .onConflict(['conversationId', 'userId'])
-      .merge(['lastReadMessageId', 'updatedAt'])
+      .merge(['lastReadMessageId', 'readInboundCount', 'updatedAt'])
       .where({ lastReadMessageId: { $lt: message.id } })
       .execute('run');
     if (!written.affectedRows) return { conversation, events: [], moved: false };

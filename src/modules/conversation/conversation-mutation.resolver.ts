@@ -16,7 +16,7 @@ function settle(ctx: AppContext, change: ConversationChange): Conversation {
   const { conversation } = change;
   // Loaders cache per request: anything read before the change must not answer for it.
   loaders.conversation.clear(conversation.id).prime(conversation.id, conversation);
-  loaders.unreadCount.clear(conversation.id);
+  loaders.readInboundCount.clear(conversation.id);
   return conversation;
 }
 

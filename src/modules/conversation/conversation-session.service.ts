@@ -80,6 +80,7 @@ export function startConversation(
     lastMessagePreview: null,
     lastMessageSender: null,
     lastInboundAt: null,
+    inboundCount: 0,
   });
   const session = openSession(em, conversation, inbox.id, at);
   return { conversation, session };

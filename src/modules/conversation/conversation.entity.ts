@@ -1,4 +1,4 @@
-import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/core';
+import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property, type Opt } from '@mikro-orm/core';
 import { Field, ID, ObjectType } from 'type-graphql';
 import { newId } from '../../lib/ids';
 import { ChannelKind } from '../channel/channel-kind';
@@ -99,4 +99,12 @@ export class Conversation implements Node {
   @Property({ type: 'Date', nullable: true })
   @Field(() => Date, { nullable: true, description: 'When the customer last wrote; this opens the customer-service window.' })
   lastInboundAt: Date | null = null;
+
+  /**
+   * How many customer messages the conversation has had. With each teammate's read position in the
+   * same unit (ReadMarker.readInboundCount), an unread count is one subtraction, whatever the
+   * conversation's length.
+   */
+  @Property({ type: 'integer', default: 0 })
+  inboundCount: Opt<number> = 0;
 }

@@ -11,6 +11,7 @@ import { Message } from '../message/message.entity';
 import { User } from '../user/user.entity';
 import { windowFor } from '../window/window.service';
 import { WindowActorKind, WindowType } from '../window/window.types';
+import { unreadFrom } from '../message/inbound-count';
 import { Conversation } from './conversation.entity';
 import { ConversationFilter, ConversationOrder } from './conversation.inputs';
 import { cursorFor } from '../../graphql/keyset';
@@ -93,8 +94,8 @@ export class ConversationResolver {
   }
 
   @FieldResolver(() => Int, { description: 'Customer messages newer than your read marker.' })
-  unreadCount(@Root() c: Conversation, @Ctx() ctx: AppContext): Promise<number> {
-    return auth(ctx).loaders.unreadCount.load(c.id);
+  async unreadCount(@Root() c: Conversation, @Ctx() ctx: AppContext): Promise<number> {
+    return unreadFrom(c, await auth(ctx).loaders.readInboundCount.load(c.id));
   }
 
   @FieldResolver(() => WindowType, { description: 'Whether you (or the given actor) can send free-form content now.' })

@@ -14,6 +14,7 @@ import { EventType } from '../event/event-type';
 import type { Inbox } from '../inbox/inbox.entity';
 import { ContentKind } from '../message/content-kind';
 import { recordMediaUse } from '../media/media-visibility';
+import { countInboundMessage } from '../message/inbound-count';
 import { previewOf } from '../message/message-content';
 import { Message } from '../message/message.entity';
 import { MessageDirection, SenderType } from '../message/sender-type';
@@ -137,6 +138,8 @@ export async function receiveInboundMessage(
     createdAt: now,
     updatedAt: now,
   });
+
+  countInboundMessage(conversation, message);
 
   // The customer's file becomes visible to the inbox's agents with the message.
   if (event.content.kind === ContentKind.MEDIA && event.content.mediaId)

@@ -92,6 +92,10 @@ export class Message implements Node {
   @Property({ type: 'string', length: 40, nullable: true })
   replyToId: string | null = null;
 
+  /** Inbound messages only: 1 for the conversation's first customer message, 2 for the next… (see Conversation.inboundCount). */
+  @Property({ type: 'integer', nullable: true })
+  inboundSeq: number | null = null;
+
   @Property({ type: 'json' })
   statusHistory: StatusChange[] = [];
 

@@ -1,4 +1,4 @@
-import { Entity, ManyToOne, PrimaryKey, Property, Unique } from '@mikro-orm/core';
+import { Entity, ManyToOne, PrimaryKey, Property, Unique, type Opt } from '@mikro-orm/core';
 import { newId } from '../../lib/ids';
 import { Conversation } from '../conversation/conversation.entity';
 import { Tenant } from '../tenant/tenant.entity';
@@ -23,6 +23,13 @@ export class ReadMarker {
   /** Message ids are time-sortable, so "unread" is "inbound with id greater than this". */
   @Property({ type: 'string', length: 40 })
   lastReadMessageId!: string;
+
+  /**
+   * Customer messages up to and including `lastReadMessageId` (the `inboundSeq` of the last one):
+   * unread = Conversation.inboundCount − this, with no walk over the messages.
+   */
+  @Property({ type: 'integer', default: 0 })
+  readInboundCount: Opt<number> = 0;
 
   @Property({ type: 'Date', onUpdate: () => new Date() })
   updatedAt: Date = new Date();
