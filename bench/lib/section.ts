@@ -1,4 +1,7 @@
 import type { ServerOptions, RunningServer } from '../../src/server';
+import path from 'node:path';
+import pino from 'pino';
+import { createLogger, type Logger } from '../../src/observability/logger';
 import { createServer } from '../../src/server';
 import type { BenchDatabase } from './database';
 import type { LoadGenerator } from './load';
@@ -34,5 +37,15 @@ export interface BenchSection {
  * Close it when done; the database stays open for the next section.
  */
 export function startBenchServer(ctx: BenchContext, options: Omit<ServerOptions, 'db'> = {}): Promise<RunningServer> {
-  return createServer(ctx.database.config, { ...options, db: ctx.database.db });
+  return createServer(ctx.database.config, { logger: benchLogger(ctx), ...options, db: ctx.database.db });
+}
+
+/**
+ * The servers log as in production: JSON lines at `info`, written asynchronously, to a file in
+ * the benchmark's folder (a log shipper's pipe in production) instead of pretty-printed on the
+ * main thread into the report.
+ */
+function benchLogger(ctx: BenchContext): Logger {
+  const file = path.join(ctx.database.config.dataDir, 'server.log');
+  return createLogger({ logLevel: 'info', nodeEnv: 'production' }, pino.destination({ dest: file, sync: false, mkdir: true }));
 }
