@@ -51,7 +51,15 @@ describe('Messenger and Instagram end to end: createInbox, handshake, signed web
       name: 'Acme on Messenger',
       channel: 'MESSENGER',
       senderAddress: PAGE_ID,
-      settings: { messenger: { pageId: PAGE_ID, pageAccessToken: PAGE_TOKEN, appSecret: APP_SECRET, verifyToken: VERIFY_TOKEN, baseUrl: messenger.url } },
+      settings: {
+        messenger: {
+          pageId: PAGE_ID,
+          pageAccessToken: PAGE_TOKEN,
+          appSecret: APP_SECRET,
+          verifyToken: VERIFY_TOKEN,
+          baseUrl: messenger.url,
+        },
+      },
     });
     instagramInbox = await create({
       name: 'Acme on Instagram',
@@ -76,7 +84,8 @@ describe('Messenger and Instagram end to end: createInbox, handshake, signed web
   const waitFor = (id: string, pred: (m: Message) => boolean) => waitForMessage(s.db, s.server.deps.pubsub, s.demo.tenant.id, id, pred);
 
   test('the Messenger handshake echoes hub.challenge only with the verify token saved on the inbox', async () => {
-    const url = (token: string) => `${s.httpUrl}/webhooks/${messengerInbox}?hub.mode=subscribe&hub.verify_token=${token}&hub.challenge=1158201444`;
+    const url = (token: string) =>
+      `${s.httpUrl}/webhooks/${messengerInbox}?hub.mode=subscribe&hub.verify_token=${token}&hub.challenge=1158201444`;
     const ok = await fetch(url(VERIFY_TOKEN));
     assert.equal(ok.status, 200);
     assert.equal(await ok.text(), '1158201444');
@@ -86,7 +95,10 @@ describe('Messenger and Instagram end to end: createInbox, handshake, signed web
   });
 
   test('a signed Messenger text starts a conversation with the PSID; a badly signed one is refused and stores nothing', async () => {
-    const forged = messenger.webhook([{ sender: { id: PSID }, recipient: { id: PAGE_ID }, timestamp: Date.now(), message: { mid: 'm_forged', text: 'hi' } }], 'wrong-secret');
+    const forged = messenger.webhook(
+      [{ sender: { id: PSID }, recipient: { id: PAGE_ID }, timestamp: Date.now(), message: { mid: 'm_forged', text: 'hi' } }],
+      'wrong-secret',
+    );
     assert.equal((await post(messengerInbox, forged)).status, 401);
     assert.equal(await s.db.em.fork().count(Message, { channelMessageId: 'm_forged' }), 0);
 
@@ -114,7 +126,9 @@ describe('Messenger and Instagram end to end: createInbox, handshake, signed web
   test('a delivery watermark then a read watermark move every earlier reply to DELIVERED, then READ, on the subscription', async () => {
     const second = await send(conversationId, 'Tracking number follows.');
     await waitFor(second.id, (m) => m.deliveryStatus === DeliveryStatus.SENT);
-    const replies = await s.db.em.fork().find(Message, { conversationId, direction: MessageDirection.OUTBOUND }, { orderBy: { createdAt: 'asc' } });
+    const replies = await s.db.em
+      .fork()
+      .find(Message, { conversationId, direction: MessageDirection.OUTBOUND }, { orderBy: { createdAt: 'asc' } });
     assert.equal(replies.length, 2);
     assert.ok(replies.every((m) => m.deliveryStatus === DeliveryStatus.SENT));
 
@@ -137,7 +151,10 @@ describe('Messenger and Instagram end to end: createInbox, handshake, signed web
     statuses.stop();
 
     const after = await s.db.em.fork().find(Message, { conversationId, direction: MessageDirection.OUTBOUND });
-    assert.deepEqual(after.map((m) => m.deliveryStatus), [DeliveryStatus.READ, DeliveryStatus.READ]);
+    assert.deepEqual(
+      after.map((m) => m.deliveryStatus),
+      [DeliveryStatus.READ, DeliveryStatus.READ],
+    );
     const transitions = statuses.results.map((r) => [r.data!.messageStatusChanged.message.id, r.data!.messageStatusChanged.to]);
     assert.deepEqual(transitions.filter(([, to]) => to === 'DELIVERED').length, 2, JSON.stringify(transitions));
     assert.deepEqual(transitions.filter(([, to]) => to === 'READ').length, 2, JSON.stringify(transitions));

@@ -12,7 +12,12 @@ const TOKEN = 'EAAB-contract-token';
 export async function metaContractRig(kind: 'messenger' | 'instagram'): Promise<ContractRig> {
   const messenger = kind === 'messenger';
   const accountId = messenger ? '104512345678901' : '17841400000000001';
-  const fake = await new FakeMetaMessaging({ object: messenger ? 'page' : 'instagram', accountId, accessToken: TOKEN, appSecret: APP_SECRET }).start();
+  const fake = await new FakeMetaMessaging({
+    object: messenger ? 'page' : 'instagram',
+    accountId,
+    accessToken: TOKEN,
+    appSecret: APP_SECRET,
+  }).start();
   const inbox: AdapterInbox = {
     id: 'inbox_contract',
     tenantId: 'tenant_contract',

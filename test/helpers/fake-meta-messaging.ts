@@ -79,7 +79,10 @@ export class FakeMetaMessaging {
   /** A signed webhook around messaging events (Meta batches them in `entry[].messaging[]`). */
   webhook(messaging: Record<string, unknown>[], appSecret = this.opts.appSecret): FakeWebhook {
     const body = JSON.stringify({ object: this.opts.object, entry: [{ id: this.opts.accountId, time: Date.now(), messaging }] });
-    return { body: Buffer.from(body), headers: { 'content-type': 'application/json', 'x-hub-signature-256': metaSignature(appSecret, body) } };
+    return {
+      body: Buffer.from(body),
+      headers: { 'content-type': 'application/json', 'x-hub-signature-256': metaSignature(appSecret, body) },
+    };
   }
 
   private event(from: string, extra: Record<string, unknown>): Record<string, unknown> {
@@ -91,16 +94,21 @@ export class FakeMetaMessaging {
   }
 
   inboundImage(from: string, mid = this.mid()): FakeWebhook {
-    return this.webhook([this.event(from, { message: { mid, attachments: [{ type: 'image', payload: { url: `${this.cdnUrl}/${mid}.png?oh=signed` } }] } })]);
+    return this.webhook([
+      this.event(from, { message: { mid, attachments: [{ type: 'image', payload: { url: `${this.cdnUrl}/${mid}.png?oh=signed` } }] } }),
+    ]);
   }
 
   /** Our own send coming back (`is_echo`), as Meta posts it when message_echoes is subscribed. */
   echo(to: string, mid: string, text: string): FakeWebhook {
-    return this.webhook([{ sender: { id: this.opts.accountId }, recipient: { id: to }, timestamp: Date.now(), message: { mid, text, is_echo: true } }]);
+    return this.webhook([
+      { sender: { id: this.opts.accountId }, recipient: { id: to }, timestamp: Date.now(), message: { mid, text, is_echo: true } },
+    ]);
   }
 
   reaction(from: string, mid: string, emoji: string | null, at = Date.now()): FakeWebhook {
-    const reaction = emoji === null ? { mid, action: 'unreact' } : { mid, action: 'react', reaction: emoji === '❤️' ? 'love' : 'other', emoji };
+    const reaction =
+      emoji === null ? { mid, action: 'unreact' } : { mid, action: 'react', reaction: emoji === '❤️' ? 'love' : 'other', emoji };
     return this.webhook([{ ...this.event(from, { reaction }), timestamp: at }]);
   }
 

@@ -42,7 +42,10 @@ describe('Messenger/Instagram adapters against the fake Graph server', () => {
       now: () => NOW,
     });
   const insta = () =>
-    instagramAdapter(inbox(ChannelKind.INSTAGRAM, { accountId: IG, accessToken: TOKEN, appSecret: 's', baseUrl: ig.url }), { fetch, now: () => NOW });
+    instagramAdapter(inbox(ChannelKind.INSTAGRAM, { accountId: IG, accessToken: TOKEN, appSecret: 's', baseUrl: ig.url }), {
+      fetch,
+      now: () => NOW,
+    });
 
   before(async () => {
     await page.start();
@@ -85,17 +88,32 @@ describe('Messenger/Instagram adapters against the fake Graph server', () => {
     );
     assert.ok(result.ok);
     assert.deepEqual(
-      page.sends().slice(before).map((b) => b.message),
-      [{ text: 'Your invoice' }, { attachment: { type: 'file', payload: { url: 'https://sb.example/media/med_1?sig=abc', is_reusable: true } } }],
+      page
+        .sends()
+        .slice(before)
+        .map((b) => b.message),
+      [
+        { text: 'Your invoice' },
+        { attachment: { type: 'file', payload: { url: 'https://sb.example/media/med_1?sig=abc', is_reusable: true } } },
+      ],
     );
   });
 
   test('rich content: reply-only cards become quick replies, others a generic template; Instagram has no call buttons', async () => {
     await fb().send(
-      { id: 'g', content: { kind: ContentKind.RICH, cards: [{ body: { text: 'Pick one' }, actions: [{ type: 'reply', label: 'Yes', value: 'Y' }] }] } },
+      {
+        id: 'g',
+        content: {
+          kind: ContentKind.RICH,
+          cards: [{ body: { text: 'Pick one' }, actions: [{ type: 'reply', label: 'Yes', value: 'Y' }] }],
+        },
+      },
       ctx(null),
     );
-    assert.deepEqual(page.sends().at(-1)!.message, { text: 'Pick one', quick_replies: [{ content_type: 'text', title: 'Yes', payload: 'Y' }] });
+    assert.deepEqual(page.sends().at(-1)!.message, {
+      text: 'Pick one',
+      quick_replies: [{ content_type: 'text', title: 'Yes', payload: 'Y' }],
+    });
     const card = {
       header: { title: 'Order 1042', mediaUrl: 'https://cdn.example/p.png' },
       body: { text: 'Shipped' },
@@ -132,7 +150,11 @@ describe('Messenger/Instagram adapters against the fake Graph server', () => {
   test('Instagram reactions: ❤️ is sent as react/love, unreact names only the message, other emoji are unsupported', async () => {
     const signal = AbortSignal.timeout(5_000);
     assert.ok((await insta().sendReaction!({ to: 'IGSID-1', channelMessageId: 'm_1', emoji: '❤️' }, signal)).ok);
-    assert.deepEqual(ig.sends().at(-1), { recipient: { id: 'IGSID-1' }, sender_action: 'react', payload: { message_id: 'm_1', reaction: 'love' } });
+    assert.deepEqual(ig.sends().at(-1), {
+      recipient: { id: 'IGSID-1' },
+      sender_action: 'react',
+      payload: { message_id: 'm_1', reaction: 'love' },
+    });
     assert.ok((await insta().sendReaction!({ to: 'IGSID-1', channelMessageId: 'm_1', emoji: null }, signal)).ok);
     assert.deepEqual(ig.sends().at(-1), { recipient: { id: 'IGSID-1' }, sender_action: 'unreact', payload: { message_id: 'm_1' } });
     const thumbs = await insta().sendReaction!({ to: 'IGSID-1', channelMessageId: 'm_1', emoji: '👍' }, signal);

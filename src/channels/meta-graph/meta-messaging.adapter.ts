@@ -110,13 +110,20 @@ export class MetaMessagingAdapter implements ChannelAdapter {
   async send(message: OutboundMessage, ctx: SendContext): Promise<SendResult> {
     const name = this.profile.dialect.name;
     if (!this.settings.accountId || !this.settings.accessToken) {
-      return { ok: false, failure: { kind: 'auth', code: 'not_configured', reason: `The inbox has no ${this.profile.idLabel} id or access token.` } };
+      return {
+        ok: false,
+        failure: { kind: 'auth', code: 'not_configured', reason: `The inbox has no ${this.profile.idLabel} id or access token.` },
+      };
     }
     const how = messagingType(ctx.lastInboundAt, this.deps.now?.() ?? new Date());
     if (!how) {
       return {
         ok: false,
-        failure: { kind: 'window_closed', code: 'window_closed', reason: `${name} allows replies only within 7 days of the customer's last message.` },
+        failure: {
+          kind: 'window_closed',
+          code: 'window_closed',
+          reason: `${name} allows replies only within 7 days of the customer's last message.`,
+        },
       };
     }
     const media = this.deps.media;
@@ -138,7 +145,11 @@ export class MetaMessagingAdapter implements ChannelAdapter {
       if ('unsupported' in value) return { ok: false, failure: { kind: 'unsupported', code: 'unsupported', reason: value.unsupported } };
       payload = { ...payload, reaction: value.value };
     }
-    const result = await this.post({ recipient: { id: reaction.to }, sender_action: reaction.emoji === null ? 'unreact' : 'react', payload }, signal, false);
+    const result = await this.post(
+      { recipient: { id: reaction.to }, sender_action: reaction.emoji === null ? 'unreact' : 'react', payload },
+      signal,
+      false,
+    );
     return result.ok ? { ok: true, channelMessageId: reaction.channelMessageId } : result;
   }
 
@@ -173,7 +184,12 @@ export class MetaMessagingAdapter implements ChannelAdapter {
       if (typeof json?.message_id === 'string' && json.message_id !== '') return { ok: true, channelMessageId: json.message_id };
       return {
         ok: false,
-        failure: { kind: 'temporary', uncertain: true, code: 'bad_response', reason: `${name} accepted the request but returned no message id.` },
+        failure: {
+          kind: 'temporary',
+          uncertain: true,
+          code: 'bad_response',
+          reason: `${name} accepted the request but returned no message id.`,
+        },
       };
     }
     return { ok: false, failure: metaSendFailure(name, res.status, json, res.headers.get('retry-after')) };

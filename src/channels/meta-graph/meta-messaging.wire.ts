@@ -103,7 +103,13 @@ function richMessage(cards: Card[], dialect: MetaMessagingDialect): Record<strin
   if (cards.length === 0) return 'rich content needs at least one card';
   const [first] = cards;
   const quickText = first.body?.text ?? first.header?.title;
-  if (cards.length === 1 && first.actions.length > 0 && first.actions.every((a) => a.type === 'reply') && !first.header?.mediaUrl && quickText) {
+  if (
+    cards.length === 1 &&
+    first.actions.length > 0 &&
+    first.actions.every((a) => a.type === 'reply') &&
+    !first.header?.mediaUrl &&
+    quickText
+  ) {
     if (first.actions.length > MAX_QUICK_REPLIES) return `${dialect.name} shows at most ${MAX_QUICK_REPLIES} quick replies`;
     const tooLong = first.actions.find((a) => [...a.label].length > MAX_QUICK_REPLY_TITLE);
     if (tooLong) return `quick reply "${tooLong.label}" is longer than ${MAX_QUICK_REPLY_TITLE} characters`;
@@ -265,7 +271,8 @@ function messagingEvents(m: Json): NormalisedInboundEvent[] {
     const events: NormalisedInboundEvent[] = [];
     const text = str(message.text);
     const attachments = arr(message.attachments).map(obj);
-    if (text) events.push({ ...base, providerEventId: `${mid}:message`, channelMessageId: mid, content: { kind: ContentKind.TEXT, body: text } });
+    if (text)
+      events.push({ ...base, providerEventId: `${mid}:message`, channelMessageId: mid, content: { kind: ContentKind.TEXT, body: text } });
     attachments.forEach((a, i) => {
       // A message may carry several files; the first without text keeps the mid, the rest get their own ids.
       const channelMessageId = events.length === 0 ? mid : `${mid}#${i}`;
@@ -298,7 +305,16 @@ function messagingEvents(m: Json): NormalisedInboundEvent[] {
     const postback = obj(m.postback);
     const mid = str(postback.mid) ?? `${sender}:${String(m.timestamp)}`;
     const title = str(postback.title) ?? str(postback.payload) ?? '[button]';
-    return [{ type: 'message_received', providerEventId: `${mid}:postback`, from: sender, channelMessageId: mid, content: { kind: ContentKind.TEXT, body: title }, occurredAt }];
+    return [
+      {
+        type: 'message_received',
+        providerEventId: `${mid}:postback`,
+        from: sender,
+        channelMessageId: mid,
+        content: { kind: ContentKind.TEXT, body: title },
+        occurredAt,
+      },
+    ];
   }
   if (m.delivery) return statusEvents(sender, obj(m.delivery), DeliveryStatus.DELIVERED, occurredAt);
   if (m.read) return statusEvents(sender, obj(m.read), DeliveryStatus.READ, occurredAt);
@@ -343,7 +359,16 @@ const REACTION_EMOJI: Readonly<Record<string, string>> = {
 function statusEvents(sender: string, s: Json, status: DeliveryStatus, occurredAt: Date): NormalisedInboundEvent[] {
   const upTo = epochMs(s.watermark);
   if (upTo) {
-    return [{ type: 'status_watermark', providerEventId: `${sender}:${status}:${String(s.watermark)}`, address: sender, status, upTo, occurredAt }];
+    return [
+      {
+        type: 'status_watermark',
+        providerEventId: `${sender}:${status}:${String(s.watermark)}`,
+        address: sender,
+        status,
+        upTo,
+        occurredAt,
+      },
+    ];
   }
   const mid = str(s.mid);
   if (mid) return [{ type: 'status_changed', providerEventId: `${mid}:${status}`, channelMessageId: mid, status, occurredAt }];

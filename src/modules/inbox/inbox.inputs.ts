@@ -61,7 +61,10 @@ export class MessengerSettingsInput {
   @Field(() => String, { nullable: true, description: 'A page access token with pages_messaging. Required when creating.' })
   pageAccessToken?: string | null;
 
-  @Field(() => String, { nullable: true, description: "The Meta app secret: checks every webhook's X-Hub-Signature-256. Required when creating." })
+  @Field(() => String, {
+    nullable: true,
+    description: "The Meta app secret: checks every webhook's X-Hub-Signature-256. Required when creating.",
+  })
   appSecret?: string | null;
 
   @Field(() => String, { nullable: true, description: 'A token you choose and paste into the webhook configuration (hub.verify_token).' })
@@ -88,7 +91,10 @@ export class InstagramSettingsInput {
   })
   accessToken?: string | null;
 
-  @Field(() => String, { nullable: true, description: "The Instagram app secret: checks every webhook's X-Hub-Signature-256. Required when creating." })
+  @Field(() => String, {
+    nullable: true,
+    description: "The Instagram app secret: checks every webhook's X-Hub-Signature-256. Required when creating.",
+  })
   appSecret?: string | null;
 
   @Field(() => String, { nullable: true, description: 'A token you choose and paste into the webhook configuration (hub.verify_token).' })
