@@ -1,9 +1,7 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { ChannelKind } from '../../modules/channel/channel-kind';
 import { channelCapabilities } from '../capabilities';
 import {
-  headerValue,
   type AdapterCapabilities,
   type AdapterInbox,
   type ChannelAdapter,
@@ -13,6 +11,7 @@ import {
   type SendContext,
   type SendResult,
 } from '../channel-adapter';
+import { answerMetaSubscription, metaSignature, networkCause, neverReached, verifyMetaSignature } from '../meta-graph/meta-graph';
 import { parseWhatsAppWebhook, toWhatsAppBody, whatsAppFailure, type WaErrorBody } from './whatsapp-cloud.wire';
 
 /** The provider name of WhatsApp Cloud API inboxes. */
@@ -47,7 +46,7 @@ export function whatsAppSettings(config: Record<string, unknown>): WhatsAppCloud
 
 /** Computes the `X-Hub-Signature-256` value Meta sends with a webhook body. */
 export function whatsAppSignature(appSecret: string, rawBody: Buffer | string): string {
-  return `sha256=${createHmac('sha256', appSecret).update(rawBody).digest('hex')}`;
+  return metaSignature(appSecret, rawBody);
 }
 
 /**
@@ -125,10 +124,7 @@ export class WhatsAppCloudAdapter implements ChannelAdapter {
   }
 
   verifySignature(rawBody: Buffer, headers: IncomingHttpHeaders): boolean {
-    const given = headerValue(headers, 'x-hub-signature-256');
-    if (!this.settings.appSecret || !given || !/^sha256=[0-9a-f]{64}$/i.test(given)) return false;
-    const expected = Buffer.from(whatsAppSignature(this.settings.appSecret, rawBody));
-    return timingSafeEqual(expected, Buffer.from(given.toLowerCase()));
+    return verifyMetaSignature(this.settings.appSecret, rawBody, headers);
   }
 
   parseWebhook(rawBody: Buffer): NormalisedInboundEvent[] {
@@ -159,9 +155,7 @@ export class WhatsAppCloudAdapter implements ChannelAdapter {
 
   /** Meta's subscription handshake: echo `hub.challenge` when the verify token matches. */
   verifySubscription(query: Record<string, unknown>): string | null {
-    const token = this.settings.verifyToken;
-    if (!token || query['hub.mode'] !== 'subscribe' || !sameSecret(query['hub.verify_token'], token)) return null;
-    return typeof query['hub.challenge'] === 'string' ? query['hub.challenge'] : null;
+    return answerMetaSubscription(this.settings.verifyToken, query);
   }
 }
 
@@ -183,34 +177,4 @@ export function whatsAppConnectionResult(
   if (status === 404 || error?.code === 100)
     return { status: 'not_found', message: `Meta does not know phone number id ${phoneNumberId} (or this token cannot see it).${said}` };
   return { status: 'unreachable', message: `WhatsApp answered HTTP ${status}.${said}` };
-}
-
-/** Connection errors raised before a request could be written: Meta cannot have the message. */
-const NOT_REACHED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
-
-/** The error code of a failed fetch (undici puts the socket's error in `cause`). */
-function errorCode(err: unknown): string | undefined {
-  const cause = (err as { cause?: { code?: unknown } } | null)?.cause;
-  const code = cause?.code ?? (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? code : undefined;
-}
-
-/** Whether a fetch failed before the request left us (so it is safe to send again at once). */
-function neverReached(err: unknown): boolean {
-  const code = errorCode(err);
-  return code !== undefined && NOT_REACHED.has(code);
-}
-
-function networkCause(err: unknown): string {
-  const code = errorCode(err);
-  const message = err instanceof Error ? err.message : String(err);
-  return code ? `${message} (${code})` : message;
-}
-
-/** Compares a presented secret with ours in constant time (only the length can tell them apart early). */
-function sameSecret(given: unknown, expected: string): boolean {
-  if (typeof given !== 'string') return false;
-  const a = Buffer.from(given, 'utf8');
-  const b = Buffer.from(expected, 'utf8');
-  return a.length === b.length && timingSafeEqual(a, b);
 }

@@ -50,6 +50,63 @@ export class WhatsAppCloudSettingsInput {
   baseUrl?: string | null;
 }
 
+@InputType('MessengerSettingsInput', {
+  description:
+    "Meta's Messenger Platform (a Facebook page). Secrets (`pageAccessToken`, `appSecret`, `verifyToken`) are write-only: stored encrypted, never returned. On update, a secret left out keeps its stored value; an empty string removes an optional one.",
+})
+export class MessengerSettingsInput {
+  @Field({ description: 'The Facebook page id (digits); customers write to this page.' })
+  pageId!: string;
+
+  @Field(() => String, { nullable: true, description: 'A page access token with pages_messaging. Required when creating.' })
+  pageAccessToken?: string | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description: "The Meta app secret: checks every webhook's X-Hub-Signature-256. Required when creating.",
+  })
+  appSecret?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'A token you choose and paste into the webhook configuration (hub.verify_token).' })
+  verifyToken?: string | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'Graph API base URL (default https://graph.facebook.com/v21.0); point it at a test double.',
+  })
+  baseUrl?: string | null;
+}
+
+@InputType('InstagramSettingsInput', {
+  description:
+    'Instagram Messaging (Instagram API with Instagram login). Secrets (`accessToken`, `appSecret`, `verifyToken`) are write-only: stored encrypted, never returned. On update, a secret left out keeps its stored value; an empty string removes an optional one.',
+})
+export class InstagramSettingsInput {
+  @Field({ description: 'The Instagram professional account id (digits), as webhooks name it in entry.id.' })
+  accountId!: string;
+
+  @Field(() => String, {
+    nullable: true,
+    description: "The account's Instagram user access token with instagram_business_manage_messages. Required when creating.",
+  })
+  accessToken?: string | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description: "The Instagram app secret: checks every webhook's X-Hub-Signature-256. Required when creating.",
+  })
+  appSecret?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'A token you choose and paste into the webhook configuration (hub.verify_token).' })
+  verifyToken?: string | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'Instagram API base URL (default https://graph.instagram.com/v21.0); point it at a test double.',
+  })
+  baseUrl?: string | null;
+}
+
 /**
  * Provider settings: exactly one member, naming the provider. Members to come: twilio, messenger,
  * instagram, telegram, email (one member each; see provider-settings.ts).
@@ -62,6 +119,12 @@ export class InboxSettingsInput {
 
   @Field(() => WhatsAppCloudSettingsInput, { nullable: true, description: "Meta's WhatsApp Cloud API (WHATSAPP inboxes)." })
   whatsappCloud?: WhatsAppCloudSettingsInput | null;
+
+  @Field(() => MessengerSettingsInput, { nullable: true, description: "Meta's Messenger Platform (MESSENGER inboxes)." })
+  messenger?: MessengerSettingsInput | null;
+
+  @Field(() => InstagramSettingsInput, { nullable: true, description: 'Instagram Messaging (INSTAGRAM inboxes).' })
+  instagram?: InstagramSettingsInput | null;
 }
 
 @InputType('CreateInboxInput', { description: 'A new inbox: a sender on one channel, carried by one provider.' })

@@ -1,3 +1,5 @@
+import { INSTAGRAM_PROVIDER } from '../../channels/instagram/instagram.adapter';
+import { MESSENGER_PROVIDER } from '../../channels/messenger/messenger.adapter';
 import { SANDBOX_PROVIDER } from '../../channels/sandbox/sandbox.adapter';
 import { WHATSAPP_CLOUD_PROVIDER } from '../../channels/whatsapp-cloud/whatsapp-cloud.adapter';
 import type { FieldViolation } from '../../lib/errors';
@@ -41,6 +43,8 @@ export interface ProviderSpec {
 export enum SettingsMember {
   SANDBOX = 'sandbox',
   WHATSAPP_CLOUD = 'whatsappCloud',
+  MESSENGER = 'messenger',
+  INSTAGRAM = 'instagram',
   // Reserved for the adapters to come: twilio, messenger, instagram, telegram, email.
 }
 
@@ -75,6 +79,40 @@ export const PROVIDER_SPECS: Readonly<Record<SettingsMember, ProviderSpec>> = {
       'In App settings > Basic, copy the app secret: it checks the signature of every webhook.',
       `In WhatsApp > Configuration, set the callback URL to ${webhookUrl} and the verify token to the one saved here, then subscribe to the "messages" field.`,
       `Run testInboxConnection to check the token and phone number id${typeof config.phoneNumberId === 'string' ? ` (${config.phoneNumberId})` : ''}.`,
+    ],
+  },
+  [SettingsMember.MESSENGER]: {
+    provider: MESSENGER_PROVIDER,
+    channels: [ChannelKind.MESSENGER],
+    fields: {
+      pageId: { kind: 'string', required: true, secret: false, pattern: /^\d{5,32}$/, patternHint: 'digits only' },
+      pageAccessToken: { kind: 'string', required: true, secret: true, maxLength: 1024 },
+      appSecret: { kind: 'string', required: true, secret: true, maxLength: 256 },
+      verifyToken: { kind: 'string', required: false, secret: true, maxLength: 256 },
+      baseUrl: { kind: 'url', required: false },
+    },
+    setupSteps: ({ webhookUrl, config }) => [
+      'In Meta for Developers, add Messenger to your app, connect the Facebook page and generate a page access token (pages_messaging).',
+      'In App settings > Basic, copy the app secret: it checks the signature of every webhook.',
+      `In Messenger > Settings > Webhooks, set the callback URL to ${webhookUrl} and the verify token to the one saved here, then subscribe the page to messages, message_deliveries, message_reads, message_reactions and messaging_postbacks.`,
+      `Run testInboxConnection to check the token and page id${typeof config.pageId === 'string' ? ` (${config.pageId})` : ''}.`,
+    ],
+  },
+  [SettingsMember.INSTAGRAM]: {
+    provider: INSTAGRAM_PROVIDER,
+    channels: [ChannelKind.INSTAGRAM],
+    fields: {
+      accountId: { kind: 'string', required: true, secret: false, pattern: /^\d{5,32}$/, patternHint: 'digits only' },
+      accessToken: { kind: 'string', required: true, secret: true, maxLength: 1024 },
+      appSecret: { kind: 'string', required: true, secret: true, maxLength: 256 },
+      verifyToken: { kind: 'string', required: false, secret: true, maxLength: 256 },
+      baseUrl: { kind: 'url', required: false },
+    },
+    setupSteps: ({ webhookUrl, config }) => [
+      'In Meta for Developers, add Instagram (API setup with Instagram login) to your app, add the professional account and generate its access token (instagram_business_manage_messages).',
+      'Copy the Instagram app secret from the same page: it checks the signature of every webhook.',
+      `Configure webhooks with the callback URL ${webhookUrl} and the verify token saved here, then subscribe to messages, messaging_seen, message_reactions and messaging_postbacks.`,
+      `Run testInboxConnection to check the token and account id${typeof config.accountId === 'string' ? ` (${config.accountId})` : ''}.`,
     ],
   },
 };
