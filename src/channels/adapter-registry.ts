@@ -1,6 +1,7 @@
 import { revealSecret, type SecretKeyring } from '../lib/secrets';
 import { channelCapabilities } from './capabilities';
 import type { AdapterCapabilities, AdapterInbox, AdapterMedia, ChannelAdapter } from './channel-adapter';
+import { EmailAdapter, EMAIL_PROVIDER } from './email/email.adapter';
 import { SandboxAdapter, SANDBOX_PROVIDER } from './sandbox/sandbox.adapter';
 import type { SandboxCarrier } from './sandbox/sandbox.carrier';
 import { WhatsAppCloudAdapter, WHATSAPP_CLOUD_PROVIDER } from './whatsapp-cloud/whatsapp-cloud.adapter';
@@ -46,6 +47,7 @@ export const BUILTIN_ADAPTERS: Readonly<Record<string, AdapterFactory>> = {
   [SANDBOX_PROVIDER]: (inbox, deps) =>
     new SandboxAdapter(inbox, { carrier: deps.sandbox, webhookUrl: deps.webhookUrl(inbox.id), serverSecret: deps.sandboxSecret }),
   [WHATSAPP_CLOUD_PROVIDER]: (inbox, deps) => new WhatsAppCloudAdapter(inbox, deps.fetch),
+  [EMAIL_PROVIDER]: (inbox, deps) => new EmailAdapter(inbox, deps.media?.(inbox)),
 };
 
 /** An inbox names a provider this server has no adapter for (a configuration error, not a send failure). */

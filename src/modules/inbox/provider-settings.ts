@@ -1,3 +1,4 @@
+import { EMAIL_PROVIDER, SmtpSecurity } from '../../channels/email/email.settings';
 import { SANDBOX_PROVIDER } from '../../channels/sandbox/sandbox.adapter';
 import { WHATSAPP_CLOUD_PROVIDER } from '../../channels/whatsapp-cloud/whatsapp-cloud.adapter';
 import type { FieldViolation } from '../../lib/errors';
@@ -16,7 +17,8 @@ export type SettingRule =
   | { kind: 'url'; required: boolean }
   | { kind: 'int'; required: boolean; min: number; max: number }
   | { kind: 'number'; required: boolean; min: number; max: number }
-  | { kind: 'stringList'; required: boolean; maxItems: number };
+  | { kind: 'stringList'; required: boolean; maxItems: number }
+  | { kind: 'choice'; required: boolean; values: readonly string[] };
 
 /** Where setup steps may point the user. */
 export interface SetupContext {
@@ -41,7 +43,8 @@ export interface ProviderSpec {
 export enum SettingsMember {
   SANDBOX = 'sandbox',
   WHATSAPP_CLOUD = 'whatsappCloud',
-  // Reserved for the adapters to come: twilio, messenger, instagram, telegram, email.
+  EMAIL = 'email',
+  // Reserved for the adapters to come: twilio, messenger, instagram, telegram.
 }
 
 /** Every provider Switchboard can configure, by settings member; exhaustive. */
@@ -75,6 +78,32 @@ export const PROVIDER_SPECS: Readonly<Record<SettingsMember, ProviderSpec>> = {
       'In App settings > Basic, copy the app secret: it checks the signature of every webhook.',
       `In WhatsApp > Configuration, set the callback URL to ${webhookUrl} and the verify token to the one saved here, then subscribe to the "messages" field.`,
       `Run testInboxConnection to check the token and phone number id${typeof config.phoneNumberId === 'string' ? ` (${config.phoneNumberId})` : ''}.`,
+    ],
+  },
+  [SettingsMember.EMAIL]: {
+    provider: EMAIL_PROVIDER,
+    channels: [ChannelKind.EMAIL],
+    fields: {
+      smtpHost: {
+        kind: 'string',
+        required: true,
+        secret: false,
+        maxLength: 253,
+        pattern: /^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$|^\[?[0-9a-fA-F:.]+\]?$/,
+        patternHint: 'a host name or IP address',
+      },
+      smtpPort: { kind: 'int', required: false, min: 1, max: 65_535 },
+      smtpSecure: { kind: 'choice', required: false, values: Object.values(SmtpSecurity) },
+      smtpUser: { kind: 'string', required: false, secret: false, maxLength: 320 },
+      smtpPassword: { kind: 'string', required: false, secret: true, maxLength: 1024 },
+      fromName: { kind: 'string', required: false, secret: false, maxLength: 100 },
+      inboundSecret: { kind: 'string', required: true, secret: true, maxLength: 256 },
+    },
+    setupSteps: ({ webhookUrl, config }) => [
+      `Outgoing mail goes through ${typeof config.smtpHost === 'string' ? config.smtpHost : 'your SMTP server'} from the inbox's sender address; make sure SPF/DKIM of that domain allow this server.`,
+      `Point your inbound-mail service (Mailgun, Postmark, SendGrid Inbound Parse "raw", a mail server pipe…) at ${webhookUrl}, posting the raw RFC 822 message.`,
+      'Authenticate it in one of two ways: sign the body with X-Switchboard-Signature: sha256=<hex HMAC-SHA256 of the body keyed with the inbound secret>, or put the inbound secret in the URL as the Basic-auth password (https://inbound:<secret>@host/webhooks/…).',
+      'Run testInboxConnection to log in to the SMTP server without sending anything.',
     ],
   },
 };
@@ -180,6 +209,8 @@ function checkValue(rule: SettingRule, raw: unknown): string | null {
       return Array.isArray(raw) && raw.length <= rule.maxItems && raw.every((r) => typeof r === 'string' && r.trim() !== '')
         ? null
         : `must be a list of at most ${rule.maxItems} non-empty strings.`;
+    case 'choice':
+      return typeof raw === 'string' && rule.values.includes(raw) ? null : `must be one of ${rule.values.join(', ')}.`;
   }
 }
 
