@@ -105,6 +105,8 @@ export interface MessageReceivedEvent {
    * `content.mediaId` before the event is ingested.
    */
   media?: InboundMediaSource | null;
+  /** The provider thread the message belongs to (email): stored with the content, for replies. */
+  thread?: MessageThread | null;
   occurredAt: Date;
 }
 

@@ -207,7 +207,7 @@ export async function parseInboundEmail(raw: Buffer, now = new Date()): Promise<
   const events: MessageReceivedEvent[] = [];
   if (text || files.length === 0) {
     const body = text || thread.subject || '(empty email)';
-    events.push({ ...base, providerEventId: messageId, channelMessageId: messageId, content: { kind: ContentKind.TEXT, body, thread } });
+    events.push({ ...base, providerEventId: messageId, channelMessageId: messageId, content: { kind: ContentKind.TEXT, body }, thread });
   }
   files.forEach((file, i) => {
     // With no text the first file is the email itself, so a reply naming its Message-ID finds it.
@@ -218,7 +218,8 @@ export async function parseInboundEmail(raw: Buffer, now = new Date()): Promise<
       ...base,
       providerEventId: id,
       channelMessageId: id,
-      content: { kind: ContentKind.MEDIA, mediaKind: mediaKindOf(mimeType), mimeType, filename, caption: null, thread },
+      content: { kind: ContentKind.MEDIA, mediaKind: mediaKindOf(mimeType), mimeType, filename, caption: null },
+      thread,
       media: { data: file.content, mimeType, filename },
     });
   });
