@@ -109,7 +109,7 @@ export function stripQuotedHistory(text: string): string {
   let end = lines.length;
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i];
-    const twoLineOn = /^\s*On\b.{0,300}$/i.test(line) && /^\s*\S.{0,200}\bwrote:\s*$/i.test(lines[i + 1] ?? '') && !/wrote:\s*$/i.test(line);
+    const twoLineOn = /^\s*On\b.{0,300}$/i.test(line) && /^\s*(\S.{0,200}\s)?wrote:\s*$/i.test(lines[i + 1] ?? '') && !/wrote:\s*$/i.test(line);
     const outlookFrom = /^\s*From:\s/i.test(line);
     if (outlookFrom ? /^\s*(Sent|Date):\s/i.test(lines[i + 1] ?? '') : QUOTE_STARTS.some((re) => re.test(line)) || twoLineOn) {
       end = i;
