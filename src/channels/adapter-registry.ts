@@ -3,6 +3,7 @@ import { channelCapabilities } from './capabilities';
 import type { AdapterCapabilities, AdapterInbox, AdapterMedia, ChannelAdapter } from './channel-adapter';
 import { instagramAdapter, INSTAGRAM_PROVIDER } from './instagram/instagram.adapter';
 import { messengerAdapter, MESSENGER_PROVIDER } from './messenger/messenger.adapter';
+import { EmailAdapter, EMAIL_PROVIDER } from './email/email.adapter';
 import { SandboxAdapter, SANDBOX_PROVIDER } from './sandbox/sandbox.adapter';
 import type { SandboxCarrier } from './sandbox/sandbox.carrier';
 import { WhatsAppCloudAdapter, WHATSAPP_CLOUD_PROVIDER } from './whatsapp-cloud/whatsapp-cloud.adapter';
@@ -50,6 +51,7 @@ export const BUILTIN_ADAPTERS: Readonly<Record<string, AdapterFactory>> = {
   [WHATSAPP_CLOUD_PROVIDER]: (inbox, deps) => new WhatsAppCloudAdapter(inbox, deps.fetch),
   [MESSENGER_PROVIDER]: (inbox, deps) => messengerAdapter(inbox, { fetch: deps.fetch, media: deps.media?.(inbox) }),
   [INSTAGRAM_PROVIDER]: (inbox, deps) => instagramAdapter(inbox, { fetch: deps.fetch, media: deps.media?.(inbox) }),
+  [EMAIL_PROVIDER]: (inbox, deps) => new EmailAdapter(inbox, deps.media?.(inbox)),
 };
 
 /** An inbox names a provider this server has no adapter for (a configuration error, not a send failure). */

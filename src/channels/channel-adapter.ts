@@ -61,6 +61,20 @@ export interface SendContext {
    * the window (Messenger/Instagram: RESPONSE inside 24 h, the HUMAN_AGENT tag inside 7 days).
    */
   lastInboundAt?: Date | null;
+  /**
+   * The thread the reply belongs to, for adapters that set {@link ChannelAdapter.wantsThread}
+   * (email: `Re:` subject, `In-Reply-To` and `References`): read from the message answered, or
+   * else the conversation's latest customer message. Absent when neither carries one.
+   */
+  thread?: MessageThread | null;
+}
+
+/** A customer message's place in its provider thread (email), stored with its content. */
+export interface MessageThread {
+  /** The subject the customer wrote under. */
+  subject: string | null;
+  /** The provider ids of the thread, oldest first, ending with this message's own id (email `References`). */
+  references: string[];
 }
 
 /** An agent's reaction to a customer message, as it goes to the provider. */
@@ -91,6 +105,8 @@ export interface MessageReceivedEvent {
    * `content.mediaId` before the event is ingested.
    */
   media?: InboundMediaSource | null;
+  /** The provider thread the message belongs to (email): stored with the content, for replies. */
+  thread?: MessageThread | null;
   occurredAt: Date;
 }
 
@@ -242,9 +258,10 @@ export interface ChannelAdapter {
   verifySignature(rawBody: Buffer, headers: IncomingHttpHeaders): boolean;
   /**
    * Translates a verified webhook body into events; events the product does not use are dropped.
+   * May be async where the provider's format needs an async parser (email's MIME).
    * @throws WebhookPayloadError when the body is not in the provider's format.
    */
-  parseWebhook(rawBody: Buffer, headers: IncomingHttpHeaders): NormalisedInboundEvent[];
+  parseWebhook(rawBody: Buffer, headers: IncomingHttpHeaders): NormalisedInboundEvent[] | Promise<NormalisedInboundEvent[]>;
   /**
    * Answers a provider's subscription handshake (`GET /webhooks/:inboxId?...`), e.g. Meta's
    * `hub.challenge`: the body to echo, or null to refuse. Absent when the provider has none.
@@ -268,6 +285,11 @@ export interface ChannelAdapter {
    * carry reactions; refusals come back as failures, like {@link send}.
    */
   sendReaction?(reaction: OutboundReaction, signal: AbortSignal): Promise<SendResult>;
+  /**
+   * The worker fills {@link SendContext.thread} for this adapter's sends (one extra query for a
+   * message that answers nothing in particular). Absent/false: the adapter threads by id alone.
+   */
+  readonly wantsThread?: boolean;
   /** The sender's throughput limits; absent = unlimited (the sandbox). */
   readonly rateLimits?: SenderRateLimits;
 }

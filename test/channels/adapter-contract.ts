@@ -119,16 +119,16 @@ export function adapterContract(harness: ContractHarness): void {
       assert.equal(rig.adapter.verifySignature(hook.body, {}), false);
     });
 
-    withRig('an inbound text becomes one customer message with its sender', (rig) => {
+    withRig('an inbound text becomes one customer message with its sender', async (rig) => {
       const hook = rig.webhooks.inboundText('Hi there');
-      const event = only(rig.adapter.parseWebhook(hook.body, hook.headers), 'message_received');
+      const event = only(await rig.adapter.parseWebhook(hook.body, hook.headers), 'message_received');
       assert.deepEqual(event.content, { kind: ContentKind.TEXT, body: 'Hi there' });
       assert.ok(event.from.length > 0 && event.channelMessageId.length > 0 && event.providerEventId.length > 0);
     });
 
     withRig('an inbound file names its media, and fetchMedia returns its bytes', async (rig) => {
       const hook = rig.webhooks.inboundMedia();
-      const event: MessageReceivedEvent = only(rig.adapter.parseWebhook(hook.body, hook.headers), 'message_received');
+      const event: MessageReceivedEvent = only(await rig.adapter.parseWebhook(hook.body, hook.headers), 'message_received');
       assert.equal(event.content.kind, ContentKind.MEDIA);
       assert.ok(event.media, 'the event names where the file is');
       const fetched = event.media.data
@@ -138,15 +138,15 @@ export function adapterContract(harness: ContractHarness): void {
       assert.deepEqual(bytes, rig.mediaBytes);
     });
 
-    withRig('a repeated webhook has the same provider event id (so it is applied once)', (rig) => {
+    withRig('a repeated webhook has the same provider event id (so it is applied once)', async (rig) => {
       const hook = rig.webhooks.inboundText('once');
-      const first = rig.adapter.parseWebhook(hook.body, hook.headers);
-      const again = rig.adapter.parseWebhook(hook.body, hook.headers);
+      const first = await rig.adapter.parseWebhook(hook.body, hook.headers);
+      const again = await rig.adapter.parseWebhook(hook.body, hook.headers);
       assert.deepEqual(
         again.map((e) => e.providerEventId),
         first.map((e) => e.providerEventId),
       );
-      const other = rig.adapter.parseWebhook(rig.webhooks.inboundText('twice').body, rig.webhooks.inboundText('twice').headers);
+      const other = await rig.adapter.parseWebhook(rig.webhooks.inboundText('twice').body, rig.webhooks.inboundText('twice').headers);
       assert.notEqual(other[0]?.providerEventId, first[0]?.providerEventId);
     });
 
@@ -158,8 +158,8 @@ export function adapterContract(harness: ContractHarness): void {
       }
       const sent = await rig.adapter.send({ id: 'msg_contract_st', content: text('status me') }, ctx(rig.customer, 'msg_contract_st'));
       assert.ok(sent.ok);
-      const read = rig.adapter.parseWebhook(status(sent.channelMessageId, 'read').body, status(sent.channelMessageId, 'read').headers);
-      const delivered = rig.adapter.parseWebhook(
+      const read = await rig.adapter.parseWebhook(status(sent.channelMessageId, 'read').body, status(sent.channelMessageId, 'read').headers);
+      const delivered = await rig.adapter.parseWebhook(
         status(sent.channelMessageId, 'delivered').body,
         status(sent.channelMessageId, 'delivered').headers,
       );
@@ -169,14 +169,14 @@ export function adapterContract(harness: ContractHarness): void {
       assert.deepEqual(statuses.map((s) => (s as { status: string }).status).sort(), ['delivered', 'read']);
     });
 
-    withRig('reactions: a customer reaction names the message and the emoji', (rig) => {
+    withRig('reactions: a customer reaction names the message and the emoji', async (rig) => {
       const reaction = rig.webhooks.reaction;
       if (!reaction) {
         assert.equal(rig.adapter.capabilities.reactions, false, 'a provider without reaction webhooks must say reactions: false');
         return;
       }
       const hook = reaction('wamid.or.provider.id', '👍');
-      const event = only(rig.adapter.parseWebhook(hook.body, hook.headers), 'reaction_received');
+      const event = only(await rig.adapter.parseWebhook(hook.body, hook.headers), 'reaction_received');
       assert.equal(event.channelMessageId, 'wamid.or.provider.id');
       assert.equal(event.emoji, '👍');
       assert.equal(event.removed, false);

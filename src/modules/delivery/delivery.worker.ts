@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/core';
 import { UnknownProviderError, type AdapterRegistry } from '../../channels/adapter-registry';
-import type { SendFailure, SendResult } from '../../channels/channel-adapter';
+import type { MessageThread, SendFailure, SendResult } from '../../channels/channel-adapter';
 import type { DeliveryConfig } from '../../config';
 import type { Database } from '../../db/orm';
 import { fallbackLogger } from '../../observability/logger';
@@ -11,7 +11,7 @@ import { publishEvents } from '../event/event.publisher';
 import { Inbox } from '../inbox/inbox.entity';
 import { DeliveryStatus } from '../message/delivery-status';
 import { Message } from '../message/message.entity';
-import { SenderType } from '../message/sender-type';
+import { MessageDirection, SenderType } from '../message/sender-type';
 import { windowFor } from '../window/window.service';
 import { WindowActorKind } from '../window/window.types';
 import { retryDelay } from './backoff';
@@ -258,6 +258,7 @@ export class DeliveryWorker {
       };
     }
     const replyTo = message.replyToId ? await em.findOne(Message, { id: message.replyToId, tenantId: message.tenantId }) : null;
+    const thread = adapter.wantsThread ? await threadFor(em, conversation, replyTo) : undefined;
     await this.deps.beforeSend?.(job);
     if (!adapter.idempotentSends && job.attempt > 1) {
       // An earlier attempt may have reached the provider, and its report may have settled the
@@ -275,7 +276,7 @@ export class DeliveryWorker {
       result = await Promise.race([
         adapter.send(
           { id: message.id, content: message.content, replyToChannelMessageId: replyTo?.channelMessageId ?? null },
-          { to: conversation.externalId, idempotencyKey: message.id, attempt: job.attempt, signal, lastInboundAt: conversation.lastInboundAt },
+          { to: conversation.externalId, idempotencyKey: message.id, attempt: job.attempt, signal, lastInboundAt: conversation.lastInboundAt, thread },
         ),
         abandonOn(signal),
       ]);
@@ -385,4 +386,25 @@ function abandonOn(signal: AbortSignal): Promise<never> {
     if (signal.aborted) reject(signal.reason);
     else signal.addEventListener('abort', () => reject(signal.reason), { once: true });
   });
+}
+
+/** The thread a message carries in its content (inbound email), or null. */
+function threadOf(message: Pick<Message, 'content'> | null): MessageThread | null {
+  const content = message?.content as { thread?: MessageThread | null } | undefined;
+  return content?.thread ?? null;
+}
+
+/**
+ * The thread a reply joins: the answered message's, else the conversation's latest customer
+ * message's (one query, only for adapters that want it).
+ */
+async function threadFor(em: EntityManager, conversation: Conversation, replyTo: Message | null): Promise<MessageThread | null> {
+  const answered = threadOf(replyTo);
+  if (answered) return answered;
+  const latest = await em.findOne(
+    Message,
+    { conversationId: conversation.id, tenantId: conversation.tenantId, direction: MessageDirection.INBOUND },
+    { orderBy: { createdAt: 'desc', id: 'desc' }, fields: ['id', 'content'] },
+  );
+  return threadOf(latest);
 }

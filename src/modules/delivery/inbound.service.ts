@@ -15,7 +15,7 @@ import type { Inbox } from '../inbox/inbox.entity';
 import { ContentKind } from '../message/content-kind';
 import { recordMediaUse } from '../media/media-visibility';
 import { countInboundMessage } from '../message/inbound-count';
-import { previewOf } from '../message/message-content';
+import { previewOf, type StoredContent } from '../message/message-content';
 import { Message } from '../message/message.entity';
 import { MessageDirection, SenderType } from '../message/sender-type';
 import { Reaction } from '../reaction/reaction.entity';
@@ -126,7 +126,7 @@ export async function receiveInboundMessage(
     senderType: SenderType.CUSTOMER,
     senderUserId: null,
     contentKind: event.content.kind,
-    content: event.content,
+    content: withThread(event),
     deliveryStatus: null,
     failureCode: null,
     failureReason: null,
@@ -243,4 +243,10 @@ export async function receiveInboundReaction(em: EntityManager, inbox: Inbox, ev
     payload: { reactionId, emoji: next ?? previous, removed: next === null, previousEmoji: previous },
   });
   return { events: [event_], message, conversation };
+}
+
+/** The event's content with its provider thread kept in it (text and media only), for the replies' SendContext.thread. */
+function withThread(event: MessageReceivedEvent): StoredContent {
+  const { content, thread } = event;
+  return thread && (content.kind === ContentKind.TEXT || content.kind === ContentKind.MEDIA) ? { ...content, thread } : content;
 }

@@ -69,7 +69,7 @@ export function createWebhookRouter(deps: WebhookRouterDeps): Router {
     }
     let events: NormalisedInboundEvent[];
     try {
-      events = adapter.parseWebhook(rawBody, req.headers);
+      events = await adapter.parseWebhook(rawBody, req.headers);
     } catch (err) {
       if (!(err instanceof WebhookPayloadError)) throw err;
       count('bad_payload');

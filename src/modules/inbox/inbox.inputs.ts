@@ -1,4 +1,5 @@
 import { Field, Float, ID, InputType, Int } from 'type-graphql';
+import { SmtpSecurity } from '../../channels/email/email.settings';
 import { OneOf } from '../../graphql/one-of';
 import { ChannelKind } from '../channel/channel-kind';
 
@@ -107,6 +108,37 @@ export class InstagramSettingsInput {
   baseUrl?: string | null;
 }
 
+@InputType('EmailSettingsInput', {
+  description:
+    'Email: replies go out over SMTP, customer mail comes in as raw MIME posted to the webhook. Secrets (`smtpPassword`, `inboundSecret`) are write-only: stored encrypted, never returned. On update, a secret left out keeps its stored value; an empty string removes an optional one.',
+})
+export class EmailSettingsInput {
+  @Field({ description: 'The SMTP server to send through (host name or IP address).' })
+  smtpHost!: string;
+
+  @Field(() => Int, { nullable: true, description: 'The SMTP port, 1–65535 (default 465 with TLS, else 587).' })
+  smtpPort?: number | null;
+
+  @Field(() => SmtpSecurity, { nullable: true, description: 'How the SMTP connection is protected (default STARTTLS).' })
+  smtpSecure?: SmtpSecurity | null;
+
+  @Field(() => String, { nullable: true, description: 'The SMTP login; leave out for a relay that needs none.' })
+  smtpUser?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'The SMTP password (or app password / API key used as one).' })
+  smtpPassword?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Display name shown before the sender address, e.g. "Acme Support".' })
+  fromName?: string | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'A secret you choose: inbound webhooks carry it as the Basic-auth password or sign the body with it (X-Switchboard-Signature). Required when creating.',
+  })
+  inboundSecret?: string | null;
+}
+
 /**
  * Provider settings: exactly one member, naming the provider. Members to come: twilio, messenger,
  * instagram, telegram, email (one member each; see provider-settings.ts).
@@ -125,6 +157,8 @@ export class InboxSettingsInput {
 
   @Field(() => InstagramSettingsInput, { nullable: true, description: 'Instagram Messaging (INSTAGRAM inboxes).' })
   instagram?: InstagramSettingsInput | null;
+  @Field(() => EmailSettingsInput, { nullable: true, description: 'Email over SMTP, with raw MIME inbound webhooks (EMAIL inboxes).' })
+  email?: EmailSettingsInput | null;
 }
 
 @InputType('CreateInboxInput', { description: 'A new inbox: a sender on one channel, carried by one provider.' })

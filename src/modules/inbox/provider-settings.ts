@@ -1,5 +1,6 @@
 import { INSTAGRAM_PROVIDER } from '../../channels/instagram/instagram.adapter';
 import { MESSENGER_PROVIDER } from '../../channels/messenger/messenger.adapter';
+import { EMAIL_PROVIDER, SmtpSecurity } from '../../channels/email/email.settings';
 import { SANDBOX_PROVIDER } from '../../channels/sandbox/sandbox.adapter';
 import { WHATSAPP_CLOUD_PROVIDER } from '../../channels/whatsapp-cloud/whatsapp-cloud.adapter';
 import type { FieldViolation } from '../../lib/errors';
@@ -18,7 +19,8 @@ export type SettingRule =
   | { kind: 'url'; required: boolean }
   | { kind: 'int'; required: boolean; min: number; max: number }
   | { kind: 'number'; required: boolean; min: number; max: number }
-  | { kind: 'stringList'; required: boolean; maxItems: number };
+  | { kind: 'stringList'; required: boolean; maxItems: number }
+  | { kind: 'choice'; required: boolean; values: readonly string[] };
 
 /** Where setup steps may point the user. */
 export interface SetupContext {
@@ -45,7 +47,8 @@ export enum SettingsMember {
   WHATSAPP_CLOUD = 'whatsappCloud',
   MESSENGER = 'messenger',
   INSTAGRAM = 'instagram',
-  // Reserved for the adapters to come: twilio, messenger, instagram, telegram, email.
+  EMAIL = 'email',
+  // Reserved for the adapters to come: twilio, telegram.
 }
 
 /** Every provider Switchboard can configure, by settings member; exhaustive. */
@@ -113,6 +116,32 @@ export const PROVIDER_SPECS: Readonly<Record<SettingsMember, ProviderSpec>> = {
       'Copy the Instagram app secret from the same page: it checks the signature of every webhook.',
       `Configure webhooks with the callback URL ${webhookUrl} and the verify token saved here, then subscribe to messages, messaging_seen, message_reactions and messaging_postbacks.`,
       `Run testInboxConnection to check the token and account id${typeof config.accountId === 'string' ? ` (${config.accountId})` : ''}.`,
+    ],
+  },
+  [SettingsMember.EMAIL]: {
+    provider: EMAIL_PROVIDER,
+    channels: [ChannelKind.EMAIL],
+    fields: {
+      smtpHost: {
+        kind: 'string',
+        required: true,
+        secret: false,
+        maxLength: 253,
+        pattern: /^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$|^\[?[0-9a-fA-F:.]+\]?$/,
+        patternHint: 'a host name or IP address',
+      },
+      smtpPort: { kind: 'int', required: false, min: 1, max: 65_535 },
+      smtpSecure: { kind: 'choice', required: false, values: Object.values(SmtpSecurity) },
+      smtpUser: { kind: 'string', required: false, secret: false, maxLength: 320 },
+      smtpPassword: { kind: 'string', required: false, secret: true, maxLength: 1024 },
+      fromName: { kind: 'string', required: false, secret: false, maxLength: 100 },
+      inboundSecret: { kind: 'string', required: true, secret: true, maxLength: 256 },
+    },
+    setupSteps: ({ webhookUrl, config }) => [
+      `Outgoing mail goes through ${typeof config.smtpHost === 'string' ? config.smtpHost : 'your SMTP server'} from the inbox's sender address; make sure SPF/DKIM of that domain allow this server.`,
+      `Point your inbound-mail service (Mailgun, Postmark, SendGrid Inbound Parse "raw", a mail server pipe…) at ${webhookUrl}, posting the raw RFC 822 message.`,
+      'Authenticate it in one of two ways: sign the body with X-Switchboard-Signature: sha256=<hex HMAC-SHA256 of the body keyed with the inbound secret>, or put the inbound secret in the URL as the Basic-auth password (https://inbound:<secret>@host/webhooks/…).',
+      'Run testInboxConnection to log in to the SMTP server without sending anything.',
     ],
   },
 };
@@ -218,6 +247,8 @@ function checkValue(rule: SettingRule, raw: unknown): string | null {
       return Array.isArray(raw) && raw.length <= rule.maxItems && raw.every((r) => typeof r === 'string' && r.trim() !== '')
         ? null
         : `must be a list of at most ${rule.maxItems} non-empty strings.`;
+    case 'choice':
+      return typeof raw === 'string' && rule.values.includes(raw) ? null : `must be one of ${rule.values.join(', ')}.`;
   }
 }
 

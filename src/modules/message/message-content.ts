@@ -1,3 +1,4 @@
+import type { MessageThread } from '../../channels/channel-adapter';
 import { ContentKind, type MediaKind } from './content-kind';
 
 /**
@@ -11,6 +12,8 @@ export interface TextBody {
   body: string;
   /** SMS only: how many segments the carrier will bill. */
   smsSegments?: number;
+  /** Inbound email only: the subject and References the reply threads under (see SendContext.thread). */
+  thread?: MessageThread | null;
 }
 
 export interface MediaBody {
@@ -25,6 +28,8 @@ export interface MediaBody {
   caption?: string | null;
   /** Inbound only: why the customer's file could not be fetched or kept (too large, unknown type, provider error). */
   unavailable?: string | null;
+  /** Inbound email only: as {@link TextBody.thread} (an attachment answers like its email). */
+  thread?: MessageThread | null;
 }
 
 export type TemplateParameter =
