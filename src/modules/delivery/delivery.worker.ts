@@ -27,6 +27,7 @@ import {
   recipientKey,
   reserveSlot,
   senderKey,
+  senderPausedUntil,
   sendLimits,
 } from './send-throttle';
 import { ARCHIVED_SEND_FAILURE } from '../inbox/inbox-archive';
@@ -314,15 +315,19 @@ export class DeliveryWorker {
    * Reserves this send's place in its sender's (and recipient's) throughput schedule, shared with
    * every worker on the database; returns when the reserved slot is still ahead (the entry then
    * goes back until then, holding the slot), or null when it may go now. Unlimited senders (the
-   * sandbox unless its inbox sets `sendsPerSecond`) cost nothing here.
+   * sandbox unless its inbox sets `sendsPerSecond`) only look whether a rate-limit answer paused them.
    */
   private async throughputSlot(job: DeliveryJob, inbox: Inbox, declared: SenderRateLimits | undefined, to: string): Promise<Date | null> {
     const limits = sendLimits(declared, inbox.sendsPerSecond);
-    if (limits.senderIntervalMs === null && limits.recipientIntervalMs === null) return null;
     const now = Date.now();
+    const { db } = this.deps;
+    if (limits.senderIntervalMs === null && limits.recipientIntervalMs === null) {
+      // Unlimited, but a provider's rate-limit answer still pauses the sender (one primary-key read).
+      const pausedUntil = await senderPausedUntil(db.em.fork(), senderKey(inbox.id));
+      return pausedUntil > now ? new Date(pausedUntil) : null;
+    }
     // Deferred before: its slot was reserved then and has come.
     if (job.reservedSlotAt && job.reservedSlotAt.getTime() <= now) return null;
-    const { db } = this.deps;
     const slot = await db.em.fork().transactional(async (tx: EntityManager) => {
       let earliest = now;
       if (limits.recipientIntervalMs !== null) {
