@@ -6,6 +6,7 @@ import { MediaUse } from '../modules/media/media-use.entity';
 import { ProviderMedia } from '../modules/media/provider-media.entity';
 import { OutboxEntry } from '../modules/delivery/outbox-entry.entity';
 import { PendingStatus } from '../modules/delivery/pending-status.entity';
+import { SendThrottle } from '../modules/delivery/send-throttle.entity';
 import { WebhookReceipt } from '../modules/delivery/webhook-receipt.entity';
 import { ApiToken } from '../modules/auth/api-token.entity';
 import { Contact } from '../modules/contact/contact.entity';
@@ -42,5 +43,6 @@ export const ENTITIES = [
   OutboxEntry,
   WebhookReceipt,
   PendingStatus,
+  SendThrottle,
   SandboxCallback,
 ];

@@ -4,6 +4,15 @@ import type { Database } from '../../db/orm';
 import { Inbox } from '../inbox/inbox.entity';
 import { OutboxEntry, OutboxState } from './outbox-entry.entity';
 
+/**
+ * The claim's order rule: no PENDING entry of the same conversation comes before this one. Row
+ * value comparison (SQLite ≥ 3.15, PostgreSQL) reads the (conversation_id, state, queued_at,
+ * message_id) index as one range. A scalar `(… limit 1) is null` rather than NOT EXISTS: PostgreSQL
+ * turns NOT EXISTS into a hash anti-join over every PENDING entry (3,000 pending: 90 → 290 ms a
+ * claim), while the scalar subquery is one index probe per candidate row it reads.
+ */
+const EARLIER_PENDING_IN_CONVERSATION = `(select 1 from outbox_entry p where p.conversation_id = e.conversation_id and p.state = '${OutboxState.PENDING}' and (p.queued_at, p.message_id) < (e.queued_at, e.message_id) limit 1) is null`;
+
 /** One leased delivery: the worker owns it until `leaseUntil`, then anyone may claim it again. */
 export interface DeliveryJob {
   outboxId: string;
@@ -16,6 +25,13 @@ export interface DeliveryJob {
    * over cannot overwrite its successor's result.
    */
   attempt: number;
+  /**
+   * Which try of the message this is for the attempt budget (1 = first): `attempt` less the
+   * claims that went back unsent because the sender had no throughput slot yet.
+   */
+  tries: number;
+  /** A throughput slot this entry reserved when it was last deferred: it sends without reserving another. */
+  reservedSlotAt: Date | null;
   leaseUntil: Date;
   /**
    * The previous attempt's outcome is unknown and its provider has no idempotency key: it ended
@@ -57,6 +73,13 @@ export interface DeliveryQueue {
  * provider has no idempotency key that attempt is uncertain: instead of claiming the entry, the
  * queue makes it due once the provider has had `settleMs` to report it (a report closes it first).
  *
+ * Per-conversation order: an entry is claimable only while no earlier PENDING entry of its
+ * conversation exists (earlier by `queuedAt`, then message id). A message waiting for a retry, a
+ * settle window or its lease therefore holds back the later ones, and a finally failed or sent one
+ * (no longer PENDING) releases them. The check is part of the claim statement itself (a NOT EXISTS
+ * over the (conversation, state, queuedAt, message) index), so it holds for any number of workers
+ * on one database and costs no query per row; at most one entry per conversation is ever leased.
+ *
  * The provider can only report while a server listens, and redelivers its reports some time after
  * we come back: an uncertain attempt made before this queue started (by a process that has since
  * died, or during the downtime) gets its settle window counted from this queue's start as well.
@@ -81,13 +104,14 @@ export class OutboxDeliveryQueue implements DeliveryQueue {
     const leaseUntil = new Date(now.getTime() + this.leaseMs);
     return (this.db.em.fork() as SqlEntityManager).transactional(async (tx) => {
       const qb = tx
-        .createQueryBuilder(OutboxEntry)
+        .createQueryBuilder(OutboxEntry, 'e')
         .select('*')
         .where({
           state: OutboxState.PENDING,
           nextAttemptAt: { $lte: now },
           $or: [{ lockedUntil: null }, { lockedUntil: { $lte: now } }],
         })
+        .andWhere(EARLIER_PENDING_IN_CONVERSATION)
         .orderBy({ nextAttemptAt: 'asc', id: 'asc' })
         .limit(limit);
       if (this.db.dialect === 'postgresql') qb.setLockMode(LockMode.PESSIMISTIC_PARTIAL_WRITE);
@@ -141,6 +165,8 @@ export class OutboxDeliveryQueue implements DeliveryQueue {
           inboxId: entry.inboxId,
           tenantId: entry.tenantId,
           attempt: entry.attempts + 1,
+          tries: entry.attempts + 1 - entry.deferrals,
+          reservedSlotAt: entry.throttleSlotAt,
           leaseUntil,
           afterUncertain: crashed || entry.uncertainSince !== null,
         });

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/core';
 import { UnknownProviderError, type AdapterRegistry } from '../../channels/adapter-registry';
-import type { MessageThread, SendFailure, SendResult } from '../../channels/channel-adapter';
+import type { MessageThread, SendFailure, SendResult, SenderRateLimits } from '../../channels/channel-adapter';
 import type { DeliveryConfig } from '../../config';
 import type { Database } from '../../db/orm';
 import { fallbackLogger } from '../../observability/logger';
@@ -21,6 +21,15 @@ import { OutboxEntry, OutboxState } from './outbox-entry.entity';
 import { lockChannelMessage, lockedRead } from './delivery.locks';
 import { applyPendingStatuses, applyStatusChange } from './status.service';
 import { sendBlocker } from './send-gate';
+import {
+  DEFAULT_RATE_LIMIT_PAUSE_MS,
+  pauseSender as pauseSenderSchedule,
+  recipientKey,
+  reserveSlot,
+  senderKey,
+  senderPausedUntil,
+  sendLimits,
+} from './send-throttle';
 import { ARCHIVED_SEND_FAILURE } from '../inbox/inbox-archive';
 
 /** What the worker is built with. */
@@ -44,8 +53,13 @@ export interface DeliveryWorkerDeps {
 /** What one attempt came to, before it is recorded. */
 type Attempt =
   | { kind: 'sent'; channelMessageId: string }
-  /** `final`: fail now whatever the attempt budget says. */
-  | { kind: 'failed'; failure: SendFailure; final?: boolean }
+  /**
+   * `final`: fail now whatever the attempt budget says. `pauseMs`: the adapter's pause after a
+   * rate-limit answer without Retry-After.
+   */
+  | { kind: 'failed'; failure: SendFailure; final?: boolean; pauseMs?: number }
+  /** Not sent: the sender's throughput limit has no slot before `until` (reserved for this entry). */
+  | { kind: 'deferred'; until: Date }
   /** The provider (which has no idempotency key) may have accepted it: wait for its report. */
   | { kind: 'uncertain'; failure: SendFailure; startedAt: Date }
   /** The message no longer needs sending (already on its way, failed, or gone). */
@@ -244,7 +258,7 @@ export class DeliveryWorker {
       return { kind: 'failed', failure: { kind: 'unsupported', code: 'provider_unavailable', reason } };
     }
     const { maxAttempts } = this.deps.config;
-    if (job.afterUncertain && !adapter.idempotentSends && attemptInRun(job.attempt - 1, maxAttempts) === maxAttempts) {
+    if (job.afterUncertain && !adapter.idempotentSends && attemptInRun(job.tries - 1, maxAttempts) === maxAttempts) {
       // The run's last attempt went unanswered and unreported: give up without sending a copy.
       // FAILED `uncertain` is not final for evidence: a late report still moves it on.
       return {
@@ -257,6 +271,8 @@ export class DeliveryWorker {
         },
       };
     }
+    const slot = await this.throughputSlot(job, inbox, adapter.rateLimits, conversation.externalId);
+    if (slot) return { kind: 'deferred', until: slot };
     const replyTo = message.replyToId ? await em.findOne(Message, { id: message.replyToId, tenantId: message.tenantId }) : null;
     const thread = adapter.wantsThread ? await threadFor(em, conversation, replyTo) : undefined;
     await this.deps.beforeSend?.(job);
@@ -276,7 +292,14 @@ export class DeliveryWorker {
       result = await Promise.race([
         adapter.send(
           { id: message.id, content: message.content, replyToChannelMessageId: replyTo?.channelMessageId ?? null },
-          { to: conversation.externalId, idempotencyKey: message.id, attempt: job.attempt, signal, lastInboundAt: conversation.lastInboundAt, thread },
+          {
+            to: conversation.externalId,
+            idempotencyKey: message.id,
+            attempt: job.tries,
+            signal,
+            lastInboundAt: conversation.lastInboundAt,
+            thread,
+          },
         ),
         abandonOn(signal),
       ]);
@@ -293,7 +316,43 @@ export class DeliveryWorker {
     if (result.ok) return { kind: 'sent', channelMessageId: result.channelMessageId };
     return result.failure.uncertain && !adapter.idempotentSends
       ? { kind: 'uncertain', failure: result.failure, startedAt }
-      : { kind: 'failed', failure: result.failure };
+      : { kind: 'failed', failure: result.failure, pauseMs: adapter.rateLimits?.rateLimitPauseMs };
+  }
+
+  /**
+   * Reserves this send's place in its sender's (and recipient's) throughput schedule, shared with
+   * every worker on the database; returns when the reserved slot is still ahead (the entry then
+   * goes back until then, holding the slot), or null when it may go now. Unlimited senders (the
+   * sandbox unless its inbox sets `sendsPerSecond`) only look whether a rate-limit answer paused them.
+   */
+  private async throughputSlot(job: DeliveryJob, inbox: Inbox, declared: SenderRateLimits | undefined, to: string): Promise<Date | null> {
+    const limits = sendLimits(declared, inbox.sendsPerSecond);
+    const now = Date.now();
+    const { db } = this.deps;
+    if (limits.senderIntervalMs === null && limits.recipientIntervalMs === null) {
+      // Unlimited, but a provider's rate-limit answer still pauses the sender (one primary-key read).
+      const pausedUntil = await senderPausedUntil(db.em.fork(), senderKey(inbox.id));
+      return pausedUntil > now ? new Date(pausedUntil) : null;
+    }
+    // Deferred before: its slot was reserved then and has come.
+    if (job.reservedSlotAt && job.reservedSlotAt.getTime() <= now) return null;
+    const slot = await db.em.fork().transactional(async (tx: EntityManager) => {
+      let earliest = now;
+      if (limits.recipientIntervalMs !== null) {
+        earliest = await reserveSlot(
+          tx,
+          db.dialect,
+          recipientKey(inbox.id, to),
+          earliest,
+          limits.recipientIntervalMs,
+          limits.recipientBurst,
+        );
+      }
+      if (limits.senderIntervalMs !== null)
+        earliest = await reserveSlot(tx, db.dialect, senderKey(inbox.id), earliest, limits.senderIntervalMs);
+      return earliest;
+    });
+    return slot > now ? new Date(slot) : null;
   }
 
   /**
@@ -327,6 +386,14 @@ export class DeliveryWorker {
       if (!entry || entry.state !== OutboxState.PENDING || entry.attempts !== job.attempt) return [];
       entry.lockedUntil = null;
       entry.updatedAt = now;
+      entry.throttleSlotAt = null;
+      if (attempt.kind === 'deferred') {
+        // Not an attempt: back in the queue until its reserved slot, still first in its conversation.
+        entry.deferrals += 1;
+        entry.nextAttemptAt = attempt.until;
+        entry.throttleSlotAt = attempt.until;
+        return [];
+      }
       entry.uncertainSince = null;
       if (attempt.kind === 'skip') {
         entry.state = OutboxState.DONE;
@@ -361,10 +428,13 @@ export class DeliveryWorker {
         return events;
       }
       // Judged within its run: an explicit retry (retryMessage) starts a new run with a fresh budget.
-      const tries = attemptInRun(job.attempt, config.maxAttempts);
+      const tries = attemptInRun(job.tries, config.maxAttempts);
+      const retryAfterMs = failure.rateLimited
+        ? await this.pauseSender(tx, job, now, failure.retryAfterMs ?? attempt.pauseMs)
+        : failure.retryAfterMs;
       if (failure.kind === 'temporary' && !attempt.final && tries < config.maxAttempts) {
         const policy = { baseMs: config.baseBackoffMs, maxMs: config.maxBackoffMs };
-        entry.nextAttemptAt = new Date(now.getTime() + retryDelay(tries, policy, failure.retryAfterMs, this.deps.random));
+        entry.nextAttemptAt = new Date(now.getTime() + retryDelay(tries, policy, retryAfterMs, this.deps.random));
         return events;
       }
       const failed = await applyStatusChange(tx, message, {
@@ -377,6 +447,23 @@ export class DeliveryWorker {
       entry.state = OutboxState.FAILED;
       return events;
     });
+  }
+
+  /**
+   * A provider's rate-limit answer throttles the sender, not the message: no send of the inbox
+   * gets a slot before the pause ends, and its entries already due (or holding an earlier slot)
+   * wait until then too. Returns the pause, which the message itself waits as well.
+   */
+  private async pauseSender(tx: EntityManager, job: DeliveryJob, now: Date, pauseMs: number | undefined): Promise<number> {
+    const ms = pauseMs !== undefined && pauseMs > 0 ? pauseMs : DEFAULT_RATE_LIMIT_PAUSE_MS;
+    const until = new Date(now.getTime() + ms);
+    await pauseSenderSchedule(tx, this.deps.db.dialect, senderKey(job.inboxId), until.getTime());
+    await tx.nativeUpdate(
+      OutboxEntry,
+      { inboxId: job.inboxId, state: OutboxState.PENDING, lockedUntil: null, nextAttemptAt: { $lt: until } },
+      { nextAttemptAt: until, throttleSlotAt: null, updatedAt: now },
+    );
+    return ms;
   }
 }
 

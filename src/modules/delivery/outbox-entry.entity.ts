@@ -16,6 +16,10 @@ export enum OutboxState {
 @Entity({ tableName: 'outbox_entry' })
 @Unique({ properties: ['messageId'] })
 @Index({ properties: ['state', 'nextAttemptAt'] })
+// The claim's per-conversation order check ("an earlier PENDING entry of this conversation?") and
+// a rate-limit pause of one inbox's waiting entries are both index range reads.
+@Index({ properties: ['conversationId', 'state', 'queuedAt', 'messageId'] })
+@Index({ properties: ['inboxId', 'state'] })
 export class OutboxEntry {
   @PrimaryKey({ type: 'string', length: 40 })
   id: string = newId('outbox');
@@ -29,11 +33,37 @@ export class OutboxEntry {
   @Property({ type: 'string', length: 40 })
   inboxId!: string;
 
+  /** The message's conversation: its outbound messages reach the provider one after the other. */
+  @Property({ type: 'string', length: 40 })
+  conversationId!: string;
+
+  /**
+   * Place in the conversation's send order, with `messageId` breaking ties: the message's
+   * `createdAt`, or the moment of an explicit retry (a retried message goes to the back of the
+   * queue rather than cutting in front of messages sent after it failed).
+   */
+  @Property({ type: 'Date' })
+  queuedAt: Date = new Date();
+
   @Enum({ items: () => OutboxState })
   state: OutboxState = OutboxState.PENDING;
 
   @Property({ type: 'integer' })
   attempts: number = 0;
+
+  /**
+   * Claims that went back unsent because the sender's throughput limit had no slot yet. They are
+   * part of `attempts` (the fencing token never goes back) but not of the attempt budget.
+   */
+  @Property({ type: 'integer', default: 0 })
+  deferrals: number = 0;
+
+  /**
+   * A throughput slot this entry already reserved (it was deferred until then): the claim at or
+   * after it sends without reserving another. Cleared by any outcome and by a rate-limit pause.
+   */
+  @Property({ type: 'Date', nullable: true })
+  throttleSlotAt: Date | null = null;
 
   @Property({ type: 'Date' })
   nextAttemptAt: Date = new Date();

@@ -45,7 +45,8 @@ function retryRefusal(message: Message): string | null {
  * Sends a FAILED outbound message again, on behalf of `viewer`. In one transaction: the message
  * moves FAILED → PENDING (a statusHistory entry; the failure is cleared) with a
  * MESSAGE_STATUS_CHANGED event attributed to the viewer, and its outbox entry goes back to PENDING,
- * due now and unleased. `attempts` is never reset (it fences stale workers): it moves to the start
+ * due now and unleased, at the back of its conversation's send order (queued now: it waits for the
+ * conversation's PENDING messages, and later messages already sent do not block it). `attempts` is never reset (it fences stale workers): it moves to the start
  * of a new run, which gets the full `maxAttempts` budget (see delivery-runs.ts). A message without
  * an outbox entry (seeded or imported history) gets one. After commit the event is published and
  * the delivery worker woken.
@@ -71,8 +72,13 @@ export async function retryMessage(
     const entry =
       (await tx.findOne(OutboxEntry, { messageId: current.id }, lockedRead<OutboxEntry>(tx))) ?? enqueueDelivery(tx, current, now);
     entry.state = OutboxState.PENDING;
-    entry.attempts = attemptsBeforeNextRun(entry.attempts, maxAttempts);
+    // Throttle deferrals are not tries: the new run starts after the tries made so far.
+    entry.attempts = entry.deferrals + attemptsBeforeNextRun(entry.attempts - entry.deferrals, maxAttempts);
     entry.nextAttemptAt = now;
+    // To the back of its conversation's queue: messages sent after it failed (already SENT, or
+    // still PENDING) go first, rather than this old message overtaking them now.
+    entry.queuedAt = now;
+    entry.throttleSlotAt = null;
     entry.lockedUntil = null;
     entry.updatedAt = now;
 

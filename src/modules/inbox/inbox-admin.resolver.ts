@@ -1,4 +1,4 @@
-import { Arg, Ctx, FieldResolver, ID, Mutation, Resolver, Root } from 'type-graphql';
+import { Arg, Ctx, FieldResolver, Float, ID, Mutation, Resolver, Root } from 'type-graphql';
 import { RequireScopes } from '../../graphql/authorization';
 import { auth, type AppContext } from '../../graphql/context';
 import { Errors } from '../../lib/errors';
@@ -154,6 +154,16 @@ export class InboxAdminResolver {
     const inbox = await visibleInbox(ctx, 'inboxId', inboxId);
     const result = await testInboxConnection(ctx.deps.channels, inbox);
     return { status: result.status as ConnectionTestStatusKind, message: result.message, testedAt: new Date() };
+  }
+
+  @RequireScopes(Scope.INBOX_MANAGE)
+  @FieldResolver(() => Float, {
+    nullable: true,
+    description: "Owners and admins: the inbox's own sends-per-second limit (below its provider's), or null for the provider's.",
+  })
+  sendsPerSecond(@Root() inbox: Inbox, @Ctx() ctx: AppContext): number | null {
+    manager(ctx);
+    return inbox.sendsPerSecond;
   }
 
   @RequireScopes(Scope.INBOX_MANAGE)

@@ -16,6 +16,7 @@ export interface CreateInboxCommand {
   settings: ParsedProviderSettings;
   windowHours: number | null;
   humanAgentWindowHours: number | null;
+  sendsPerSecond: number | null;
 }
 
 export interface UpdateInboxCommand {
@@ -26,6 +27,8 @@ export interface UpdateInboxCommand {
   /** null removes the override. */
   windowHours?: number | null;
   humanAgentWindowHours?: number | null;
+  /** null removes the limit. */
+  sendsPerSecond?: number | null;
 }
 
 const MEMBERS = Object.values(SettingsMember);
@@ -60,6 +63,19 @@ function hours(field: string, value: unknown, zeroClears: boolean, violations: F
     return null;
   }
   return value as number;
+}
+
+/** Most sends per second an inbox may be set to (no provider allows more from one sender). */
+const MAX_SENDS_PER_SECOND = 1000;
+
+/** A sends-per-second limit: a number above 0 up to {@link MAX_SENDS_PER_SECOND}; null (or 0 when `zeroClears`) for none. */
+function sendRate(field: string, value: unknown, zeroClears: boolean, violations: FieldViolation[]): number | null {
+  if (value === null || value === undefined || (zeroClears && value === 0)) return null;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > MAX_SENDS_PER_SECOND) {
+    violations.push({ field, message: `must be a number above 0 and at most ${MAX_SENDS_PER_SECOND}${zeroClears ? ' (0 removes the limit)' : ''}.` });
+    return null;
+  }
+  return value;
 }
 
 /** The settings input: exactly one member set (as `@oneOf` demands of GraphQL callers, checked again for the CLI). */
@@ -111,8 +127,9 @@ export function parseCreateInbox(field: string, value: unknown): CreateInboxComm
   const humanAgentWindowHours = hours(`${field}.humanAgentWindowHours`, raw.humanAgentWindowHours, false, violations);
   const mismatch = parsed && channel ? channelViolation(`${field}.channel`, parsed.spec, channel) : null;
   if (mismatch) violations.push(mismatch);
+  const sendsPerSecond = sendRate(`${field}.sendsPerSecond`, raw.sendsPerSecond, false, violations);
   if (violations.length || !name || !senderAddress || !channel || !parsed) throw Errors.badInput(violations);
-  return { name, channel, senderAddress, settings: parsed, windowHours, humanAgentWindowHours };
+  return { name, channel, senderAddress, settings: parsed, windowHours, humanAgentWindowHours, sendsPerSecond };
 }
 
 /** `updateInbox(input)` / `inbox update` → a command. @throws AppError BAD_USER_INPUT */
@@ -127,6 +144,7 @@ export function parseUpdateInbox(field: string, value: unknown): UpdateInboxComm
   if (raw.windowHours !== undefined) command.windowHours = hours(`${field}.windowHours`, raw.windowHours, true, violations);
   if (raw.humanAgentWindowHours !== undefined)
     command.humanAgentWindowHours = hours(`${field}.humanAgentWindowHours`, raw.humanAgentWindowHours, true, violations);
+  if (raw.sendsPerSecond !== undefined) command.sendsPerSecond = sendRate(`${field}.sendsPerSecond`, raw.sendsPerSecond, true, violations);
   if (violations.length) throw Errors.badInput(violations);
   return command;
 }

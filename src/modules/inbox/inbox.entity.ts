@@ -54,6 +54,13 @@ export class Inbox implements Node {
   @Field(() => Int, { nullable: true, description: 'Override of the human-agent window (Messenger, Instagram), in hours.' })
   humanAgentWindowHours: number | null = null;
 
+  /**
+   * Sends per second this inbox may make, below its provider's own limit (null: the provider's
+   * limit, or none). Enforced by the delivery worker across every server (send-throttle.ts).
+   */
+  @Property({ type: 'float', nullable: true })
+  sendsPerSecond: number | null = null;
+
   /** Provider settings that are not secret (sandbox latency, phone number id, base URL…); never exposed as is. */
   @Property({ type: 'json' })
   providerConfig: Record<string, unknown> = {};

@@ -180,6 +180,9 @@ export class CreateInboxInput {
 
   @Field(() => Int, { nullable: true, description: 'Override of the human-agent window (Messenger, Instagram), in hours (1–720).' })
   humanAgentWindowHours?: number | null;
+
+  @Field(() => Float, { nullable: true, description: "Sends per second this inbox may make (above 0, at most 1000); lowers, never raises, the provider's own limit." })
+  sendsPerSecond?: number | null;
 }
 
 @InputType('UpdateInboxInput', { description: 'Changes to an inbox; fields left out stay as they are.' })
@@ -204,4 +207,7 @@ export class UpdateInboxInput {
 
   @Field(() => Int, { nullable: true, description: 'New human-agent window override in hours; 0 removes the override.' })
   humanAgentWindowHours?: number | null;
+
+  @Field(() => Float, { nullable: true, description: 'New sends-per-second limit (above 0, at most 1000); 0 removes it.' })
+  sendsPerSecond?: number | null;
 }

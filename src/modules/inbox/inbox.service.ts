@@ -136,6 +136,7 @@ export async function createInbox(
       senderAddress: cmd.senderAddress,
       windowHours: cmd.windowHours,
       humanAgentWindowHours: cmd.humanAgentWindowHours,
+      sendsPerSecond: cmd.sendsPerSecond,
       providerConfig: cmd.settings.config,
       providerSecrets: {},
       archivedAt: null,
@@ -160,7 +161,7 @@ export async function updateInbox(
   return changeInbox(em, deps, actor, cmd.inboxId, async (tx, inbox) => {
     refuseArchived(inbox);
     const changed: string[] = [];
-    const assign = <K extends 'name' | 'senderAddress' | 'windowHours' | 'humanAgentWindowHours'>(key: K, value: Inbox[K] | undefined) => {
+    const assign = <K extends 'name' | 'senderAddress' | 'windowHours' | 'humanAgentWindowHours' | 'sendsPerSecond'>(key: K, value: Inbox[K] | undefined) => {
       if (value === undefined || inbox[key] === value) return;
       inbox[key] = value;
       changed.push(key);
@@ -189,6 +190,7 @@ export async function updateInbox(
     assign('senderAddress', cmd.senderAddress);
     assign('windowHours', cmd.windowHours);
     assign('humanAgentWindowHours', cmd.humanAgentWindowHours);
+    assign('sendsPerSecond', cmd.sendsPerSecond);
     if (changed.length === 0) return [];
     return [await event(tx, actor, EventType.INBOX_UPDATED, inbox, { changedFields: changed })];
   });

@@ -1,0 +1,250 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { AdapterRegistry, BUILTIN_ADAPTERS } from '../../src/channels/adapter-registry';
+import type { ChannelAdapter, OutboundMessage, SendContext, SendResult } from '../../src/channels/channel-adapter';
+import { SandboxCarrier } from '../../src/channels/sandbox/sandbox.carrier';
+import { ChannelKind } from '../../src/modules/channel/channel-kind';
+import { OutboxDeliveryQueue } from '../../src/modules/delivery/delivery-queue';
+import { DeliveryWorker } from '../../src/modules/delivery/delivery.worker';
+import { Inbox } from '../../src/modules/inbox/inbox.entity';
+import { DeliveryStatus } from '../../src/modules/message/delivery-status';
+import type { Message } from '../../src/modules/message/message.entity';
+import { DeliverySendTextDocument, SimulateInboundDocument } from '../generated/graphql';
+import { deferred, testDeliveryConfig, waitForMessage } from '../helpers/delivery';
+import type { TestServer, TestServerOptions } from '../helpers/server';
+
+const { SENT, FAILED } = DeliveryStatus;
+
+/** One send as the provider side saw it. */
+interface Receipt {
+  messageId: string;
+  to: string;
+  at: number;
+  answer: 'accepted' | 'failed' | 'rate_limited';
+}
+
+/**
+ * Delivery rules, end to end through the sandbox provider with TWO delivery workers on one
+ * database (the server's own is off): per-conversation send order, and per-sender throughput
+ * limits that hold across workers. The sandbox adapter is wrapped to log every request with its
+ * receive time, and to answer `#ratelimit` bodies once with a provider rate limit (Retry-After).
+ */
+export function registerDeliveryRulesSuite(name: string, start: (opts: TestServerOptions) => Promise<TestServer | null>): void {
+  describe(name, () => {
+    let s: TestServer;
+    let skipped: string | null = null;
+    const carrier = new SandboxCarrier();
+    const delivery = testDeliveryConfig({ pollMs: 60_000, concurrency: 4 });
+    const receipts: Receipt[] = [];
+    const received = new Map<string, () => void>();
+    const rateLimitedOnce = new Set<string>();
+    const RETRY_AFTER_MS = 1500;
+    let inboxId: string;
+    let throttledInboxId: string;
+    const workers: DeliveryWorker[] = [];
+
+    /** The sandbox adapter, logging what reaches the provider and answering `#ratelimit` once with a 429-style refusal. */
+    const recording = (adapter: ChannelAdapter): ChannelAdapter =>
+      Object.assign(Object.create(adapter) as ChannelAdapter, {
+        async send(message: OutboundMessage, ctx: SendContext): Promise<SendResult> {
+          const body = message.content.kind === 'text' ? message.content.body : '';
+          const at = Date.now();
+          if (body.includes('#ratelimit') && !rateLimitedOnce.has(message.id)) {
+            rateLimitedOnce.add(message.id);
+            receipts.push({ messageId: message.id, to: ctx.to, at, answer: 'rate_limited' });
+            received.get(message.id)?.();
+            return {
+              ok: false,
+              failure: { kind: 'temporary', code: 'rate_limited', reason: 'Too many messages', rateLimited: true, retryAfterMs: RETRY_AFTER_MS },
+            };
+          }
+          const result = await adapter.send(message, ctx);
+          receipts.push({ messageId: message.id, to: ctx.to, at, answer: result.ok ? 'accepted' : 'failed' });
+          received.get(message.id)?.();
+          return result;
+        },
+      });
+
+    before(async () => {
+      const started = await start({
+        sandbox: carrier,
+        deliveryWorker: false,
+        config: { delivery },
+        beforeStart: async (db, demo) => {
+          const em = db.em.fork();
+          const make = (name: string, senderAddress: string, sendsPerSecond: number | null) =>
+            em.create(Inbox, {
+              tenantId: demo.tenant.id,
+              name,
+              channel: ChannelKind.WHATSAPP,
+              provider: 'sandbox',
+              senderAddress,
+              windowHours: null,
+              humanAgentWindowHours: null,
+              sendsPerSecond,
+              // Accepted = SENT; no callbacks, so only the worker moves these messages.
+              providerConfig: { latencyMs: 0, failureRate: 0, statusCallbacks: [] },
+              createdAt: new Date(),
+            });
+          const plain = make('Rules', '+14155550181', null);
+          const throttled = make('Rules throttled', '+14155550182', 5);
+          await em.flush();
+          inboxId = plain.id;
+          throttledInboxId = throttled.id;
+        },
+      });
+      if (!started) {
+        skipped = 'database unavailable';
+        return;
+      }
+      s = started;
+      const registry = new AdapterRegistry(s.server.deps.channels.deps, {
+        ...BUILTIN_ADAPTERS,
+        sandbox: (inbox, deps) => recording(BUILTIN_ADAPTERS.sandbox(inbox, deps)),
+      });
+      for (let i = 0; i < 2; i++) {
+        const worker = new DeliveryWorker({
+          db: s.db,
+          pubsub: s.server.deps.pubsub,
+          config: delivery,
+          adapters: registry,
+          queue: new OutboxDeliveryQueue(s.db, delivery.leaseMs, { settleMs: delivery.uncertainSettleMs, idempotentSends: () => true }),
+        });
+        worker.start();
+        workers.push(worker);
+      }
+    });
+    after(async () => {
+      for (const w of workers) await w.stop();
+      carrier.close();
+      if (s) await s.close();
+    });
+
+    const it = (title: string, fn: () => Promise<void>) =>
+      test(title, async (t) => {
+        if (skipped) return t.skip(skipped);
+        await fn();
+      });
+    let customer = 0;
+    /** A new customer writing to `inbox`: their conversation id. */
+    const conversationIn = async (inbox: string) =>
+      (
+        await s.client().data(SimulateInboundDocument, {
+          inboxId: inbox,
+          from: `+48500300${String(customer++).padStart(3, '0')}`,
+          text: 'Hi',
+          name: `Customer ${customer}`,
+        })
+      ).simulateInboundMessage.conversation.id;
+    const send = async (conversationId: string, body: string) => {
+      const { id } = (await s.client().data(DeliverySendTextDocument, { conversationId, body })).sendMessage.message;
+      for (const w of workers) w.notify();
+      return id;
+    };
+    const waitFor = (messageId: string, pred: (m: Message) => boolean) =>
+      waitForMessage(s.db, s.server.deps.pubsub, s.demo.tenant.id, messageId, pred);
+    const settled = (ids: string[]) => Promise.all(ids.map((id) => waitFor(id, (m) => m.deliveryStatus === SENT || m.deliveryStatus === FAILED)));
+    const accepted = (ids: string[]) => {
+      const wanted = new Set(ids);
+      return receipts.filter((r) => wanted.has(r.messageId) && r.answer === 'accepted');
+    };
+
+    it('20 quick sends to one customer reach the provider in send order although the first fails twice', async () => {
+      const conversation = await conversationIn(inboxId);
+      const ids: string[] = [];
+      ids.push(await send(conversation, 'Order 1 #fail:temporary:2'));
+      for (let i = 2; i <= 20; i++) ids.push(await send(conversation, `Order ${i}`));
+      await settled(ids);
+      assert.equal(carrier.requestCount(ids[0]), 3, 'the first was tried three times');
+      assert.deepEqual(
+        accepted(ids).map((r) => ids.indexOf(r.messageId) + 1),
+        ids.map((_, i) => i + 1),
+        'the provider accepted them in the order they were sent',
+      );
+      const firstAccepted = accepted([ids[0]])[0].at;
+      assert.ok(
+        receipts.filter((r) => ids.slice(1).includes(r.messageId)).every((r) => r.at >= firstAccepted),
+        'nothing later reached the provider while the first was waiting for its retry',
+      );
+    });
+
+    it('a finally failed first message releases the rest, in order', async () => {
+      const conversation = await conversationIn(inboxId);
+      const ids: string[] = [];
+      ids.push(await send(conversation, 'Doomed #fail:temporary'));
+      for (let i = 2; i <= 6; i++) ids.push(await send(conversation, `After the doomed one ${i}`));
+      const [first, ...rest] = await settled(ids);
+      assert.equal(first.deliveryStatus, FAILED);
+      assert.equal(carrier.requestCount(ids[0]), delivery.maxAttempts);
+      assert.ok(rest.every((m) => m.deliveryStatus === SENT));
+      assert.deepEqual(
+        accepted(ids).map((r) => r.messageId),
+        ids.slice(1),
+      );
+      const lastTry = Math.max(...receipts.filter((r) => r.messageId === ids[0]).map((r) => r.at));
+      assert.ok(accepted(ids).every((r) => r.at >= lastTry), 'the rest went only after the first finally failed');
+    });
+
+    it("a send held by the provider holds back its conversation's next message, not another conversation", async () => {
+      const a = await conversationIn(inboxId);
+      const b = await conversationIn(inboxId);
+      const held = deferred();
+      const release = deferred();
+      carrier.afterAccept = async (acc) => {
+        if (acc.content.kind !== 'text' || !acc.content.body.includes('#hold')) return;
+        held.resolve();
+        await release.promise;
+      };
+      try {
+        const a1 = await send(a, 'A first #hold');
+        await held.promise;
+        const a2 = await send(a, 'A second');
+        const b1 = await send(b, 'B first');
+        await waitFor(b1, (m) => m.deliveryStatus === SENT);
+        assert.equal(carrier.requestCount(a2), 0, "A's second message waits for its first");
+        release.resolve();
+        await settled([a1, a2]);
+        assert.deepEqual(
+          accepted([a1, a2]).map((r) => r.messageId),
+          [a1, a2],
+        );
+      } finally {
+        carrier.afterAccept = null;
+        release.resolve();
+      }
+    });
+
+    it('an inbox limited to 5 sends per second takes at least 2.8 s from the first to the 15th provider receipt', async () => {
+      const conversations = [await conversationIn(throttledInboxId), await conversationIn(throttledInboxId), await conversationIn(throttledInboxId)];
+      const ids: string[] = [];
+      for (let i = 0; i < 15; i++) ids.push(await send(conversations[i % 3], `Throttled ${i + 1}`));
+      await settled(ids);
+      const times = accepted(ids).map((r) => r.at);
+      assert.equal(times.length, 15);
+      const span = Math.max(...times) - Math.min(...times);
+      // 14 gaps of 200 ms; a few ms of timer slack.
+      assert.ok(span >= 14 * 200 - 50, `15 sends spread over ${span} ms`);
+      const sorted = [...times].sort((x, y) => x - y);
+      // Both workers together never exceed the rate: any 6 consecutive receipts span at least 5 intervals.
+      for (let i = 5; i < sorted.length; i++) assert.ok(sorted[i] - sorted[i - 5] >= 5 * 200 - 50, `receipts ${i - 5}..${i} too close`);
+    });
+
+    it("a provider's rate-limit answer delays the sender's other messages too", async () => {
+      const a = await conversationIn(inboxId);
+      const b = await conversationIn(inboxId);
+      const limited = deferred();
+      const a1 = await send(a, 'Slow down #ratelimit');
+      received.set(a1, () => limited.resolve());
+      // The answer may already have come before the hook was set.
+      if (receipts.some((r) => r.messageId === a1)) limited.resolve();
+      await limited.promise;
+      const answeredAt = receipts.find((r) => r.messageId === a1 && r.answer === 'rate_limited')!.at;
+      const b1 = await send(b, 'Another customer');
+      await settled([a1, b1]);
+      const [bReceipt] = accepted([b1]);
+      const [aReceipt] = accepted([a1]);
+      assert.ok(bReceipt.at - answeredAt >= RETRY_AFTER_MS - 50, `the other conversation waited ${bReceipt.at - answeredAt} ms`);
+      assert.ok(aReceipt.at - answeredAt >= RETRY_AFTER_MS - 50, `the limited message waited ${aReceipt.at - answeredAt} ms`);
+    });
+  });
+}
