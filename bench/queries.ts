@@ -435,8 +435,7 @@ function report(ctx: BenchContext, results: ScenarioResult[]): SectionResult {
       floors.map((f) => [f.label, fmtRate(f.rps), fmtRate(f.floor), f.toFloor.toFixed(2)]),
     ),
   );
-  if (authCost !== null)
-    lines.push(`authCost: { __typename } with a token ÷ without = ${authCost.toFixed(2)} (goal ≥ 0.8)`);
+  if (authCost !== null) lines.push(`authCost: { __typename } with a token ÷ without = ${authCost.toFixed(2)} (goal ≥ 0.8)`);
   const inbox = results.find((r) => r.scenario.key === 'inboxList');
   const defaults = results.find((r) => r.scenario.key === 'inboxListApolloDefaults');
   if (inbox && defaults) {

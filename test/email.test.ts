@@ -136,7 +136,13 @@ describe('email inbox end to end (SMTP out, raw MIME in)', () => {
     assert.match(mail.parsed.html || '', /<p>Sorry about that! A replacement is on its way.<\/p>/);
 
     // Email has no delivery receipts: the message ends at SENT with our Message-ID as its channel id.
-    const final = await waitForMessage(s.db, s.server.deps.pubsub, s.demo.tenant.id, messageId, (m) => m.deliveryStatus === DeliveryStatus.SENT);
+    const final = await waitForMessage(
+      s.db,
+      s.server.deps.pubsub,
+      s.demo.tenant.id,
+      messageId,
+      (m) => m.deliveryStatus === DeliveryStatus.SENT,
+    );
     assert.equal(final.channelMessageId, `<${messageId}@shop.example>`);
   });
 });

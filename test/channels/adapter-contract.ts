@@ -61,7 +61,10 @@ function tamper(body: Buffer): Buffer {
   return copy;
 }
 
-function only<T extends NormalisedInboundEvent['type']>(events: NormalisedInboundEvent[], type: T): Extract<NormalisedInboundEvent, { type: T }> {
+function only<T extends NormalisedInboundEvent['type']>(
+  events: NormalisedInboundEvent[],
+  type: T,
+): Extract<NormalisedInboundEvent, { type: T }> {
   const matching = events.filter((e) => e.type === type);
   assert.equal(matching.length, 1, `expected one ${type} event, got ${JSON.stringify(events.map((e) => e.type))}`);
   return matching[0] as Extract<NormalisedInboundEvent, { type: T }>;
@@ -84,7 +87,10 @@ export function adapterContract(harness: ContractHarness): void {
       });
 
     withRig('a send the provider accepts returns its message id', async (rig) => {
-      const result = await rig.adapter.send({ id: 'msg_contract_ok', content: text('Hello from the contract') }, ctx(rig.customer, 'msg_contract_ok'));
+      const result = await rig.adapter.send(
+        { id: 'msg_contract_ok', content: text('Hello from the contract') },
+        ctx(rig.customer, 'msg_contract_ok'),
+      );
       assert.ok(result.ok, JSON.stringify(result));
       assert.ok(result.channelMessageId.length > 0);
       const sent = rig.sendRequests();
@@ -94,7 +100,10 @@ export function adapterContract(harness: ContractHarness): void {
 
     withRig('a temporary refusal is temporary (retried), a permanent one is not', async (rig) => {
       rig.nextSend('temporary');
-      const temporary = await rig.adapter.send({ id: 'msg_contract_tmp', content: text('try again') }, ctx(rig.customer, 'msg_contract_tmp'));
+      const temporary = await rig.adapter.send(
+        { id: 'msg_contract_tmp', content: text('try again') },
+        ctx(rig.customer, 'msg_contract_tmp'),
+      );
       assert.ok(!temporary.ok);
       assert.equal(temporary.failure.kind, 'temporary');
       rig.nextSend('rejected');
@@ -153,12 +162,19 @@ export function adapterContract(harness: ContractHarness): void {
     withRig('statuses: delivered and read arrive as distinct events, whatever their order', async (rig) => {
       const status = rig.webhooks.status;
       if (!status) {
-        assert.equal(rig.adapter.capabilities.deliveryReceipts, false, 'a provider without status webhooks must say deliveryReceipts: false');
+        assert.equal(
+          rig.adapter.capabilities.deliveryReceipts,
+          false,
+          'a provider without status webhooks must say deliveryReceipts: false',
+        );
         return;
       }
       const sent = await rig.adapter.send({ id: 'msg_contract_st', content: text('status me') }, ctx(rig.customer, 'msg_contract_st'));
       assert.ok(sent.ok);
-      const read = await rig.adapter.parseWebhook(status(sent.channelMessageId, 'read').body, status(sent.channelMessageId, 'read').headers);
+      const read = await rig.adapter.parseWebhook(
+        status(sent.channelMessageId, 'read').body,
+        status(sent.channelMessageId, 'read').headers,
+      );
       const delivered = await rig.adapter.parseWebhook(
         status(sent.channelMessageId, 'delivered').body,
         status(sent.channelMessageId, 'delivered').headers,

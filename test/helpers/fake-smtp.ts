@@ -124,7 +124,10 @@ export function customerEmail(mail: CustomerEmail): Buffer {
   if (!mail.attachment) return Buffer.from([...headers, ...textPart].join('\r\n') + '\r\n');
   const boundary = '----=_Part_42_customer';
   const { filename, mimeType, data } = mail.attachment;
-  const base64 = data.toString('base64').replace(/.{1,76}/g, '$&\r\n').trimEnd();
+  const base64 = data
+    .toString('base64')
+    .replace(/.{1,76}/g, '$&\r\n')
+    .trimEnd();
   return Buffer.from(
     [
       ...headers,

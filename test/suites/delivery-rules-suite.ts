@@ -55,7 +55,13 @@ export function registerDeliveryRulesSuite(name: string, start: (opts: TestServe
             received.get(message.id)?.();
             return {
               ok: false,
-              failure: { kind: 'temporary', code: 'rate_limited', reason: 'Too many messages', rateLimited: true, retryAfterMs: RETRY_AFTER_MS },
+              failure: {
+                kind: 'temporary',
+                code: 'rate_limited',
+                reason: 'Too many messages',
+                rateLimited: true,
+                retryAfterMs: RETRY_AFTER_MS,
+              },
             };
           }
           const result = await adapter.send(message, ctx);
@@ -143,7 +149,8 @@ export function registerDeliveryRulesSuite(name: string, start: (opts: TestServe
     };
     const waitFor = (messageId: string, pred: (m: Message) => boolean) =>
       waitForMessage(s.db, s.server.deps.pubsub, s.demo.tenant.id, messageId, pred);
-    const settled = (ids: string[]) => Promise.all(ids.map((id) => waitFor(id, (m) => m.deliveryStatus === SENT || m.deliveryStatus === FAILED)));
+    const settled = (ids: string[]) =>
+      Promise.all(ids.map((id) => waitFor(id, (m) => m.deliveryStatus === SENT || m.deliveryStatus === FAILED)));
     const accepted = (ids: string[]) => {
       const wanted = new Set(ids);
       return receipts.filter((r) => wanted.has(r.messageId) && r.answer === 'accepted');
@@ -182,7 +189,10 @@ export function registerDeliveryRulesSuite(name: string, start: (opts: TestServe
         ids.slice(1),
       );
       const lastTry = Math.max(...receipts.filter((r) => r.messageId === ids[0]).map((r) => r.at));
-      assert.ok(accepted(ids).every((r) => r.at >= lastTry), 'the rest went only after the first finally failed');
+      assert.ok(
+        accepted(ids).every((r) => r.at >= lastTry),
+        'the rest went only after the first finally failed',
+      );
     });
 
     it("a send held by the provider holds back its conversation's next message, not another conversation", async () => {
@@ -215,7 +225,11 @@ export function registerDeliveryRulesSuite(name: string, start: (opts: TestServe
     });
 
     it('an inbox limited to 5 sends per second takes at least 2.8 s from the first to the 15th provider receipt', async () => {
-      const conversations = [await conversationIn(throttledInboxId), await conversationIn(throttledInboxId), await conversationIn(throttledInboxId)];
+      const conversations = [
+        await conversationIn(throttledInboxId),
+        await conversationIn(throttledInboxId),
+        await conversationIn(throttledInboxId),
+      ];
       const ids: string[] = [];
       for (let i = 0; i < 15; i++) ids.push(await send(conversations[i % 3], `Throttled ${i + 1}`));
       await settled(ids);

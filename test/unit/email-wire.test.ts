@@ -12,20 +12,29 @@ test('SMTP replies: 4xx temporary (throttling ones rate-limit the sender), 535 a
   assert.equal(smtpReplyFailure(451, '451 4.3.0 Local error').rateLimited, undefined);
   assert.equal(smtpReplyFailure(450, '450 4.7.1 Greylisted').rateLimited, undefined, '450 is a mailbox answer, not throttling');
   assert.equal(smtpReplyFailure(535, '535 5.7.8 Bad credentials').kind, 'auth');
-  assert.deepEqual([550, 551, 553, 554].map((c) => smtpReplyFailure(c, `${c} no`).kind), ['rejected', 'rejected', 'rejected', 'rejected']);
+  assert.deepEqual(
+    [550, 551, 553, 554].map((c) => smtpReplyFailure(c, `${c} no`).kind),
+    ['rejected', 'rejected', 'rejected', 'rejected'],
+  );
   assert.deepEqual([smtpReplyFailure(447, '447 ?').kind, smtpReplyFailure(557, '557 ?').kind], ['temporary', 'rejected']);
 });
 
 test('quoted history: Outlook header blocks, two-line Gmail attributions and > lines are trimmed; a plain "From:" line is kept', () => {
   assert.equal(stripQuotedHistory('Thanks!\r\n\r\nFrom: Shop <s@shop.example>\r\nSent: Monday\r\nSubject: x\r\n\r\nold'), 'Thanks!');
-  assert.equal(stripQuotedHistory('Yes please\n\nOn Thu, Dec 3, 2026 at 4:12 PM Shop Support <support@shop.example>\nwrote:\n> old'), 'Yes please');
+  assert.equal(
+    stripQuotedHistory('Yes please\n\nOn Thu, Dec 3, 2026 at 4:12 PM Shop Support <support@shop.example>\nwrote:\n> old'),
+    'Yes please',
+  );
   assert.equal(stripQuotedHistory('See below\n-----Original Message-----\nold'), 'See below');
   assert.equal(stripQuotedHistory('From: my other address, sorry\nNew order please'), 'From: my other address, sorry\nNew order please');
   assert.equal(stripQuotedHistory('> quoted\nmine'), 'mine');
 });
 
 test('reply headers: the answered id ends References and is In-Reply-To; the chain is capped keeping the root', () => {
-  assert.deepEqual(replyHeaders({ subject: 's', references: ['<a@x>', '<b@x>'] }, null), { inReplyTo: '<b@x>', references: ['<a@x>', '<b@x>'] });
+  assert.deepEqual(replyHeaders({ subject: 's', references: ['<a@x>', '<b@x>'] }, null), {
+    inReplyTo: '<b@x>',
+    references: ['<a@x>', '<b@x>'],
+  });
   assert.deepEqual(replyHeaders({ subject: 's', references: ['<a@x>'] }, '<c@x>'), { inReplyTo: '<c@x>', references: ['<a@x>', '<c@x>'] });
   assert.deepEqual(replyHeaders(null, null), {});
   const long = Array.from({ length: 30 }, (_, i) => `<${i}@x>`);
@@ -41,5 +50,12 @@ test('SendGrid Inbound Parse raw form: the "email" field is the message; a form 
   );
   assert.equal(rawMessageOf(form, 'multipart/form-data; boundary=xYz').toString(), message);
   assert.equal(rawMessageOf(Buffer.from(message), 'message/rfc822').toString(), message);
-  assert.throws(() => rawMessageOf(Buffer.from('--xYz\r\nContent-Disposition: form-data; name="to"\r\n\r\nx\r\n--xYz--'), 'multipart/form-data; boundary=xYz'), /no "email" field/);
+  assert.throws(
+    () =>
+      rawMessageOf(
+        Buffer.from('--xYz\r\nContent-Disposition: form-data; name="to"\r\n\r\nx\r\n--xYz--'),
+        'multipart/form-data; boundary=xYz',
+      ),
+    /no "email" field/,
+  );
 });

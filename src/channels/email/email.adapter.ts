@@ -22,15 +22,7 @@ import {
   type SendResult,
 } from '../channel-adapter';
 import { EMAIL_PROVIDER, emailSettings, SmtpSecurity, type EmailSettings } from './email.settings';
-import {
-  outboundMessageId,
-  parseInboundEmail,
-  rawMessageOf,
-  replyHeaders,
-  replySubject,
-  smtpReplyFailure,
-  textToHtml,
-} from './email.wire';
+import { outboundMessageId, parseInboundEmail, rawMessageOf, replyHeaders, replySubject, smtpReplyFailure, textToHtml } from './email.wire';
 
 export { EMAIL_PROVIDER } from './email.settings';
 

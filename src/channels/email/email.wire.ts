@@ -94,11 +94,7 @@ export function textToHtml(text: string): string {
  * wrap it over two lines), Outlook's "-----Original Message-----" and its From:/Sent: header block,
  * and the underscore rule Outlook on the web puts before it.
  */
-const QUOTE_STARTS: readonly RegExp[] = [
-  /^\s*On\b.{0,300}\bwrote:\s*$/i,
-  /^\s*-{2,}\s*Original Message\s*-{2,}\s*$/i,
-  /^\s*_{10,}\s*$/,
-];
+const QUOTE_STARTS: readonly RegExp[] = [/^\s*On\b.{0,300}\bwrote:\s*$/i, /^\s*-{2,}\s*Original Message\s*-{2,}\s*$/i, /^\s*_{10,}\s*$/];
 
 /**
  * The customer's new text without the quoted history: cut at the first quote start (an Outlook
@@ -109,7 +105,8 @@ export function stripQuotedHistory(text: string): string {
   let end = lines.length;
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i];
-    const twoLineOn = /^\s*On\b.{0,300}$/i.test(line) && /^\s*(\S.{0,200}\s)?wrote:\s*$/i.test(lines[i + 1] ?? '') && !/wrote:\s*$/i.test(line);
+    const twoLineOn =
+      /^\s*On\b.{0,300}$/i.test(line) && /^\s*(\S.{0,200}\s)?wrote:\s*$/i.test(lines[i + 1] ?? '') && !/wrote:\s*$/i.test(line);
     const outlookFrom = /^\s*From:\s/i.test(line);
     if (outlookFrom ? /^\s*(Sent|Date):\s/i.test(lines[i + 1] ?? '') : QUOTE_STARTS.some((re) => re.test(line)) || twoLineOn) {
       end = i;
@@ -117,7 +114,10 @@ export function stripQuotedHistory(text: string): string {
     }
   }
   const kept = lines.slice(0, end).filter((l) => !/^\s*>/.test(l));
-  return kept.join('\n').replace(/\s+$/, '').replace(/^\s*\n/, '');
+  return kept
+    .join('\n')
+    .replace(/\s+$/, '')
+    .replace(/^\s*\n/, '');
 }
 
 /**

@@ -7,7 +7,11 @@ import { OutboxEntry, OutboxState } from './outbox-entry.entity';
  * together with the message so a committed PENDING message always has its outbox entry. It takes
  * its place in the conversation's send order by the message's (createdAt, id).
  */
-export function enqueueDelivery(em: EntityManager, message: Pick<Message, 'id' | 'tenantId' | 'inboxId' | 'conversationId' | 'createdAt'>, now: Date): OutboxEntry {
+export function enqueueDelivery(
+  em: EntityManager,
+  message: Pick<Message, 'id' | 'tenantId' | 'inboxId' | 'conversationId' | 'createdAt'>,
+  now: Date,
+): OutboxEntry {
   return em.create(OutboxEntry, {
     tenantId: message.tenantId,
     messageId: message.id,

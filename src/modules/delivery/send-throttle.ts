@@ -47,7 +47,8 @@ const greatest = (dialect: Database['dialect']) => (dialect === 'postgresql' ? '
 export async function reserveSlot(
   em: EntityManager,
   dialect: Database['dialect'],
-  key: string, earliestMs: number,
+  key: string,
+  earliestMs: number,
   intervalMs: number,
   burst = 1,
 ): Promise<number> {
@@ -75,6 +76,8 @@ export async function pauseSender(em: EntityManager, dialect: Database['dialect'
 
 /** When the sender's schedule frees up (epoch ms; 0 when it has none): a rate-limit pause for an otherwise unlimited sender. */
 export async function senderPausedUntil(em: EntityManager, key: string): Promise<number> {
-  const rows: { next_at: string | number }[] = await (em as SqlEntityManager).execute('select next_at from send_throttle where "key" = ?', [key]);
+  const rows: { next_at: string | number }[] = await (em as SqlEntityManager).execute('select next_at from send_throttle where "key" = ?', [
+    key,
+  ]);
   return rows.length ? Number(rows[0].next_at) : 0;
 }

@@ -21,10 +21,18 @@ const BELOW: Readonly<Record<string, DeliveryStatus[]>> = {
  * machine keeps it monotonic: a message already further along is not moved, and a repeated or
  * older watermark changes nothing. One query for the messages, one event per message moved.
  */
-export async function receiveStatusWatermark(em: EntityManager, inbox: Pick<Inbox, 'id' | 'tenantId'>, event: StatusWatermarkEvent): Promise<DomainEvent[]> {
+export async function receiveStatusWatermark(
+  em: EntityManager,
+  inbox: Pick<Inbox, 'id' | 'tenantId'>,
+  event: StatusWatermarkEvent,
+): Promise<DomainEvent[]> {
   const from = BELOW[event.status];
   if (!from) return [];
-  const conversations = await em.find(Conversation, { tenantId: inbox.tenantId, inboxId: inbox.id, externalId: event.address }, { fields: ['id'] });
+  const conversations = await em.find(
+    Conversation,
+    { tenantId: inbox.tenantId, inboxId: inbox.id, externalId: event.address },
+    { fields: ['id'] },
+  );
   if (!conversations.length) return [];
   const messages = await em.find(
     Message,

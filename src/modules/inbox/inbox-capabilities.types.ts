@@ -34,8 +34,7 @@ export class InboxCapabilitiesType {
   reactions!: boolean;
 
   @Field({
-    description:
-      'The provider reports DELIVERED. False (Telegram, email): statuses end at SENT, so do not wait for DELIVERED or READ.',
+    description: 'The provider reports DELIVERED. False (Telegram, email): statuses end at SENT, so do not wait for DELIVERED or READ.',
   })
   deliveryReceipts!: boolean;
 

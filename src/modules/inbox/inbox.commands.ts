@@ -72,7 +72,10 @@ const MAX_SENDS_PER_SECOND = 1000;
 function sendRate(field: string, value: unknown, zeroClears: boolean, violations: FieldViolation[]): number | null {
   if (value === null || value === undefined || (zeroClears && value === 0)) return null;
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > MAX_SENDS_PER_SECOND) {
-    violations.push({ field, message: `must be a number above 0 and at most ${MAX_SENDS_PER_SECOND}${zeroClears ? ' (0 removes the limit)' : ''}.` });
+    violations.push({
+      field,
+      message: `must be a number above 0 and at most ${MAX_SENDS_PER_SECOND}${zeroClears ? ' (0 removes the limit)' : ''}.`,
+    });
     return null;
   }
   return value;

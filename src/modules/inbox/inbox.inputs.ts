@@ -181,7 +181,10 @@ export class CreateInboxInput {
   @Field(() => Int, { nullable: true, description: 'Override of the human-agent window (Messenger, Instagram), in hours (1–720).' })
   humanAgentWindowHours?: number | null;
 
-  @Field(() => Float, { nullable: true, description: "Sends per second this inbox may make (above 0, at most 1000); lowers, never raises, the provider's own limit." })
+  @Field(() => Float, {
+    nullable: true,
+    description: "Sends per second this inbox may make (above 0, at most 1000); lowers, never raises, the provider's own limit.",
+  })
   sendsPerSecond?: number | null;
 }
 

@@ -161,7 +161,10 @@ export async function updateInbox(
   return changeInbox(em, deps, actor, cmd.inboxId, async (tx, inbox) => {
     refuseArchived(inbox);
     const changed: string[] = [];
-    const assign = <K extends 'name' | 'senderAddress' | 'windowHours' | 'humanAgentWindowHours' | 'sendsPerSecond'>(key: K, value: Inbox[K] | undefined) => {
+    const assign = <K extends 'name' | 'senderAddress' | 'windowHours' | 'humanAgentWindowHours' | 'sendsPerSecond'>(
+      key: K,
+      value: Inbox[K] | undefined,
+    ) => {
       if (value === undefined || inbox[key] === value) return;
       inbox[key] = value;
       changed.push(key);

@@ -48,7 +48,11 @@ export async function resolveInboundMedia(
     (
       await deps.db.em
         .fork()
-        .find(WebhookReceipt, { inboxId: inbox.id, providerEventId: { $in: wanted.map((e) => e.providerEventId) } }, { fields: ['providerEventId'] })
+        .find(
+          WebhookReceipt,
+          { inboxId: inbox.id, providerEventId: { $in: wanted.map((e) => e.providerEventId) } },
+          { fields: ['providerEventId'] },
+        )
     ).map((r) => r.providerEventId),
   );
   for (const event of wanted) {
@@ -56,9 +60,19 @@ export async function resolveInboundMedia(
     try {
       const media = await fetchAndStore(deps, inbox.tenantId, adapter, event);
       if (event.content.kind === ContentKind.MEDIA)
-        event.content = { ...event.content, mediaId: media.id, mediaKind: media.mediaKind, mimeType: media.mimeType, filename: media.filename, unavailable: null };
+        event.content = {
+          ...event.content,
+          mediaId: media.id,
+          mediaKind: media.mediaKind,
+          mimeType: media.mimeType,
+          filename: media.filename,
+          unavailable: null,
+        };
     } catch (err) {
-      const reason = err instanceof AppError ? err.message : `The provider did not hand over the file (${err instanceof Error ? err.message : String(err)}).`;
+      const reason =
+        err instanceof AppError
+          ? err.message
+          : `The provider did not hand over the file (${err instanceof Error ? err.message : String(err)}).`;
       deps.logger?.warn({ err, inboxId: inbox.id, providerEventId: event.providerEventId }, 'an inbound file could not be kept');
       if (event.content.kind === ContentKind.MEDIA) event.content = { ...event.content, mediaId: null, unavailable: reason };
     }
@@ -66,7 +80,12 @@ export async function resolveInboundMedia(
   }
 }
 
-async function fetchAndStore(deps: InboundMediaDeps, tenantId: string, adapter: ChannelAdapter, event: MessageReceivedEvent): Promise<Media> {
+async function fetchAndStore(
+  deps: InboundMediaDeps,
+  tenantId: string,
+  adapter: ChannelAdapter,
+  event: MessageReceivedEvent,
+): Promise<Media> {
   const source = event.media!;
   const signal = AbortSignal.timeout(deps.timeoutMs);
   let fetched: FetchedMedia;
@@ -83,23 +102,26 @@ async function fetchAndStore(deps: InboundMediaDeps, tenantId: string, adapter: 
     const inspected = inspector.result();
     await staged.commit();
     kept = true;
-    const media = await deps.db.em.fork().transactional(async (tx) =>
-      tx.create(Media, {
-        tenantId,
-        uploadedById: null,
-        mediaKind: inspected.mediaKind,
-        mimeType: inspected.mimeType,
-        filename: sanitizeFilename(fetched.filename ?? source.filename ?? `${inspected.mediaKind}`),
-        size: inspected.size,
-        sha256: inspected.sha256,
-        storageKey: staged.key,
-        idempotencyKey: null,
-        createdAt: new Date(),
-      }),
-    ).catch(async (err) => {
-      await deps.storage.delete(staged.key);
-      throw err;
-    });
+    const media = await deps.db.em
+      .fork()
+      .transactional(async (tx) =>
+        tx.create(Media, {
+          tenantId,
+          uploadedById: null,
+          mediaKind: inspected.mediaKind,
+          mimeType: inspected.mimeType,
+          filename: sanitizeFilename(fetched.filename ?? source.filename ?? `${inspected.mediaKind}`),
+          size: inspected.size,
+          sha256: inspected.sha256,
+          storageKey: staged.key,
+          idempotencyKey: null,
+          createdAt: new Date(),
+        }),
+      )
+      .catch(async (err) => {
+        await deps.storage.delete(staged.key);
+        throw err;
+      });
     return media;
   } finally {
     if (!kept) await staged.discard();

@@ -59,7 +59,8 @@ export class MediaContentType {
 
   @Field(() => String, {
     nullable: true,
-    description: "A customer's file that could not be fetched or kept (too large, an unknown type, the provider failed): why. Null otherwise.",
+    description:
+      "A customer's file that could not be fetched or kept (too large, an unknown type, the provider failed): why. Null otherwise.",
   })
   unavailable?: string | null;
 }
