@@ -50,6 +50,30 @@ export class WhatsAppCloudSettingsInput {
   baseUrl?: string | null;
 }
 
+@InputType('TwilioSettingsInput', {
+  description:
+    'Twilio Programmable Messaging (SMS/MMS). The sender is the inbox\'s `senderAddress` (E.164) unless `messagingServiceSid` is set. `authToken` is write-only: stored encrypted, never returned; on update, left out keeps the stored one.',
+})
+export class TwilioSettingsInput {
+  @Field({ description: 'The Account SID from the Twilio Console (AC followed by 32 hex digits).' })
+  accountSid!: string;
+
+  @Field(() => String, {
+    nullable: true,
+    description: "The account's Auth Token: authenticates sends and checks every webhook's X-Twilio-Signature. Required when creating.",
+  })
+  authToken?: string | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'Send through this messaging service (MG…) and its sender pool instead of the inbox number.',
+  })
+  messagingServiceSid?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'REST API base URL (default https://api.twilio.com); point it at a test double.' })
+  baseUrl?: string | null;
+}
+
 /**
  * Provider settings: exactly one member, naming the provider. Members to come: twilio, messenger,
  * instagram, telegram, email (one member each; see provider-settings.ts).
@@ -62,6 +86,9 @@ export class InboxSettingsInput {
 
   @Field(() => WhatsAppCloudSettingsInput, { nullable: true, description: "Meta's WhatsApp Cloud API (WHATSAPP inboxes)." })
   whatsappCloud?: WhatsAppCloudSettingsInput | null;
+
+  @Field(() => TwilioSettingsInput, { nullable: true, description: 'Twilio Programmable Messaging (SMS inboxes).' })
+  twilio?: TwilioSettingsInput | null;
 }
 
 @InputType('CreateInboxInput', { description: 'A new inbox: a sender on one channel, carried by one provider.' })

@@ -1,4 +1,5 @@
 import { SANDBOX_PROVIDER } from '../../channels/sandbox/sandbox.adapter';
+import { TWILIO_PROVIDER } from '../../channels/twilio/twilio.adapter';
 import { WHATSAPP_CLOUD_PROVIDER } from '../../channels/whatsapp-cloud/whatsapp-cloud.adapter';
 import type { FieldViolation } from '../../lib/errors';
 import { ChannelKind } from '../channel/channel-kind';
@@ -41,7 +42,8 @@ export interface ProviderSpec {
 export enum SettingsMember {
   SANDBOX = 'sandbox',
   WHATSAPP_CLOUD = 'whatsappCloud',
-  // Reserved for the adapters to come: twilio, messenger, instagram, telegram, email.
+  TWILIO = 'twilio',
+  // Reserved for the adapters to come: messenger, instagram, telegram, email.
 }
 
 /** Every provider Switchboard can configure, by settings member; exhaustive. */
@@ -75,6 +77,30 @@ export const PROVIDER_SPECS: Readonly<Record<SettingsMember, ProviderSpec>> = {
       'In App settings > Basic, copy the app secret: it checks the signature of every webhook.',
       `In WhatsApp > Configuration, set the callback URL to ${webhookUrl} and the verify token to the one saved here, then subscribe to the "messages" field.`,
       `Run testInboxConnection to check the token and phone number id${typeof config.phoneNumberId === 'string' ? ` (${config.phoneNumberId})` : ''}.`,
+    ],
+  },
+  [SettingsMember.TWILIO]: {
+    provider: TWILIO_PROVIDER,
+    channels: [ChannelKind.SMS],
+    fields: {
+      accountSid: { kind: 'string', required: true, secret: false, pattern: /^AC[0-9a-fA-F]{32}$/, patternHint: 'AC followed by 32 hex digits' },
+      authToken: { kind: 'string', required: true, secret: true, maxLength: 256 },
+      messagingServiceSid: {
+        kind: 'string',
+        required: false,
+        secret: false,
+        pattern: /^MG[0-9a-fA-F]{32}$/,
+        patternHint: 'MG followed by 32 hex digits',
+      },
+      baseUrl: { kind: 'url', required: false },
+    },
+    setupSteps: ({ webhookUrl, config }) => [
+      'In the Twilio Console, copy the Account SID and Auth Token (Account > API keys & tokens): the token also checks every webhook (X-Twilio-Signature).',
+      typeof config.messagingServiceSid === 'string'
+        ? `In Messaging > Services > ${config.messagingServiceSid} > Integration, set "Send a webhook" with the request URL ${webhookUrl} (HTTP POST).`
+        : `In Phone Numbers > Manage > Active numbers, open the inbox's number and under Messaging set "A message comes in" to Webhook ${webhookUrl} (HTTP POST).`,
+      'Delivery statuses need no setup: each message names its own status callback. PUBLIC_URL must be reachable by Twilio (it also fetches MMS files from it).',
+      'Run testInboxConnection to check the Account SID and Auth Token.',
     ],
   },
 };
