@@ -47,7 +47,8 @@ export const BUILTIN_ADAPTERS: Readonly<Record<string, AdapterFactory>> = {
   [SANDBOX_PROVIDER]: (inbox, deps) =>
     new SandboxAdapter(inbox, { carrier: deps.sandbox, webhookUrl: deps.webhookUrl(inbox.id), serverSecret: deps.sandboxSecret }),
   [WHATSAPP_CLOUD_PROVIDER]: (inbox, deps) => new WhatsAppCloudAdapter(inbox, deps.fetch),
-  [TWILIO_PROVIDER]: (inbox, deps) => new TwilioAdapter(inbox, { fetch: deps.fetch, webhookUrl: deps.webhookUrl(inbox.id), media: deps.media?.(inbox) }),
+  [TWILIO_PROVIDER]: (inbox, deps) =>
+    new TwilioAdapter(inbox, { fetch: deps.fetch, webhookUrl: deps.webhookUrl(inbox.id), media: deps.media?.(inbox) }),
 };
 
 /** An inbox names a provider this server has no adapter for (a configuration error, not a send failure). */

@@ -145,7 +145,12 @@ export class TwilioAdapter implements ChannelAdapter {
       return {
         ok: false,
         // Created (2xx) but the answer is cut or garbled: the status callback will name the sid.
-        failure: { kind: 'temporary', uncertain: true, code: 'bad_response', reason: 'Twilio accepted the request but returned no message SID.' },
+        failure: {
+          kind: 'temporary',
+          uncertain: true,
+          code: 'bad_response',
+          reason: 'Twilio accepted the request but returned no message SID.',
+        },
       };
     }
     return { ok: false, failure: twilioFailure(res.status, json, res.headers.get('retry-after')) };
@@ -158,7 +163,12 @@ export class TwilioAdapter implements ChannelAdapter {
   }
 
   verifySignature(rawBody: Buffer, headers: IncomingHttpHeaders): boolean {
-    return validTwilioSignature(this.settings.authToken, headerValue(headers, 'x-twilio-signature'), this.calledUrl(headers), parseForm(rawBody));
+    return validTwilioSignature(
+      this.settings.authToken,
+      headerValue(headers, 'x-twilio-signature'),
+      this.calledUrl(headers),
+      parseForm(rawBody),
+    );
   }
 
   parseWebhook(rawBody: Buffer, headers: IncomingHttpHeaders): NormalisedInboundEvent[] {

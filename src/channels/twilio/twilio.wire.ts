@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { parse as parseQuery, stringify as stringifyQuery } from 'node:querystring';
 import { ContentKind, MediaKind } from '../../modules/message/content-kind';
 import { DeliveryStatus } from '../../modules/message/delivery-status';
 import type { StoredContent } from '../../modules/message/message-content';
@@ -58,8 +59,9 @@ export function twilioSignature(authToken: string, url: string, params: FormPara
 
 /**
  * Whether `given` signs the request, tried as twilio-node's `validateRequest` tries it: Twilio's
- * back end is not consistent about the port, so the URL is checked without its port and with the
- * scheme's default port added (a URL with an explicit port is also checked as it is).
+ * back end is not consistent about the port or the query's escaping, so the URL is checked without
+ * its port and with the scheme's default port added (one with an explicit port also as it is),
+ * each with the query as WHATWG URL escapes it and as Node's legacy querystring does (`'` left as is).
  */
 export function validTwilioSignature(authToken: string, given: string | undefined, url: string, params: FormParams): boolean {
   if (!authToken || !given) return false;
@@ -69,7 +71,8 @@ export function validTwilioSignature(authToken: string, given: string | undefine
   } catch {
     return false;
   }
-  const candidates = new Set([withoutPort(parsed), withPort(parsed)]);
+  const ported = [withoutPort(parsed), withPort(parsed)];
+  const candidates = new Set([...ported, ...ported.map(withLegacyQuery)]);
   const presented = Buffer.from(given);
   for (const candidate of candidates) {
     const expected = Buffer.from(twilioSignature(authToken, candidate, params));
@@ -82,6 +85,15 @@ function withoutPort(url: URL): string {
   const copy = new URL(url);
   copy.port = '';
   return copy.toString();
+}
+
+/** As twilio-node's `withLegacyQuerystring`: the query re-serialised by Node's querystring module. */
+function withLegacyQuery(url: string): string {
+  const parsed = new URL(url);
+  if (!parsed.search) return url;
+  const query = stringifyQuery(parseQuery(parsed.search.slice(1)));
+  parsed.search = '';
+  return `${parsed.toString()}?${query}`;
 }
 
 /** As twilio-node's `addPort`: the scheme's default port written out when none is given. */
@@ -228,7 +240,13 @@ export function mediaKindOf(mimeType: string | null): MediaKind {
 /** The form of a Messages API create request, or the reason the content cannot go by SMS/MMS. */
 export function toTwilioForm(
   content: StoredContent,
-  opts: { to: string; from: string | null; messagingServiceSid: string | null; statusCallback: string; mediaUrl: (mediaId: string) => string | null },
+  opts: {
+    to: string;
+    from: string | null;
+    messagingServiceSid: string | null;
+    statusCallback: string;
+    mediaUrl: (mediaId: string) => string | null;
+  },
 ): URLSearchParams | string {
   const form = new URLSearchParams();
   form.set('To', opts.to);
@@ -312,7 +330,11 @@ export function parseTwilioWebhook(rawBody: Buffer, query: URLSearchParams, now 
 }
 
 /** Reads Twilio's answer to the account lookup of a connection test (pure). */
-export function twilioConnectionResult(status: number, body: (TwilioErrorBody & { friendly_name?: string; status?: unknown }) | null, accountSid: string): ConnectionTestResult {
+export function twilioConnectionResult(
+  status: number,
+  body: (TwilioErrorBody & { friendly_name?: string; status?: unknown }) | null,
+  accountSid: string,
+): ConnectionTestResult {
   const said = body?.message ? ` Twilio said: ${body.message}` : '';
   if (status >= 200 && status < 300) {
     const name = typeof body?.friendly_name === 'string' ? ` (${body.friendly_name})` : '';

@@ -1,6 +1,11 @@
 import express, { type Request, type Response, type Router } from 'express';
 import type { AdapterRegistry } from '../../channels/adapter-registry';
-import { WEBHOOK_QUERY_HEADER, WebhookPayloadError, type ChannelAdapter, type NormalisedInboundEvent } from '../../channels/channel-adapter';
+import {
+  WEBHOOK_QUERY_HEADER,
+  WebhookPayloadError,
+  type ChannelAdapter,
+  type NormalisedInboundEvent,
+} from '../../channels/channel-adapter';
 import type { Database } from '../../db/orm';
 import { isIdOf } from '../../lib/ids';
 import type { PubSub } from '../../pubsub/pubsub';

@@ -52,7 +52,7 @@ export class WhatsAppCloudSettingsInput {
 
 @InputType('TwilioSettingsInput', {
   description:
-    'Twilio Programmable Messaging (SMS/MMS). The sender is the inbox\'s `senderAddress` (E.164) unless `messagingServiceSid` is set. `authToken` is write-only: stored encrypted, never returned; on update, left out keeps the stored one.',
+    "Twilio Programmable Messaging (SMS/MMS). The sender is the inbox's `senderAddress` (E.164) unless `messagingServiceSid` is set. `authToken` is write-only: stored encrypted, never returned; on update, left out keeps the stored one.",
 })
 export class TwilioSettingsInput {
   @Field({ description: 'The Account SID from the Twilio Console (AC followed by 32 hex digits).' })

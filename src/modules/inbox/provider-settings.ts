@@ -83,7 +83,13 @@ export const PROVIDER_SPECS: Readonly<Record<SettingsMember, ProviderSpec>> = {
     provider: TWILIO_PROVIDER,
     channels: [ChannelKind.SMS],
     fields: {
-      accountSid: { kind: 'string', required: true, secret: false, pattern: /^AC[0-9a-fA-F]{32}$/, patternHint: 'AC followed by 32 hex digits' },
+      accountSid: {
+        kind: 'string',
+        required: true,
+        secret: false,
+        pattern: /^AC[0-9a-fA-F]{32}$/,
+        patternHint: 'AC followed by 32 hex digits',
+      },
       authToken: { kind: 'string', required: true, secret: true, maxLength: 256 },
       messagingServiceSid: {
         kind: 'string',
