@@ -22,6 +22,7 @@ import { lockChannelMessage, lockedRead } from './delivery.locks';
 import { applyPendingStatuses, applyStatusChange } from './status.service';
 import { sendBlocker } from './send-gate';
 import { ARCHIVED_SEND_FAILURE } from '../inbox/inbox-archive';
+import { isOptedOut, OPTED_OUT_FAILURE_CODE, recordOptOut } from '../contact/contact-opt-out';
 
 /** What the worker is built with. */
 export interface DeliveryWorkerDeps {
@@ -236,6 +237,14 @@ export class DeliveryWorker {
       };
     }
 
+    // Opted out after the send was accepted (a STOP crossed it): the provider would refuse, or worse, deliver.
+    if (await isOptedOut(em, message.tenantId, conversation.contactId, conversation.channel)) {
+      return {
+        kind: 'failed',
+        failure: { kind: 'rejected', code: OPTED_OUT_FAILURE_CODE, reason: 'The customer opted out of this channel (replied STOP).' },
+      };
+    }
+
     let adapter;
     try {
       adapter = this.deps.adapters.forInbox(inbox);
@@ -275,7 +284,13 @@ export class DeliveryWorker {
       result = await Promise.race([
         adapter.send(
           { id: message.id, content: message.content, replyToChannelMessageId: replyTo?.channelMessageId ?? null },
-          { to: conversation.externalId, idempotencyKey: message.id, attempt: job.attempt, signal, lastInboundAt: conversation.lastInboundAt },
+          {
+            to: conversation.externalId,
+            idempotencyKey: message.id,
+            attempt: job.attempt,
+            signal,
+            lastInboundAt: conversation.lastInboundAt,
+          },
         ),
         abandonOn(signal),
       ]);
@@ -374,6 +389,11 @@ export class DeliveryWorker {
       });
       if (failed) events.push(failed);
       entry.state = OutboxState.FAILED;
+      // The provider says the customer unsubscribed (Twilio 21610): later sends are refused up front.
+      if (failure.code === OPTED_OUT_FAILURE_CODE) {
+        const conversation = await tx.findOne(Conversation, { id: message.conversationId, tenantId: message.tenantId });
+        if (conversation) await recordOptOut(tx, message.tenantId, conversation.channel, conversation.externalId, now);
+      }
       return events;
     });
   }
