@@ -38,7 +38,8 @@ describe('Twilio SMS/MMS end to end: createInbox against a fake Twilio, both dir
 
   before(async () => {
     await twilio.start();
-    s = await startTestServer({ pubsub, config: { delivery: testDeliveryConfig() } });
+    // A send Twilio may have taken (5xx, timeout) waits this long for its status callback before a resend.
+    s = await startTestServer({ pubsub, config: { delivery: testDeliveryConfig({ uncertainSettleMs: 60_000 }) } });
   });
   after(async () => {
     if (s) await s.close();
@@ -209,6 +210,35 @@ describe('Twilio SMS/MMS end to end: createInbox against a fake Twilio, both dir
     await waitFor(again.id, (m) => m.deliveryStatus === DeliveryStatus.SENT);
     const after = await s.client().data(TwilioConversationContactDocument, { id: conversationId });
     assert.deepEqual(after.conversation!.contact.optedOutChannels, []);
+  });
+
+  test('a 5xx answer is uncertain: not sent again, and the status callback naming our message id settles it', async () => {
+    const before = twilio.sends.length;
+    twilio.nextSend('temporary');
+    const sent = (await s.client().data(TwilioSend, { input: sendInput({ text: { body: 'Did Twilio take this?' } }) })).sendMessage.message;
+    await twilio.sendsAfter(before);
+    const request = twilio.sends[before];
+    assert.equal(request.status, 503);
+    // Twilio had queued it after all: its callback goes to the StatusCallback URL of that request.
+    const sid = twilio.sid('SM');
+    assert.equal(await twilio.post(request.form.StatusCallback, twilio.statusParams(sid, 'delivered')), 200);
+    const delivered = await waitFor(sent.id, (m) => m.deliveryStatus === DeliveryStatus.DELIVERED);
+    assert.equal(delivered.channelMessageId, sid);
+    assert.equal(twilio.sends.filter((r) => r.form.Body === 'Did Twilio take this?').length, 1, 'sent once');
+  });
+
+  test('a message queued before the customer texts STOP is failed as opted_out without calling Twilio', async () => {
+    await s.server.deps.delivery.stop();
+    const before = twilio.sends.length;
+    const queued = (await s.client().data(TwilioSend, { input: sendInput({ text: { body: 'Queued before STOP' } }) })).sendMessage.message;
+    assert.equal(queued.deliveryStatus, 'PENDING');
+    assert.equal(await inbound('QUIT').post(), 200);
+    s.server.deps.delivery.start();
+    const failed = await waitFor(queued.id, (m) => m.deliveryStatus !== DeliveryStatus.PENDING);
+    assert.equal(failed.deliveryStatus, DeliveryStatus.FAILED);
+    assert.equal(failed.failureCode, 'opted_out');
+    assert.equal(twilio.sends.length, before, 'Twilio was not called');
+    assert.equal(await inbound('START').post(), 200);
   });
 
   test("Twilio's 21610 answer fails the message as opted_out and records the opt-out", async () => {

@@ -37,6 +37,7 @@ export class FakeTwilio {
   readonly mediaRequests: { path: string; authorized: boolean }[] = [];
   url = '';
   private outcome: TwilioSendOutcome = 'ok';
+  private sendWaiters: { count: number; resolve: () => void }[] = [];
   private counter = 0;
   private readonly server = http.createServer((req, res) => void this.handle(req, res));
 
@@ -54,6 +55,12 @@ export class FakeTwilio {
   close(): Promise<void> {
     this.server.closeAllConnections();
     return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+
+  /** Resolves once the fake has received more than `count` Messages create requests (no polling). */
+  sendsAfter(count: number): Promise<void> {
+    if (this.sends.length > count) return Promise.resolve();
+    return new Promise((resolve) => this.sendWaiters.push({ count, resolve }));
   }
 
   nextSend(outcome: TwilioSendOutcome): void {
@@ -171,8 +178,12 @@ export class FakeTwilio {
     }
     if (req.method === 'POST' && path === `${account}/Messages.json`) {
       const form = Object.fromEntries(new URLSearchParams(raw.toString('utf8')));
-      const record = (status: number, sid: string | null) =>
+      const record = (status: number, sid: string | null) => {
         this.sends.push({ sid, authorization: req.headers.authorization, contentType: req.headers['content-type'], form, status });
+        const due = this.sendWaiters.filter((w) => this.sends.length > w.count);
+        this.sendWaiters = this.sendWaiters.filter((w) => !due.includes(w));
+        for (const w of due) w.resolve();
+      };
       if (!this.authorized(req)) {
         record(401, null);
         return reply(401, error(401, 20003, 'Authentication Error - invalid username'));
