@@ -182,12 +182,28 @@ export function statusFailure(errorCode: string | null, errorMessage: string | n
   };
 }
 
+/** Every `MessageStatus` value the Message resource documents. */
+export type TwilioMessageStatus =
+  | 'accepted'
+  | 'scheduled'
+  | 'queued'
+  | 'sending'
+  | 'sent'
+  | 'partially_delivered'
+  | 'delivered'
+  | 'read'
+  | 'undelivered'
+  | 'failed'
+  | 'canceled'
+  | 'receiving'
+  | 'received';
+
 /**
  * Every Twilio `MessageStatus`, onto our status machine; null = not about a message we sent
  * (`receiving`/`received` are inbound). Twilio holding the message (accepted, queued, scheduled,
  * sending) is SENT for us: it is out of our hands and will not be sent again.
  */
-export const TWILIO_STATUS: Readonly<Record<string, DeliveryStatus | null>> = {
+export const TWILIO_STATUS: Readonly<Record<TwilioMessageStatus, DeliveryStatus | null>> = {
   accepted: DeliveryStatus.SENT,
   scheduled: DeliveryStatus.SENT,
   queued: DeliveryStatus.SENT,
@@ -286,8 +302,9 @@ export function parseTwilioWebhook(rawBody: Buffer, query: URLSearchParams, now 
   if (!sid) throw new WebhookPayloadError('the callback has no MessageSid');
   const status = (formValue(p, 'MessageStatus') ?? formValue(p, 'SmsStatus'))?.toLowerCase() ?? null;
   if (status !== null && status !== 'received' && status !== 'receiving') {
+    // A status Twilio adds later is acknowledged and ignored rather than refused (it would redeliver).
     if (!Object.hasOwn(TWILIO_STATUS, status)) return [];
-    const mapped = TWILIO_STATUS[status];
+    const mapped = TWILIO_STATUS[status as TwilioMessageStatus];
     if (!mapped) return [];
     return [
       {
