@@ -142,6 +142,11 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
         twilio.mediaRequests.map((r) => r.authorized),
         [true],
       );
+      assert.deepEqual(
+        twilio.cdnRequests.map((r) => r.authorization),
+        [undefined],
+        'the auth token does not follow the redirect to the CDN',
+      );
     });
 
     test('a reply goes out form-encoded with Basic auth and a per-message status callback, then reaches DELIVERED on a subscription', async () => {

@@ -27,15 +27,23 @@ export const TWILIO_PNG = Buffer.from(
  * `POST /2010-04-01/Accounts/{AccountSid}/Messages.json` with HTTP Basic auth (AccountSid:AuthToken)
  * answers 201 with a `SM…` sid, or Twilio's JSON error (`{ code, message, more_info, status }`);
  * `GET /2010-04-01/Accounts/{AccountSid}.json` is the account; inbound media
- * (`/Accounts/{sid}/Messages/{MM}/Media/{ME}`) needs Basic auth and redirects (307) to a CDN path
- * that serves the bytes, as Twilio does. Webhooks are signed with `X-Twilio-Signature` over the full
+ * (`/Accounts/{sid}/Messages/{MM}/Media/{ME}`) needs Basic auth and redirects (307) to a CDN on
+ * another origin that serves the bytes, as Twilio does (to a signed S3 URL). Webhooks are signed with `X-Twilio-Signature` over the full
  * URL plus the sorted POST parameters.
  */
 export class FakeTwilio {
   readonly sends: TwilioSendRequest[] = [];
   /** Media downloads: path and whether they carried the account's credentials. */
   readonly mediaRequests: { path: string; authorized: boolean }[] = [];
+  /** Downloads that reached the CDN (another origin): whether they still carried an Authorization header. */
+  readonly cdnRequests: { path: string; authorization: string | undefined }[] = [];
   url = '';
+  private cdnUrl = '';
+  private readonly cdn = http.createServer((req, res) => {
+    this.cdnRequests.push({ path: req.url ?? '', authorization: req.headers.authorization });
+    res.writeHead(200, { 'content-type': 'image/png', 'content-length': String(TWILIO_PNG.length) });
+    res.end(TWILIO_PNG);
+  });
   private outcome: TwilioSendOutcome = 'ok';
   private sendWaiters: { count: number; resolve: () => void }[] = [];
   private counter = 0;
@@ -49,12 +57,16 @@ export class FakeTwilio {
   async start(): Promise<this> {
     await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    await new Promise<void>((resolve) => this.cdn.listen(0, '127.0.0.1', resolve));
+    this.cdnUrl = `http://127.0.0.1:${(this.cdn.address() as AddressInfo).port}`;
     return this;
   }
 
-  close(): Promise<void> {
-    this.server.closeAllConnections();
-    return new Promise((resolve) => this.server.close(() => resolve()));
+  async close(): Promise<void> {
+    for (const server of [this.server, this.cdn]) {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   }
 
   /** Resolves once the fake has received more than `count` Messages create requests (no polling). */
@@ -159,16 +171,12 @@ export class FakeTwilio {
     });
     const account = `/2010-04-01/Accounts/${this.accountSid}`;
 
-    if (path.startsWith('/cdn/')) {
-      res.writeHead(200, { 'content-type': 'image/png', 'content-length': String(TWILIO_PNG.length) });
-      return void res.end(TWILIO_PNG);
-    }
     const media = /^\/2010-04-01\/Accounts\/(AC\w+)\/Messages\/(MM\w+)\/Media\/(ME\w+)$/.exec(path);
     if (req.method === 'GET' && media) {
       const authorized = this.authorized(req) && media[1] === this.accountSid;
       this.mediaRequests.push({ path, authorized });
       if (!authorized) return reply(401, error(401, 20003, 'Authentication Error - invalid username'));
-      res.writeHead(307, { location: `${this.url}/cdn/${media[3]}` });
+      res.writeHead(307, { location: `${this.cdnUrl}/cdn/${media[3]}` });
       return void res.end();
     }
     if (req.method === 'GET' && /^\/2010-04-01\/Accounts\/[^/]+\.json$/.test(path)) {
