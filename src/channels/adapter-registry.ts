@@ -6,6 +6,7 @@ import { messengerAdapter, MESSENGER_PROVIDER } from './messenger/messenger.adap
 import { EmailAdapter, EMAIL_PROVIDER } from './email/email.adapter';
 import { SandboxAdapter, SANDBOX_PROVIDER } from './sandbox/sandbox.adapter';
 import type { SandboxCarrier } from './sandbox/sandbox.carrier';
+import { TwilioAdapter, TWILIO_PROVIDER } from './twilio/twilio.adapter';
 import { WhatsAppCloudAdapter, WHATSAPP_CLOUD_PROVIDER } from './whatsapp-cloud/whatsapp-cloud.adapter';
 
 /** What adapter factories may use; built once per server. */
@@ -52,6 +53,8 @@ export const BUILTIN_ADAPTERS: Readonly<Record<string, AdapterFactory>> = {
   [MESSENGER_PROVIDER]: (inbox, deps) => messengerAdapter(inbox, { fetch: deps.fetch, media: deps.media?.(inbox) }),
   [INSTAGRAM_PROVIDER]: (inbox, deps) => instagramAdapter(inbox, { fetch: deps.fetch, media: deps.media?.(inbox) }),
   [EMAIL_PROVIDER]: (inbox, deps) => new EmailAdapter(inbox, deps.media?.(inbox)),
+  [TWILIO_PROVIDER]: (inbox, deps) =>
+    new TwilioAdapter(inbox, { fetch: deps.fetch, webhookUrl: deps.webhookUrl(inbox.id), media: deps.media?.(inbox) }),
 };
 
 /** An inbox names a provider this server has no adapter for (a configuration error, not a send failure). */

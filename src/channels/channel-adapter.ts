@@ -107,8 +107,23 @@ export interface MessageReceivedEvent {
   media?: InboundMediaSource | null;
   /** The provider thread the message belongs to (email): stored with the content, for replies. */
   thread?: MessageThread | null;
+  /**
+   * The message is an opt-out keyword (STOP…) or an opt-in one (START…) on this channel: the
+   * inbound service records it on the contact with the message, and sends to them are refused
+   * (OPTED_OUT) until they opt in again. Null or absent: it changes nothing.
+   */
+  optOut?: OptOutChange | null;
   occurredAt: Date;
 }
+
+/** A customer's opt-out keyword: `stop` opts them out of the channel, `start` back in. */
+export type OptOutChange = 'stop' | 'start';
+
+/**
+ * Header the webhook router sets (overwriting anything the caller sent) to the query string the
+ * provider called the webhook URL with, without `?`: for providers that sign the full URL (Twilio).
+ */
+export const WEBHOOK_QUERY_HEADER = 'x-switchboard-webhook-query';
 
 /** Where an inbound file comes from. Opaque to the core: only the adapter that made it reads `ref`. */
 export interface InboundMediaSource {

@@ -17,6 +17,8 @@ export enum ErrorCode {
   QUERY_TOO_COMPLEX = 'QUERY_TOO_COMPLEX',
   RATE_LIMITED = 'RATE_LIMITED',
   INBOX_ARCHIVED = 'INBOX_ARCHIVED',
+  /** The customer opted out of this channel (replied STOP); nothing is sent until they opt back in. */
+  OPTED_OUT = 'OPTED_OUT',
   INTERNAL_SERVER_ERROR = 'INTERNAL_SERVER_ERROR',
 }
 

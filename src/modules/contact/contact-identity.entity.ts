@@ -29,4 +29,11 @@ export class ContactIdentity {
   @Property({ type: 'string' })
   @Field({ description: 'Normalised address: E.164 for phone channels, the platform id otherwise.' })
   address!: string;
+
+  @Property({ type: 'Date', nullable: true })
+  @Field(() => Date, {
+    nullable: true,
+    description: 'When the customer opted out of messages at this address (replied STOP); null when they may be messaged.',
+  })
+  optedOutAt: Date | null = null;
 }

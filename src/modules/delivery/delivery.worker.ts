@@ -31,6 +31,7 @@ import {
   sendLimits,
 } from './send-throttle';
 import { ARCHIVED_SEND_FAILURE } from '../inbox/inbox-archive';
+import { isOptedOut, OPTED_OUT_FAILURE_CODE, recordOptOut } from '../contact/contact-opt-out';
 
 /** What the worker is built with. */
 export interface DeliveryWorkerDeps {
@@ -250,6 +251,14 @@ export class DeliveryWorker {
       };
     }
 
+    // Opted out after the send was accepted (a STOP crossed it): the provider would refuse, or worse, deliver.
+    if (await isOptedOut(em, message.tenantId, conversation.contactId, conversation.channel)) {
+      return {
+        kind: 'failed',
+        failure: { kind: 'rejected', code: OPTED_OUT_FAILURE_CODE, reason: 'The customer opted out of this channel (replied STOP).' },
+      };
+    }
+
     let adapter;
     try {
       adapter = this.deps.adapters.forInbox(inbox);
@@ -445,6 +454,11 @@ export class DeliveryWorker {
       });
       if (failed) events.push(failed);
       entry.state = OutboxState.FAILED;
+      // The provider says the customer unsubscribed (Twilio 21610): later sends are refused up front.
+      if (failure.code === OPTED_OUT_FAILURE_CODE) {
+        const conversation = await tx.findOne(Conversation, { id: message.conversationId, tenantId: message.tenantId });
+        if (conversation) await recordOptOut(tx, message.tenantId, conversation.channel, conversation.externalId, now);
+      }
       return events;
     });
   }

@@ -4,6 +4,7 @@ import { CHANNEL_RULES } from '../channel/channel-rules';
 import { normalizeAddress } from '../contact/contact-address';
 import { ContactIdentity } from '../contact/contact-identity.entity';
 import { Contact } from '../contact/contact.entity';
+import { applyOptOut } from '../contact/contact-opt-out';
 import { findOrCreateContactByAddress } from '../contact/contact.service';
 import { ConversationStatus } from '../conversation/conversation-status';
 import { findOpenConversation, openSession, startConversation } from '../conversation/conversation-session.service';
@@ -83,6 +84,9 @@ async function conversationFor(
  * MESSAGE_ADDED and WINDOW_OPENED (when free-form sending was shut before this message). Runs in
  * the caller's transaction; unread counts follow from the new inbound row by themselves.
  *
+ * A message marked as an opt-out keyword (`event.optOut`) opts the customer's address out of (or
+ * back into) the channel in the same transaction.
+ *
  * A message whose channel id is already stored is a provider retry: nothing changes.
  */
 export async function receiveInboundMessage(
@@ -98,7 +102,7 @@ export async function receiveInboundMessage(
   // An address we cannot read cannot be answered either; dropping it beats a contact nobody can reach.
   if (!address) return { events: [], message: null, conversation: null };
 
-  const { contact, created } = await findOrCreateContactByAddress(em, inbox.tenantId, inbox.channel, address, {
+  const { contact, identity, created } = await findOrCreateContactByAddress(em, inbox.tenantId, inbox.channel, address, {
     name: event.fromName ?? null,
     now,
   });
@@ -106,6 +110,8 @@ export async function receiveInboundMessage(
   // arriving together cannot both reopen the closed conversation or both start a new one.
   if (!created) await em.findOne(Contact, { id: contact.id }, lockedRead<Contact>(em));
   if (!contact.name && event.fromName) contact.name = event.fromName;
+  // STOP/START change what may be sent to this address, with the message that said so.
+  if (event.optOut) applyOptOut(identity, event.optOut, now);
   const { conversation, change, sessionId } = await conversationFor(em, inbox, contact, address, now);
   if (!conversation.name && contact.name) conversation.name = contact.name;
 

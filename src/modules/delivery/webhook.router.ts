@@ -1,6 +1,11 @@
 import express, { type Request, type Response, type Router } from 'express';
 import type { AdapterRegistry } from '../../channels/adapter-registry';
-import { WebhookPayloadError, type ChannelAdapter, type NormalisedInboundEvent } from '../../channels/channel-adapter';
+import {
+  WEBHOOK_QUERY_HEADER,
+  WebhookPayloadError,
+  type ChannelAdapter,
+  type NormalisedInboundEvent,
+} from '../../channels/channel-adapter';
 import type { Database } from '../../db/orm';
 import { isIdOf } from '../../lib/ids';
 import type { PubSub } from '../../pubsub/pubsub';
@@ -62,6 +67,9 @@ export function createWebhookRouter(deps: WebhookRouterDeps): Router {
     if (!found) return refuseCallback(res);
     const { inbox, adapter } = found;
     const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    // Providers that sign the full URL they called (Twilio) need its query; ours, never the caller's.
+    const query = req.originalUrl.indexOf('?');
+    req.headers[WEBHOOK_QUERY_HEADER] = query >= 0 ? req.originalUrl.slice(query + 1) : '';
     const count = (outcome: string, n = 1) => n > 0 && deps.metrics?.webhookEvents.inc({ provider: inbox.provider, outcome }, n);
     if (!adapter.verifySignature(rawBody, req.headers)) {
       count('invalid_signature');

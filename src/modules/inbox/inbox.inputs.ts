@@ -139,6 +139,30 @@ export class EmailSettingsInput {
   inboundSecret?: string | null;
 }
 
+@InputType('TwilioSettingsInput', {
+  description:
+    "Twilio Programmable Messaging (SMS/MMS). The sender is the inbox's `senderAddress` (E.164) unless `messagingServiceSid` is set. `authToken` is write-only: stored encrypted, never returned; on update, left out keeps the stored one.",
+})
+export class TwilioSettingsInput {
+  @Field({ description: 'The Account SID from the Twilio Console (AC followed by 32 hex digits).' })
+  accountSid!: string;
+
+  @Field(() => String, {
+    nullable: true,
+    description: "The account's Auth Token: authenticates sends and checks every webhook's X-Twilio-Signature. Required when creating.",
+  })
+  authToken?: string | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'Send through this messaging service (MG…) and its sender pool instead of the inbox number.',
+  })
+  messagingServiceSid?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'REST API base URL (default https://api.twilio.com); point it at a test double.' })
+  baseUrl?: string | null;
+}
+
 /**
  * Provider settings: exactly one member, naming the provider. Members to come: twilio, messenger,
  * instagram, telegram, email (one member each; see provider-settings.ts).
@@ -159,6 +183,8 @@ export class InboxSettingsInput {
   instagram?: InstagramSettingsInput | null;
   @Field(() => EmailSettingsInput, { nullable: true, description: 'Email over SMTP, with raw MIME inbound webhooks (EMAIL inboxes).' })
   email?: EmailSettingsInput | null;
+  @Field(() => TwilioSettingsInput, { nullable: true, description: 'Twilio Programmable Messaging (SMS inboxes).' })
+  twilio?: TwilioSettingsInput | null;
 }
 
 @InputType('CreateInboxInput', { description: 'A new inbox: a sender on one channel, carried by one provider.' })

@@ -2,6 +2,7 @@ import { INSTAGRAM_PROVIDER } from '../../channels/instagram/instagram.adapter';
 import { MESSENGER_PROVIDER } from '../../channels/messenger/messenger.adapter';
 import { EMAIL_PROVIDER, SmtpSecurity } from '../../channels/email/email.settings';
 import { SANDBOX_PROVIDER } from '../../channels/sandbox/sandbox.adapter';
+import { TWILIO_PROVIDER } from '../../channels/twilio/twilio.adapter';
 import { WHATSAPP_CLOUD_PROVIDER } from '../../channels/whatsapp-cloud/whatsapp-cloud.adapter';
 import type { FieldViolation } from '../../lib/errors';
 import { ChannelKind } from '../channel/channel-kind';
@@ -48,7 +49,7 @@ export enum SettingsMember {
   MESSENGER = 'messenger',
   INSTAGRAM = 'instagram',
   EMAIL = 'email',
-  // Reserved for the adapters to come: twilio, telegram.
+  TWILIO = 'twilio',
 }
 
 /** Every provider Switchboard can configure, by settings member; exhaustive. */
@@ -142,6 +143,36 @@ export const PROVIDER_SPECS: Readonly<Record<SettingsMember, ProviderSpec>> = {
       `Point your inbound-mail service (Mailgun, Postmark, SendGrid Inbound Parse "raw", a mail server pipe…) at ${webhookUrl}, posting the raw RFC 822 message.`,
       'Authenticate it in one of two ways: sign the body with X-Switchboard-Signature: sha256=<hex HMAC-SHA256 of the body keyed with the inbound secret>, or put the inbound secret in the URL as the Basic-auth password (https://inbound:<secret>@host/webhooks/…).',
       'Run testInboxConnection to log in to the SMTP server without sending anything.',
+    ],
+  },
+  [SettingsMember.TWILIO]: {
+    provider: TWILIO_PROVIDER,
+    channels: [ChannelKind.SMS],
+    fields: {
+      accountSid: {
+        kind: 'string',
+        required: true,
+        secret: false,
+        pattern: /^AC[0-9a-fA-F]{32}$/,
+        patternHint: 'AC followed by 32 hex digits',
+      },
+      authToken: { kind: 'string', required: true, secret: true, maxLength: 256 },
+      messagingServiceSid: {
+        kind: 'string',
+        required: false,
+        secret: false,
+        pattern: /^MG[0-9a-fA-F]{32}$/,
+        patternHint: 'MG followed by 32 hex digits',
+      },
+      baseUrl: { kind: 'url', required: false },
+    },
+    setupSteps: ({ webhookUrl, config }) => [
+      'In the Twilio Console, copy the Account SID and Auth Token (Account > API keys & tokens): the token also checks every webhook (X-Twilio-Signature).',
+      typeof config.messagingServiceSid === 'string'
+        ? `In Messaging > Services > ${config.messagingServiceSid} > Integration, set "Send a webhook" with the request URL ${webhookUrl} (HTTP POST).`
+        : `In Phone Numbers > Manage > Active numbers, open the inbox's number and under Messaging set "A message comes in" to Webhook ${webhookUrl} (HTTP POST).`,
+      'Delivery statuses need no setup: each message names its own status callback. PUBLIC_URL must be reachable by Twilio (it also fetches MMS files from it).',
+      'Run testInboxConnection to check the Account SID and Auth Token.',
     ],
   },
 };

@@ -41,6 +41,7 @@ import {
   type UploadedMedia,
 } from './send-message.parse';
 import { assertInboxSends } from '../inbox/inbox-archive';
+import { isOptedOut, optedOutError } from '../contact/contact-opt-out';
 
 /** The idempotency operation name of sends. */
 export const SEND_MESSAGE_OPERATION = 'sendMessage';
@@ -144,6 +145,8 @@ async function sendInTransaction(
   const actorKind = viewer.windowActor;
   const window = windowFor(conversation, inbox, actorKind, now);
   if (!window.allowedContent.includes(content.kind)) throw windowClosed(window);
+  if (content.kind !== ContentKind.NOTE && (await isOptedOut(tx, viewer.tenantId, conversation.contactId, conversation.channel)))
+    throw optedOutError(conversation.channel, conversation.contactId);
 
   if (options.replyToMessageId) {
     const quoted = created
@@ -236,7 +239,7 @@ async function sendInTransaction(
  * Errors (nothing is written): BAD_USER_INPUT (malformed input, ambiguous contact route),
  * NOT_FOUND (conversation, inbox, contact, media or replayed message the viewer cannot see),
  * UNSUPPORTED_CONTENT, WINDOW_CLOSED (`extensions: { reason, allowedContent, expiresAt }`),
- * IDEMPOTENCY_CONFLICT.
+ * OPTED_OUT (the customer replied STOP on this channel), IDEMPOTENCY_CONFLICT.
  *
  * Idempotency: the key is scoped to the tenant; the request hash covers the whole input except
  * the key, plus the sending user (another user's identical request is a different request).

@@ -11,7 +11,7 @@ export class SendMessageResolver {
   @RequireScopes(Scope.MESSAGE_CREATE)
   @Mutation(() => SendMessagePayload, {
     description:
-      'Sends a message to a conversation, a contact or a raw channel address (first-message sends), or stores an internal note. Accepted messages are PENDING; follow delivery with the message status. Errors: BAD_USER_INPUT, NOT_FOUND, UNSUPPORTED_CONTENT, WINDOW_CLOSED, IDEMPOTENCY_CONFLICT.',
+      'Sends a message to a conversation, a contact or a raw channel address (first-message sends), or stores an internal note. Accepted messages are PENDING; follow delivery with the message status. Errors: BAD_USER_INPUT, NOT_FOUND, UNSUPPORTED_CONTENT, WINDOW_CLOSED, OPTED_OUT, IDEMPOTENCY_CONFLICT.',
   })
   async sendMessage(
     @Ctx() ctx: AppContext,
