@@ -45,7 +45,7 @@ export type AdapterFactory = (inbox: AdapterInbox, deps: AdapterDeps) => Channel
 export const BUILTIN_ADAPTERS: Readonly<Record<string, AdapterFactory>> = {
   [SANDBOX_PROVIDER]: (inbox, deps) =>
     new SandboxAdapter(inbox, { carrier: deps.sandbox, webhookUrl: deps.webhookUrl(inbox.id), serverSecret: deps.sandboxSecret }),
-  [WHATSAPP_CLOUD_PROVIDER]: (inbox, deps) => new WhatsAppCloudAdapter(inbox, deps.fetch),
+  [WHATSAPP_CLOUD_PROVIDER]: (inbox, deps) => new WhatsAppCloudAdapter(inbox, deps.fetch, deps.media?.(inbox)),
 };
 
 /** An inbox names a provider this server has no adapter for (a configuration error, not a send failure). */
