@@ -3,6 +3,7 @@ import { channelCapabilities } from './capabilities';
 import type { AdapterCapabilities, AdapterInbox, AdapterMedia, ChannelAdapter } from './channel-adapter';
 import { SandboxAdapter, SANDBOX_PROVIDER } from './sandbox/sandbox.adapter';
 import type { SandboxCarrier } from './sandbox/sandbox.carrier';
+import type { TemplateCache } from './template-cache';
 import { WhatsAppCloudAdapter, WHATSAPP_CLOUD_PROVIDER } from './whatsapp-cloud/whatsapp-cloud.adapter';
 
 /** What adapter factories may use; built once per server. */
@@ -19,6 +20,8 @@ export interface AdapterDeps {
   secrets?: SecretKeyring;
   /** Switchboard's media as an inbox's adapter may use it (uploads to push, signed URLs, provider id cache). */
   media?: (inbox: AdapterInbox) => AdapterMedia;
+  /** This server's short-lived cache of providers' template lists (`Inbox.templates`). */
+  templates?: TemplateCache;
 }
 
 /**

@@ -17,6 +17,8 @@ export enum ErrorCode {
   QUERY_TOO_COMPLEX = 'QUERY_TOO_COMPLEX',
   RATE_LIMITED = 'RATE_LIMITED',
   INBOX_ARCHIVED = 'INBOX_ARCHIVED',
+  /** A channel provider could not answer what was asked of it (unreachable, refused the credentials). */
+  PROVIDER_UNAVAILABLE = 'PROVIDER_UNAVAILABLE',
   INTERNAL_SERVER_ERROR = 'INTERNAL_SERVER_ERROR',
 }
 
