@@ -320,6 +320,7 @@ export function parseWhatsAppWebhook(rawBody: Buffer, phoneNumberId: string | nu
           });
           continue;
         }
+        const media = inboundMedia(m);
         events.push({
           type: 'message_received',
           providerEventId: id,
@@ -327,7 +328,7 @@ export function parseWhatsAppWebhook(rawBody: Buffer, phoneNumberId: string | nu
           fromName: names.get(String(m.from)) ?? null,
           channelMessageId: id,
           content: inboundContent(m),
-          media: inboundMedia(m),
+          ...(media ? { media } : {}),
           replyToChannelMessageId: text(obj(m.context).id),
           occurredAt: unixTime(m.timestamp),
         });
