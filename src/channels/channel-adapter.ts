@@ -312,7 +312,8 @@ export interface ProviderTemplate {
 }
 
 /** What {@link ChannelAdapter.listTemplates} found: the templates, or why they could not be listed. */
-export type TemplateListResult = { ok: true; templates: ProviderTemplate[] } | { ok: false; status: Exclude<ConnectionTestStatus, 'ok'>; message: string };
+export type TemplateListResult =
+  { ok: true; templates: ProviderTemplate[] } | { ok: false; status: Exclude<ConnectionTestStatus, 'ok'>; message: string };
 
 /** What a connection test found: the credentials work, are refused, name nothing, or the provider could not be reached. */
 export type ConnectionTestStatus = 'ok' | 'bad_credentials' | 'not_found' | 'unreachable';

@@ -46,9 +46,7 @@ export class FakeGraph {
   private origin = '';
   url = '';
 
-  constructor(
-    readonly opts: { phoneNumberId: string; accessToken: string; appSecret: string; businessAccountId: string },
-  ) {}
+  constructor(readonly opts: { phoneNumberId: string; accessToken: string; appSecret: string; businessAccountId: string }) {}
 
   async start(): Promise<this> {
     await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
@@ -137,7 +135,11 @@ export class FakeGraph {
     }
     if (req.method === 'POST' && url.pathname === `/v21.0/${phoneNumberId}/media`) {
       // The platform's multipart parser, fed the request as it came.
-      const form = await new Request(url, { method: 'POST', headers: { 'content-type': req.headers['content-type'] ?? '' }, body: raw }).formData();
+      const form = await new Request(url, {
+        method: 'POST',
+        headers: { 'content-type': req.headers['content-type'] ?? '' },
+        body: raw,
+      }).formData();
       const file = form.get('file');
       if (!(file instanceof File)) return error(400, 100, 'The parameter file is required.');
       if (scripted()) return;

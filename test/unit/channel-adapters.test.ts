@@ -371,15 +371,33 @@ test('WhatsApp media: uploads go by Meta media id (document with filename, templ
   assert.deepEqual(uploadedMediaIds({ kind: ContentKind.MEDIA, mediaKind: MediaKind.IMAGE, mediaId: 'mda_img' }), ['mda_img']);
   assert.deepEqual(uploadedMediaIds({ kind: ContentKind.MEDIA, mediaKind: MediaKind.IMAGE, url: 'https://x/a.png' }), []);
   assert.deepEqual(
-    toWhatsAppBody({ kind: ContentKind.MEDIA, mediaKind: MediaKind.IMAGE, mediaId: 'mda_img', caption: 'Receipt' }, '+1', { metaMediaIds: ids }),
-    { messaging_product: 'whatsapp', recipient_type: 'individual', to: '1', type: 'image', image: { id: '4490709327', caption: 'Receipt' } },
+    toWhatsAppBody({ kind: ContentKind.MEDIA, mediaKind: MediaKind.IMAGE, mediaId: 'mda_img', caption: 'Receipt' }, '+1', {
+      metaMediaIds: ids,
+    }),
+    {
+      messaging_product: 'whatsapp',
+      recipient_type: 'individual',
+      to: '1',
+      type: 'image',
+      image: { id: '4490709327', caption: 'Receipt' },
+    },
   );
   assert.deepEqual(
-    toWhatsAppBody({ kind: ContentKind.MEDIA, mediaKind: MediaKind.DOCUMENT, mediaId: 'mda_doc', filename: 'a.pdf' }, '+1', { metaMediaIds: ids }),
-    { messaging_product: 'whatsapp', recipient_type: 'individual', to: '1', type: 'document', document: { id: '4490709328', filename: 'a.pdf' } },
+    toWhatsAppBody({ kind: ContentKind.MEDIA, mediaKind: MediaKind.DOCUMENT, mediaId: 'mda_doc', filename: 'a.pdf' }, '+1', {
+      metaMediaIds: ids,
+    }),
+    {
+      messaging_product: 'whatsapp',
+      recipient_type: 'individual',
+      to: '1',
+      type: 'document',
+      document: { id: '4490709328', filename: 'a.pdf' },
+    },
   );
   assert.deepEqual(
-    toWhatsAppBody({ kind: ContentKind.MEDIA, mediaKind: MediaKind.AUDIO, mediaId: 'mda_img', caption: 'dropped' }, '+1', { metaMediaIds: ids }),
+    toWhatsAppBody({ kind: ContentKind.MEDIA, mediaKind: MediaKind.AUDIO, mediaId: 'mda_img', caption: 'dropped' }, '+1', {
+      metaMediaIds: ids,
+    }),
     { messaging_product: 'whatsapp', recipient_type: 'individual', to: '1', type: 'audio', audio: { id: '4490709327' } },
     'WhatsApp refuses captions on audio',
   );
@@ -436,7 +454,15 @@ test('WhatsApp inbound media names the Meta media id for fetchMedia; the content
   const [event] = parseWhatsAppWebhook(body, 'PN');
   assert.equal(event.type, 'message_received');
   assert.deepEqual(event.type === 'message_received' && [event.content, event.media], [
-    { kind: ContentKind.MEDIA, mediaKind: MediaKind.DOCUMENT, mediaId: null, url: null, mimeType: 'application/pdf', filename: 'invoice.pdf', caption: 'March' },
+    {
+      kind: ContentKind.MEDIA,
+      mediaKind: MediaKind.DOCUMENT,
+      mediaId: null,
+      url: null,
+      mimeType: 'application/pdf',
+      filename: 'invoice.pdf',
+      caption: 'March',
+    },
     { ref: '777', mimeType: 'application/pdf', filename: 'invoice.pdf' },
   ]);
 });
@@ -465,7 +491,13 @@ test('WhatsApp template pages: parameters counted per component, named ones list
           },
         ],
       },
-      { name: 'welcome', language: 'de', status: 'APPROVED', parameter_format: 'NAMED', components: [{ type: 'BODY', text: 'Hallo {{first_name}}!' }] },
+      {
+        name: 'welcome',
+        language: 'de',
+        status: 'APPROVED',
+        parameter_format: 'NAMED',
+        components: [{ type: 'BODY', text: 'Hallo {{first_name}}!' }],
+      },
     ],
     paging: { cursors: { before: 'a', after: 'b' }, next: 'https://graph.facebook.com/next' },
   });

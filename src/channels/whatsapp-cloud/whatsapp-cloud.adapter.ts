@@ -195,7 +195,10 @@ export class WhatsAppCloudAdapter implements ChannelAdapter {
   private async metaMediaId(mediaId: string, signal: AbortSignal): Promise<{ ok: true; id: string } | { ok: false; failure: SendFailure }> {
     const media = this.media;
     if (!media)
-      return { ok: false, failure: { kind: 'unsupported', code: 'unsupported', reason: 'This server cannot push uploaded files to WhatsApp.' } };
+      return {
+        ok: false,
+        failure: { kind: 'unsupported', code: 'unsupported', reason: 'This server cannot push uploaded files to WhatsApp.' },
+      };
     const cached = await media.cachedProviderId(mediaId);
     if (cached) return { ok: true, id: cached };
     const file = await media.file(mediaId);
@@ -223,7 +226,10 @@ export class WhatsAppCloudAdapter implements ChannelAdapter {
       return { ok: true, id: json.id };
     }
     if (res.ok)
-      return { ok: false, failure: { kind: 'temporary', code: 'bad_response', reason: 'WhatsApp accepted the upload but returned no media id.' } };
+      return {
+        ok: false,
+        failure: { kind: 'temporary', code: 'bad_response', reason: 'WhatsApp accepted the upload but returned no media id.' },
+      };
     const { uncertain: _lost, ...failure } = whatsAppFailure(res.status, json, res.headers.get('retry-after'));
     return { ok: false, failure: { ...failure, reason: `Media upload refused: ${failure.reason}` } };
   }
@@ -260,7 +266,11 @@ export class WhatsAppCloudAdapter implements ChannelAdapter {
     const { businessAccountId, accessToken, baseUrl } = this.settings;
     if (!accessToken) return { ok: false, status: 'bad_credentials', message: 'The inbox has no WhatsApp access token.' };
     if (!businessAccountId)
-      return { ok: false, status: 'not_found', message: 'Set the inbox\'s businessAccountId (WhatsApp Business Account id) to list its templates.' };
+      return {
+        ok: false,
+        status: 'not_found',
+        message: "Set the inbox's businessAccountId (WhatsApp Business Account id) to list its templates.",
+      };
     const templates: ProviderTemplate[] = [];
     let after: string | null = null;
     for (let page = 0; page < MAX_TEMPLATE_PAGES; page++) {
@@ -362,7 +372,10 @@ export function whatsAppConnectionResult(
 }
 
 function notConfigured(): SendResult {
-  return { ok: false, failure: { kind: 'auth', code: 'not_configured', reason: 'The inbox has no WhatsApp phone number id or access token.' } };
+  return {
+    ok: false,
+    failure: { kind: 'auth', code: 'not_configured', reason: 'The inbox has no WhatsApp phone number id or access token.' },
+  };
 }
 
 /** Connection errors raised before a request could be written: Meta cannot have the message. */

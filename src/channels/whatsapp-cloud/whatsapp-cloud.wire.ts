@@ -44,13 +44,15 @@ export function uploadedMediaIds(content: StoredContent): string[] {
   const ids: string[] = [];
   if (content.kind === ContentKind.MEDIA && !content.url && content.mediaId) ids.push(content.mediaId);
   if (content.kind === ContentKind.TEMPLATE)
-    for (const c of content.components)
-      for (const p of c.parameters) if (p.type === 'media' && !p.url && p.mediaId) ids.push(p.mediaId);
+    for (const c of content.components) for (const p of c.parameters) if (p.type === 'media' && !p.url && p.mediaId) ids.push(p.mediaId);
   return [...new Set(ids)];
 }
 
 /** `{ link }` for external media, `{ id }` for an upload Meta holds, or why neither is there. */
-function mediaObject(ref: { url?: string | null; mediaId?: string | null }, metaIds: MetaMediaIds | undefined): Record<string, unknown> | string {
+function mediaObject(
+  ref: { url?: string | null; mediaId?: string | null },
+  metaIds: MetaMediaIds | undefined,
+): Record<string, unknown> | string {
   if (ref.url) return { link: ref.url };
   const id = ref.mediaId ? metaIds?.get(ref.mediaId) : undefined;
   if (id) return { id };
@@ -398,7 +400,8 @@ function templateButton(raw: unknown): ProviderTemplateButton {
   const b = obj(raw);
   const type = String(b.type ?? 'UNKNOWN').toUpperCase();
   // A URL button takes a parameter when its URL ends in {{1}} (a dynamic suffix).
-  const takesParameter = BUTTON_TAKES_PARAMETER[type] ?? (type === 'URL' && placeholders(text(b.url)).count + placeholders(text(b.url)).named.length > 0);
+  const takesParameter =
+    BUTTON_TAKES_PARAMETER[type] ?? (type === 'URL' && placeholders(text(b.url)).count + placeholders(text(b.url)).named.length > 0);
   return { type, text: text(b.text), takesParameter };
 }
 

@@ -25,7 +25,11 @@ export class InboxTemplatesResolver {
     try {
       adapter = channels.forInbox(inbox);
     } catch (err) {
-      throw unavailable(inbox, 'bad_credentials', `The inbox's settings cannot be used: ${err instanceof Error ? err.message : String(err)}`);
+      throw unavailable(
+        inbox,
+        'bad_credentials',
+        `The inbox's settings cannot be used: ${err instanceof Error ? err.message : String(err)}`,
+      );
     }
     if (!adapter.listTemplates) return [];
     const list = () => adapter.listTemplates!(AbortSignal.timeout(TEMPLATE_LIST_TIMEOUT_MS));

@@ -19,7 +19,10 @@ export class MessageTemplateComponentType {
   @Field({ description: 'HEADER, BODY, FOOTER or BUTTONS.' })
   type!: string;
 
-  @Field(() => String, { nullable: true, description: 'Headers: TEXT, IMAGE, VIDEO, DOCUMENT or LOCATION (a media header takes one media parameter).' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Headers: TEXT, IMAGE, VIDEO, DOCUMENT or LOCATION (a media header takes one media parameter).',
+  })
   format!: string | null;
 
   @Field(() => String, { nullable: true, description: 'The text with its placeholders (`{{1}}` or `{{name}}`), as approved.' })
