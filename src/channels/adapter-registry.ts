@@ -7,6 +7,7 @@ import { EmailAdapter, EMAIL_PROVIDER } from './email/email.adapter';
 import { SandboxAdapter, SANDBOX_PROVIDER } from './sandbox/sandbox.adapter';
 import type { SandboxCarrier } from './sandbox/sandbox.carrier';
 import { TwilioAdapter, TWILIO_PROVIDER } from './twilio/twilio.adapter';
+import type { TemplateCache } from './template-cache';
 import { WhatsAppCloudAdapter, WHATSAPP_CLOUD_PROVIDER } from './whatsapp-cloud/whatsapp-cloud.adapter';
 
 /** What adapter factories may use; built once per server. */
@@ -23,6 +24,8 @@ export interface AdapterDeps {
   secrets?: SecretKeyring;
   /** Switchboard's media as an inbox's adapter may use it (uploads to push, signed URLs, provider id cache). */
   media?: (inbox: AdapterInbox) => AdapterMedia;
+  /** This server's short-lived cache of providers' template lists (`Inbox.templates`). */
+  templates?: TemplateCache;
 }
 
 /**
@@ -49,7 +52,7 @@ export type AdapterFactory = (inbox: AdapterInbox, deps: AdapterDeps) => Channel
 export const BUILTIN_ADAPTERS: Readonly<Record<string, AdapterFactory>> = {
   [SANDBOX_PROVIDER]: (inbox, deps) =>
     new SandboxAdapter(inbox, { carrier: deps.sandbox, webhookUrl: deps.webhookUrl(inbox.id), serverSecret: deps.sandboxSecret }),
-  [WHATSAPP_CLOUD_PROVIDER]: (inbox, deps) => new WhatsAppCloudAdapter(inbox, deps.fetch),
+  [WHATSAPP_CLOUD_PROVIDER]: (inbox, deps) => new WhatsAppCloudAdapter(inbox, deps.fetch, deps.media?.(inbox)),
   [MESSENGER_PROVIDER]: (inbox, deps) => messengerAdapter(inbox, { fetch: deps.fetch, media: deps.media?.(inbox) }),
   [INSTAGRAM_PROVIDER]: (inbox, deps) => instagramAdapter(inbox, { fetch: deps.fetch, media: deps.media?.(inbox) }),
   [EMAIL_PROVIDER]: (inbox, deps) => new EmailAdapter(inbox, deps.media?.(inbox)),

@@ -307,7 +307,50 @@ export interface ChannelAdapter {
   readonly wantsThread?: boolean;
   /** The sender's throughput limits; absent = unlimited (the sandbox). */
   readonly rateLimits?: SenderRateLimits;
+  /**
+   * The provider's approved message templates, for composers. Never throws for an answer it
+   * understands. Absent when the provider has no templates.
+   */
+  listTemplates?(signal: AbortSignal): Promise<TemplateListResult>;
 }
+
+/** A button of a provider template. */
+export interface ProviderTemplateButton {
+  /** The provider's button type (WhatsApp: QUICK_REPLY, URL, PHONE_NUMBER, COPY_CODE, OTP, FLOW…). */
+  type: string;
+  text: string | null;
+  /** A send must carry a parameter for it (a URL suffix, a coupon code). */
+  takesParameter: boolean;
+}
+
+/** One component (header, body, footer, buttons) of a provider template. */
+export interface ProviderTemplateComponent {
+  /** HEADER, BODY, FOOTER or BUTTONS. */
+  type: string;
+  /** Headers: TEXT, IMAGE, VIDEO, DOCUMENT or LOCATION; null otherwise. */
+  format: string | null;
+  text: string | null;
+  /** How many positional (`{{1}}`…) parameters the text takes. */
+  parameterCount: number;
+  /** Names of named (`{{first_name}}`) parameters, in order of first appearance. */
+  namedParameters: string[];
+  buttons: ProviderTemplateButton[];
+}
+
+/** An approved message template as the provider lists it. */
+export interface ProviderTemplate {
+  /** The provider's id, when it has one. */
+  id: string | null;
+  name: string;
+  language: string;
+  category: string | null;
+  status: string;
+  components: ProviderTemplateComponent[];
+}
+
+/** What {@link ChannelAdapter.listTemplates} found: the templates, or why they could not be listed. */
+export type TemplateListResult =
+  { ok: true; templates: ProviderTemplate[] } | { ok: false; status: Exclude<ConnectionTestStatus, 'ok'>; message: string };
 
 /** What a connection test found: the credentials work, are refused, name nothing, or the provider could not be reached. */
 export type ConnectionTestStatus = 'ok' | 'bad_credentials' | 'not_found' | 'unreachable';

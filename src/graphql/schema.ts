@@ -5,6 +5,7 @@ import { ConversationMutationResolver } from '../modules/conversation/conversati
 import { ConversationConnectionResolver, ConversationResolver } from '../modules/conversation/conversation.resolver';
 import { InboxResolver } from '../modules/inbox/inbox.resolver';
 import { InboxCapabilitiesResolver } from '../modules/inbox/inbox-capabilities.resolver';
+import { InboxTemplatesResolver } from '../modules/inbox/inbox-templates.resolver';
 import { InboxAdminResolver } from '../modules/inbox/inbox-admin.resolver';
 import { InboxUpdatedEventResolver } from '../modules/inbox/inbox-events.resolver';
 import { SimulateInboundResolver } from '../modules/delivery/simulate-inbound.resolver';
@@ -36,6 +37,7 @@ export const RESOLVERS: NonEmptyArray<Function> = [
   MediaResolver,
   SendMessageResolver,
   InboxCapabilitiesResolver,
+  InboxTemplatesResolver,
   SimulateInboundResolver,
   RetryMessageResolver,
   ...EVENT_RESOLVERS,

@@ -19,6 +19,8 @@ export enum ErrorCode {
   INBOX_ARCHIVED = 'INBOX_ARCHIVED',
   /** The customer opted out of this channel (replied STOP); nothing is sent until they opt back in. */
   OPTED_OUT = 'OPTED_OUT',
+  /** A channel provider could not answer what was asked of it (unreachable, refused the credentials). */
+  PROVIDER_UNAVAILABLE = 'PROVIDER_UNAVAILABLE',
   INTERNAL_SERVER_ERROR = 'INTERNAL_SERVER_ERROR',
 }
 

@@ -6,11 +6,19 @@ import { SandboxCarrier, sandboxStatusEvent } from '../../src/channels/sandbox/s
 import { sandboxScenario, sandboxSettings, sandboxWebhookSecret } from '../../src/channels/sandbox/sandbox.settings';
 import { parseSandboxWebhook, signSandboxWebhook, verifySandboxSignature } from '../../src/channels/sandbox/sandbox.wire';
 import { WhatsAppCloudAdapter, whatsAppSignature } from '../../src/channels/whatsapp-cloud/whatsapp-cloud.adapter';
-import { parseWhatsAppWebhook, toWhatsAppBody, whatsAppFailure } from '../../src/channels/whatsapp-cloud/whatsapp-cloud.wire';
+import {
+  parseTemplatePage,
+  parseWhatsAppWebhook,
+  toWhatsAppBody,
+  toWhatsAppReaction,
+  uploadedMediaIds,
+  whatsAppFailure,
+} from '../../src/channels/whatsapp-cloud/whatsapp-cloud.wire';
 import { WebhookPayloadError } from '../../src/channels/channel-adapter';
 import { ChannelKind } from '../../src/modules/channel/channel-kind';
 import { ContentKind, MediaKind } from '../../src/modules/message/content-kind';
 import { DeliveryStatus } from '../../src/modules/message/delivery-status';
+import type { StoredContent } from '../../src/modules/message/message-content';
 
 const text = (body: string) => ({ kind: ContentKind.TEXT as const, body });
 const inbox = (provider: string, channel = ChannelKind.WHATSAPP, providerConfig: Record<string, unknown> = {}) => ({
@@ -162,7 +170,25 @@ test('WhatsApp errors map to failure kinds by Graph error code, then HTTP status
     code: 'whatsapp_130429',
     reason: 'Rate limit',
     retryAfterMs: 30_000,
+    rateLimited: true,
   });
+  // Pair rate limit: only this recipient waits (~6 s), the sender keeps its pace.
+  assert.deepEqual(whatsAppFailure(400, err(131056, 'Pair rate limit hit'), null), {
+    kind: 'temporary',
+    code: 'whatsapp_131056',
+    reason: 'Pair rate limit hit',
+    retryAfterMs: 6_000,
+  });
+  // Account in maintenance: the whole sender waits, a minute unless Meta says otherwise.
+  assert.deepEqual(whatsAppFailure(400, err(131057, 'Account in maintenance mode'), null), {
+    kind: 'temporary',
+    code: 'whatsapp_131057',
+    reason: 'Account in maintenance mode',
+    retryAfterMs: 60_000,
+    rateLimited: true,
+  });
+  assert.equal(whatsAppFailure(429, null, null).rateLimited, true, 'a bare 429 throttles the sender');
+  assert.match(whatsAppFailure(400, err(131026, 'Message undeliverable'), null).reason, /undeliverable/i);
   assert.deepEqual(whatsAppFailure(502, null, null), {
     kind: 'temporary',
     uncertain: true,
@@ -335,4 +361,167 @@ test('WhatsApp signatures are HMAC-SHA256 of the raw body with the app secret', 
   assert.equal(adapter.verifySignature(body, {}), false);
   const unconfigured = new WhatsAppCloudAdapter(inbox('whatsapp_cloud'));
   assert.equal(unconfigured.verifySignature(body, { 'x-hub-signature-256': whatsAppSignature('', body) }), false, 'no secret, no trust');
+});
+
+test('WhatsApp media: uploads go by Meta media id (document with filename, template header too), links by URL, reactions as reaction messages', () => {
+  const ids = new Map([
+    ['mda_img', '4490709327'],
+    ['mda_doc', '4490709328'],
+  ]);
+  assert.deepEqual(uploadedMediaIds({ kind: ContentKind.MEDIA, mediaKind: MediaKind.IMAGE, mediaId: 'mda_img' }), ['mda_img']);
+  assert.deepEqual(uploadedMediaIds({ kind: ContentKind.MEDIA, mediaKind: MediaKind.IMAGE, url: 'https://x/a.png' }), []);
+  assert.deepEqual(
+    toWhatsAppBody({ kind: ContentKind.MEDIA, mediaKind: MediaKind.IMAGE, mediaId: 'mda_img', caption: 'Receipt' }, '+1', {
+      metaMediaIds: ids,
+    }),
+    {
+      messaging_product: 'whatsapp',
+      recipient_type: 'individual',
+      to: '1',
+      type: 'image',
+      image: { id: '4490709327', caption: 'Receipt' },
+    },
+  );
+  assert.deepEqual(
+    toWhatsAppBody({ kind: ContentKind.MEDIA, mediaKind: MediaKind.DOCUMENT, mediaId: 'mda_doc', filename: 'a.pdf' }, '+1', {
+      metaMediaIds: ids,
+    }),
+    {
+      messaging_product: 'whatsapp',
+      recipient_type: 'individual',
+      to: '1',
+      type: 'document',
+      document: { id: '4490709328', filename: 'a.pdf' },
+    },
+  );
+  assert.deepEqual(
+    toWhatsAppBody({ kind: ContentKind.MEDIA, mediaKind: MediaKind.AUDIO, mediaId: 'mda_img', caption: 'dropped' }, '+1', {
+      metaMediaIds: ids,
+    }),
+    { messaging_product: 'whatsapp', recipient_type: 'individual', to: '1', type: 'audio', audio: { id: '4490709327' } },
+    'WhatsApp refuses captions on audio',
+  );
+  const template: StoredContent = {
+    kind: ContentKind.TEMPLATE,
+    name: 'invoice',
+    language: 'en_US',
+    components: [{ type: 'header', parameters: [{ type: 'media', mediaKind: MediaKind.DOCUMENT, mediaId: 'mda_doc' }] }],
+  };
+  assert.deepEqual(uploadedMediaIds(template), ['mda_doc']);
+  assert.deepEqual((toWhatsAppBody(template, '+1', { metaMediaIds: ids }) as Record<string, unknown>).template, {
+    name: 'invoice',
+    language: { code: 'en_US' },
+    components: [{ type: 'header', parameters: [{ type: 'document', document: { id: '4490709328' } }] }],
+  });
+  assert.match(String(toWhatsAppBody(template, '+1')), /mda_doc was not uploaded/);
+  assert.deepEqual(toWhatsAppReaction('+4915', 'wamid.X', '👍'), {
+    messaging_product: 'whatsapp',
+    recipient_type: 'individual',
+    to: '4915',
+    type: 'reaction',
+    reaction: { message_id: 'wamid.X', emoji: '👍' },
+  });
+  assert.equal((toWhatsAppReaction('+4915', 'wamid.X', null).reaction as { emoji: string }).emoji, '', 'an empty emoji removes it');
+});
+
+test('WhatsApp inbound media names the Meta media id for fetchMedia; the content keeps caption, type and filename', () => {
+  const body = Buffer.from(
+    JSON.stringify({
+      object: 'whatsapp_business_account',
+      entry: [
+        {
+          changes: [
+            {
+              field: 'messages',
+              value: {
+                metadata: { phone_number_id: 'PN' },
+                messages: [
+                  {
+                    from: '4915',
+                    id: 'wamid.D',
+                    timestamp: '1700000000',
+                    type: 'document',
+                    document: { id: '777', mime_type: 'application/pdf', filename: 'invoice.pdf', caption: 'March' },
+                  },
+                ],
+              },
+            },
+          ],
+        },
+      ],
+    }),
+  );
+  const [event] = parseWhatsAppWebhook(body, 'PN');
+  assert.equal(event.type, 'message_received');
+  assert.deepEqual(event.type === 'message_received' && [event.content, event.media], [
+    {
+      kind: ContentKind.MEDIA,
+      mediaKind: MediaKind.DOCUMENT,
+      mediaId: null,
+      url: null,
+      mimeType: 'application/pdf',
+      filename: 'invoice.pdf',
+      caption: 'March',
+    },
+    { ref: '777', mimeType: 'application/pdf', filename: 'invoice.pdf' },
+  ]);
+});
+
+test('WhatsApp template pages: parameters counted per component, named ones listed, buttons say whether they take a parameter', () => {
+  const page = parseTemplatePage({
+    data: [
+      {
+        id: '1',
+        name: 'order_ready',
+        language: 'en_US',
+        status: 'APPROVED',
+        category: 'UTILITY',
+        components: [
+          { type: 'HEADER', format: 'IMAGE' },
+          { type: 'BODY', text: 'Hi {{1}}, order {{2}} is ready ({{1}}).' },
+          { type: 'FOOTER', text: 'Acme' },
+          {
+            type: 'BUTTONS',
+            buttons: [
+              { type: 'QUICK_REPLY', text: 'Thanks' },
+              { type: 'URL', text: 'Track', url: 'https://acme.test/t/{{1}}' },
+              { type: 'URL', text: 'Shop', url: 'https://acme.test/' },
+              { type: 'COPY_CODE', example: 'SAVE10' },
+            ],
+          },
+        ],
+      },
+      {
+        name: 'welcome',
+        language: 'de',
+        status: 'APPROVED',
+        parameter_format: 'NAMED',
+        components: [{ type: 'BODY', text: 'Hallo {{first_name}}!' }],
+      },
+    ],
+    paging: { cursors: { before: 'a', after: 'b' }, next: 'https://graph.facebook.com/next' },
+  });
+  assert.equal(page.after, 'b');
+  const [order, welcome] = page.templates;
+  assert.deepEqual(
+    order.components.map((c) => [c.type, c.format, c.parameterCount]),
+    [
+      ['HEADER', 'IMAGE', 0],
+      ['BODY', null, 2],
+      ['FOOTER', null, 0],
+      ['BUTTONS', null, 0],
+    ],
+  );
+  assert.deepEqual(
+    order.components[3].buttons.map((b) => [b.type, b.takesParameter]),
+    [
+      ['QUICK_REPLY', false],
+      ['URL', true],
+      ['URL', false],
+      ['COPY_CODE', true],
+    ],
+  );
+  assert.deepEqual(welcome.components[0].namedParameters, ['first_name']);
+  assert.equal(parseTemplatePage({ data: [], paging: { cursors: { after: 'z' } } }).after, null, 'no next: the last page');
+  assert.throws(() => parseTemplatePage({ error: { code: 190 } }));
 });

@@ -45,6 +45,8 @@ const NOT_CONTENT: Record<string, string> = {
   'Conversation.lastMessageSender': 'who wrote last (customer, user, bot), not what',
   'InboxCapabilities.richContent': 'whether the channel takes cards and buttons',
   'InboxConnectionTest.message': "the provider's answer to a connection test (inbox:manage), not a customer message",
+  'MessageTemplateComponent.text': "an approved template's wording (the business's own, listed by the provider), not a customer message",
+  'MessageTemplateButton.text': "an approved template's button label, not a customer message",
 };
 
 /** Every field coordinate a token without `missing` reaches from the roots, with the path it took. */

@@ -1,18 +1,37 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { ChannelKind } from '../../modules/channel/channel-kind';
 import { channelCapabilities } from '../capabilities';
 import {
   type AdapterCapabilities,
   type AdapterInbox,
+  type AdapterMedia,
   type ChannelAdapter,
   type ConnectionTestResult,
+  type FetchedMedia,
+  type InboundMediaSource,
   type NormalisedInboundEvent,
   type OutboundMessage,
+  type OutboundReaction,
+  type ProviderTemplate,
   type SendContext,
+  type SendFailure,
   type SendResult,
+  type SenderRateLimits,
+  type TemplateListResult,
 } from '../channel-adapter';
 import { answerMetaSubscription, metaSignature, networkCause, neverReached, verifyMetaSignature } from '../meta-graph/meta-graph';
-import { parseWhatsAppWebhook, toWhatsAppBody, whatsAppFailure, type WaErrorBody } from './whatsapp-cloud.wire';
+import {
+  parseTemplatePage,
+  parseWhatsAppWebhook,
+  toWhatsAppBody,
+  toWhatsAppReaction,
+  uploadedMediaIds,
+  whatsAppFailure,
+  type WaErrorBody,
+  type WaSendBody,
+} from './whatsapp-cloud.wire';
 
 /** The provider name of WhatsApp Cloud API inboxes. */
 export const WHATSAPP_CLOUD_PROVIDER = 'whatsapp_cloud';
@@ -30,7 +49,31 @@ export interface WhatsAppCloudSettings {
   verifyToken: string | null;
   /** Graph API base URL (tests point it at a local fake server). */
   baseUrl: string;
+  /** The WhatsApp Business Account (WABA) id: owns the message templates. */
+  businessAccountId: string | null;
 }
+
+/**
+ * Meta keeps an uploaded file 30 days; we reuse its id for 29 so a send never names an id that
+ * expires on the way (Cloud API "Media": "media IDs ... persist for 30 days").
+ */
+export const WHATSAPP_MEDIA_ID_TTL_MS = 29 * 24 * 60 * 60 * 1000;
+
+/**
+ * Cloud API throughput (Meta's "Throughput" page): 80 messages/s per business phone number by
+ * default; to one customer about 1 message per 6 s, with bursts of up to 45 tolerated. After a
+ * throughput error without Retry-After every send of the number pauses a few seconds (Meta asks
+ * for a backoff, without a figure).
+ */
+export const WHATSAPP_RATE_LIMITS: SenderRateLimits = {
+  perSecond: 80,
+  perRecipientPerSecond: 1 / 6,
+  recipientBurst: 45,
+  rateLimitPauseMs: 5_000,
+};
+
+/** Pages of templates read at most (100 each): beyond 2,000 templates a composer has other problems. */
+const MAX_TEMPLATE_PAGES = 20;
 
 /** Reads the WhatsApp keys of an inbox's providerConfig; missing credentials are empty (sends fail as `auth`). */
 export function whatsAppSettings(config: Record<string, unknown>): WhatsAppCloudSettings {
@@ -41,6 +84,7 @@ export function whatsAppSettings(config: Record<string, unknown>): WhatsAppCloud
     appSecret: s('appSecret'),
     verifyToken: s('verifyToken') || null,
     baseUrl: (s('baseUrl') || WHATSAPP_GRAPH_URL).replace(/\/+$/, ''),
+    businessAccountId: s('businessAccountId') || null,
   };
 }
 
@@ -62,11 +106,14 @@ export class WhatsAppCloudAdapter implements ChannelAdapter {
   readonly channel = ChannelKind.WHATSAPP;
   readonly idempotentSends = false;
   readonly capabilities: AdapterCapabilities = channelCapabilities(ChannelKind.WHATSAPP);
+  readonly rateLimits = WHATSAPP_RATE_LIMITS;
   private readonly settings: WhatsAppCloudSettings;
 
   constructor(
     inbox: AdapterInbox,
     private readonly fetchImpl: typeof fetch = fetch,
+    /** The inbox's uploads and provider id cache; without it only media by URL can be sent. */
+    private readonly media?: AdapterMedia,
   ) {
     if (inbox.channel !== ChannelKind.WHATSAPP) {
       throw new Error(`Inbox ${inbox.id}: the WhatsApp Cloud provider carries WhatsApp inboxes only, not ${inbox.channel}.`);
@@ -75,26 +122,41 @@ export class WhatsAppCloudAdapter implements ChannelAdapter {
   }
 
   async send(message: OutboundMessage, ctx: SendContext): Promise<SendResult> {
-    const { phoneNumberId, accessToken, baseUrl } = this.settings;
-    if (!phoneNumberId || !accessToken) {
-      return {
-        ok: false,
-        failure: { kind: 'auth', code: 'not_configured', reason: 'The inbox has no WhatsApp phone number id or access token.' },
-      };
+    if (!this.settings.phoneNumberId || !this.settings.accessToken) return notConfigured();
+    const metaMediaIds = new Map<string, string>();
+    for (const mediaId of uploadedMediaIds(message.content)) {
+      const uploaded = await this.metaMediaId(mediaId, ctx.signal);
+      if (!uploaded.ok) return { ok: false, failure: uploaded.failure };
+      metaMediaIds.set(mediaId, uploaded.id);
     }
-    const body = toWhatsAppBody(message.content, ctx.to, { replyTo: message.replyToChannelMessageId, callbackData: message.id });
+    const body = toWhatsAppBody(message.content, ctx.to, {
+      replyTo: message.replyToChannelMessageId,
+      callbackData: message.id,
+      metaMediaIds,
+    });
     if (typeof body === 'string') return { ok: false, failure: { kind: 'unsupported', code: 'unsupported', reason: body } };
+    return this.postMessage(body, ctx.signal);
+  }
 
+  /** Reactions are messages of type `reaction`; an empty emoji removes ours. */
+  async sendReaction(reaction: OutboundReaction, signal: AbortSignal): Promise<SendResult> {
+    if (!this.settings.phoneNumberId || !this.settings.accessToken) return notConfigured();
+    return this.postMessage(toWhatsAppReaction(reaction.to, reaction.channelMessageId, reaction.emoji), signal);
+  }
+
+  /** `POST /{phone-number-id}/messages`: the wamid, or the refusal classified. */
+  private async postMessage(body: WaSendBody, signal: AbortSignal): Promise<SendResult> {
+    const { phoneNumberId, accessToken, baseUrl } = this.settings;
     let res: Response;
     try {
       res = await this.fetchImpl(`${baseUrl}/${encodeURIComponent(phoneNumberId)}/messages`, {
         method: 'POST',
         headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' },
         body: JSON.stringify(body),
-        signal: ctx.signal,
+        signal,
       });
     } catch (err) {
-      if (ctx.signal.aborted) throw err;
+      if (signal.aborted) throw err;
       const reached = !neverReached(err);
       return {
         ok: false,
@@ -121,6 +183,130 @@ export class WhatsAppCloudAdapter implements ChannelAdapter {
         },
       };
     return { ok: false, failure: whatsAppFailure(res.status, json, res.headers.get('retry-after')) };
+  }
+
+  /**
+   * Meta's id for one of our uploads: from the inbox's cache while it lives, else the file is
+   * pushed to `POST /{phone-number-id}/media` (multipart: messaging_product, type, file) and the
+   * answered id remembered, so a file goes up once per inbox and not once per send. An upload
+   * refused or lost is never `uncertain`: no message left, and uploading again is harmless.
+   */
+  private async metaMediaId(mediaId: string, signal: AbortSignal): Promise<{ ok: true; id: string } | { ok: false; failure: SendFailure }> {
+    const media = this.media;
+    if (!media)
+      return {
+        ok: false,
+        failure: { kind: 'unsupported', code: 'unsupported', reason: 'This server cannot push uploaded files to WhatsApp.' },
+      };
+    const cached = await media.cachedProviderId(mediaId);
+    if (cached) return { ok: true, id: cached };
+    const file = await media.file(mediaId);
+    if (!file) return { ok: false, failure: { kind: 'rejected', code: 'media_missing', reason: `Media ${mediaId} no longer exists.` } };
+    const { phoneNumberId, accessToken, baseUrl } = this.settings;
+    const form = new FormData();
+    form.append('messaging_product', 'whatsapp');
+    form.append('type', file.mimeType);
+    form.append('file', new Blob([await file.read()], { type: file.mimeType }), file.filename);
+    let res: Response;
+    try {
+      res = await this.fetchImpl(`${baseUrl}/${encodeURIComponent(phoneNumberId)}/media`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${accessToken}` },
+        body: form,
+        signal,
+      });
+    } catch (err) {
+      if (signal.aborted) throw err;
+      return { ok: false, failure: { kind: 'temporary', code: 'network', reason: `WhatsApp media upload failed: ${networkCause(err)}` } };
+    }
+    const json = (await res.json().catch(() => null)) as (WaErrorBody & { id?: unknown }) | null;
+    if (res.ok && typeof json?.id === 'string' && json.id !== '') {
+      await media.rememberProviderId(mediaId, json.id, new Date(Date.now() + WHATSAPP_MEDIA_ID_TTL_MS));
+      return { ok: true, id: json.id };
+    }
+    if (res.ok)
+      return {
+        ok: false,
+        failure: { kind: 'temporary', code: 'bad_response', reason: 'WhatsApp accepted the upload but returned no media id.' },
+      };
+    const { uncertain: _lost, ...failure } = whatsAppFailure(res.status, json, res.headers.get('retry-after'));
+    return { ok: false, failure: { ...failure, reason: `Media upload refused: ${failure.reason}` } };
+  }
+
+  /**
+   * A customer's file: `GET /{media-id}` names a short-lived download URL (about 5 minutes), which
+   * Meta serves only with the same Bearer token (Cloud API "Media": "Download media").
+   */
+  async fetchMedia(source: InboundMediaSource, signal: AbortSignal): Promise<FetchedMedia> {
+    const { accessToken, baseUrl } = this.settings;
+    if (!source.ref) throw new Error('the WhatsApp message names no media id');
+    if (!accessToken) throw new Error('the inbox has no WhatsApp access token');
+    const auth = { authorization: `Bearer ${accessToken}` };
+    const lookup = await this.fetchImpl(`${baseUrl}/${encodeURIComponent(source.ref)}`, { headers: auth, signal });
+    const info = (await lookup.json().catch(() => null)) as (WaErrorBody & { url?: unknown; mime_type?: unknown }) | null;
+    if (!lookup.ok || typeof info?.url !== 'string')
+      throw new Error(`WhatsApp did not name the file (HTTP ${lookup.status}${info?.error?.message ? `: ${info.error.message}` : ''})`);
+    const url = new URL(info.url);
+    if (!/^https?:$/.test(url.protocol)) throw new Error('WhatsApp named a download URL that is not http(s)');
+    const download = await this.fetchImpl(url, { headers: auth, signal });
+    if (!download.ok || !download.body) throw new Error(`WhatsApp refused the download (HTTP ${download.status})`);
+    return {
+      body: Readable.fromWeb(download.body as WebReadableStream<Uint8Array>),
+      mimeType: typeof info.mime_type === 'string' ? info.mime_type : (source.mimeType ?? null),
+      filename: source.filename ?? null,
+    };
+  }
+
+  /**
+   * The WABA's approved templates: `GET /{waba-id}/message_templates?status=APPROVED`, following
+   * the `after` cursor while Meta names a next page.
+   */
+  async listTemplates(signal: AbortSignal): Promise<TemplateListResult> {
+    const { businessAccountId, accessToken, baseUrl } = this.settings;
+    if (!accessToken) return { ok: false, status: 'bad_credentials', message: 'The inbox has no WhatsApp access token.' };
+    if (!businessAccountId)
+      return {
+        ok: false,
+        status: 'not_found',
+        message: "Set the inbox's businessAccountId (WhatsApp Business Account id) to list its templates.",
+      };
+    const templates: ProviderTemplate[] = [];
+    let after: string | null = null;
+    for (let page = 0; page < MAX_TEMPLATE_PAGES; page++) {
+      const query = new URLSearchParams({ status: 'APPROVED', limit: '100', ...(after ? { after } : {}) });
+      let res: Response;
+      try {
+        res = await this.fetchImpl(`${baseUrl}/${encodeURIComponent(businessAccountId)}/message_templates?${query}`, {
+          headers: { authorization: `Bearer ${accessToken}` },
+          signal,
+        });
+      } catch (err) {
+        return { ok: false, status: 'unreachable', message: `WhatsApp could not be reached at ${baseUrl}: ${networkCause(err)}` };
+      }
+      const json = (await res.json().catch(() => null)) as WaErrorBody | null;
+      if (!res.ok || json?.error) {
+        const result = whatsAppConnectionResult(res.status, json, businessAccountId);
+        const said = json?.error?.message ? ` Meta said: ${json.error.message}` : '';
+        const status = result.status === 'ok' ? 'unreachable' : result.status;
+        const message =
+          status === 'not_found'
+            ? `Meta does not know WhatsApp Business Account ${businessAccountId} (or this token cannot see it).${said}`
+            : status === 'bad_credentials'
+              ? `The access token may not read this account's templates.${said}`
+              : `WhatsApp answered HTTP ${res.status} to the template list.${said}`;
+        return { ok: false, status, message };
+      }
+      let parsed: ReturnType<typeof parseTemplatePage>;
+      try {
+        parsed = parseTemplatePage(json);
+      } catch (err) {
+        return { ok: false, status: 'unreachable', message: `WhatsApp answered an unexpected template list: ${(err as Error).message}` };
+      }
+      templates.push(...parsed.templates);
+      after = parsed.after;
+      if (!after) break;
+    }
+    return { ok: true, templates };
   }
 
   verifySignature(rawBody: Buffer, headers: IncomingHttpHeaders): boolean {
@@ -177,4 +363,11 @@ export function whatsAppConnectionResult(
   if (status === 404 || error?.code === 100)
     return { status: 'not_found', message: `Meta does not know phone number id ${phoneNumberId} (or this token cannot see it).${said}` };
   return { status: 'unreachable', message: `WhatsApp answered HTTP ${status}.${said}` };
+}
+
+function notConfigured(): SendResult {
+  return {
+    ok: false,
+    failure: { kind: 'auth', code: 'not_configured', reason: 'The inbox has no WhatsApp phone number id or access token.' },
+  };
 }

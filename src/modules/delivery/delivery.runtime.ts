@@ -1,6 +1,7 @@
 import { AdapterRegistry } from '../../channels/adapter-registry';
 import { SandboxCarrier } from '../../channels/sandbox/sandbox.carrier';
 import { DbSandboxStore, sandboxCallbackTargets } from '../../channels/sandbox/sandbox.store';
+import { TemplateCache } from '../../channels/template-cache';
 import type { Config } from '../../config';
 import { loadSecretKeyring } from '../../lib/secret-key-file';
 import type { Database } from '../../db/orm';
@@ -50,6 +51,7 @@ export function createDeliveryRuntime(
             inbox,
           )
       : undefined,
+    templates: new TemplateCache(),
   });
   const worker = new DeliveryWorker({
     db,

@@ -49,6 +49,12 @@ export class WhatsAppCloudSettingsInput {
     description: 'Graph API base URL (default https://graph.facebook.com/v21.0); point it at a test double.',
   })
   baseUrl?: string | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'The WhatsApp Business Account (WABA) id from WhatsApp > API Setup (digits): needed to list message templates.',
+  })
+  businessAccountId?: string | null;
 }
 
 @InputType('MessengerSettingsInput', {

@@ -77,12 +77,14 @@ export const PROVIDER_SPECS: Readonly<Record<SettingsMember, ProviderSpec>> = {
       appSecret: { kind: 'string', required: true, secret: true, maxLength: 256 },
       verifyToken: { kind: 'string', required: false, secret: true, maxLength: 256 },
       baseUrl: { kind: 'url', required: false },
+      businessAccountId: { kind: 'string', required: false, secret: false, pattern: /^\d{5,32}$/, patternHint: 'digits only' },
     },
     setupSteps: ({ webhookUrl, config }) => [
       'In Meta for Developers, open your app > WhatsApp > API Setup and copy the phone number id and a permanent (system user) access token with whatsapp_business_messaging.',
       'In App settings > Basic, copy the app secret: it checks the signature of every webhook.',
       `In WhatsApp > Configuration, set the callback URL to ${webhookUrl} and the verify token to the one saved here, then subscribe to the "messages" field.`,
       `Run testInboxConnection to check the token and phone number id${typeof config.phoneNumberId === 'string' ? ` (${config.phoneNumberId})` : ''}.`,
+      'To offer approved message templates (Inbox.templates), save the WhatsApp Business Account id from WhatsApp > API Setup as businessAccountId; the token needs whatsapp_business_management.',
     ],
   },
   [SettingsMember.MESSENGER]: {
