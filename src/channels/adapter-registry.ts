@@ -3,6 +3,7 @@ import { channelCapabilities } from './capabilities';
 import type { AdapterCapabilities, AdapterInbox, AdapterMedia, ChannelAdapter } from './channel-adapter';
 import { SandboxAdapter, SANDBOX_PROVIDER } from './sandbox/sandbox.adapter';
 import type { SandboxCarrier } from './sandbox/sandbox.carrier';
+import { TelegramAdapter, TELEGRAM_PROVIDER } from './telegram/telegram.adapter';
 import { WhatsAppCloudAdapter, WHATSAPP_CLOUD_PROVIDER } from './whatsapp-cloud/whatsapp-cloud.adapter';
 
 /** What adapter factories may use; built once per server. */
@@ -46,6 +47,8 @@ export const BUILTIN_ADAPTERS: Readonly<Record<string, AdapterFactory>> = {
   [SANDBOX_PROVIDER]: (inbox, deps) =>
     new SandboxAdapter(inbox, { carrier: deps.sandbox, webhookUrl: deps.webhookUrl(inbox.id), serverSecret: deps.sandboxSecret }),
   [WHATSAPP_CLOUD_PROVIDER]: (inbox, deps) => new WhatsAppCloudAdapter(inbox, deps.fetch),
+  [TELEGRAM_PROVIDER]: (inbox, deps) =>
+    new TelegramAdapter(inbox, { fetch: deps.fetch, webhookUrl: deps.webhookUrl(inbox.id), media: deps.media?.(inbox) }),
 };
 
 /** An inbox names a provider this server has no adapter for (a configuration error, not a send failure). */

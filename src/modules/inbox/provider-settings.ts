@@ -1,4 +1,5 @@
 import { SANDBOX_PROVIDER } from '../../channels/sandbox/sandbox.adapter';
+import { TELEGRAM_PROVIDER } from '../../channels/telegram/telegram.adapter';
 import { WHATSAPP_CLOUD_PROVIDER } from '../../channels/whatsapp-cloud/whatsapp-cloud.adapter';
 import type { FieldViolation } from '../../lib/errors';
 import { ChannelKind } from '../channel/channel-kind';
@@ -41,6 +42,7 @@ export interface ProviderSpec {
 export enum SettingsMember {
   SANDBOX = 'sandbox',
   WHATSAPP_CLOUD = 'whatsappCloud',
+  TELEGRAM = 'telegram',
   // Reserved for the adapters to come: twilio, messenger, instagram, telegram, email.
 }
 
@@ -75,6 +77,26 @@ export const PROVIDER_SPECS: Readonly<Record<SettingsMember, ProviderSpec>> = {
       'In App settings > Basic, copy the app secret: it checks the signature of every webhook.',
       `In WhatsApp > Configuration, set the callback URL to ${webhookUrl} and the verify token to the one saved here, then subscribe to the "messages" field.`,
       `Run testInboxConnection to check the token and phone number id${typeof config.phoneNumberId === 'string' ? ` (${config.phoneNumberId})` : ''}.`,
+    ],
+  },
+  [SettingsMember.TELEGRAM]: {
+    provider: TELEGRAM_PROVIDER,
+    channels: [ChannelKind.TELEGRAM],
+    fields: {
+      // BotFather tokens are `<bot id>:<35 characters>`.
+      botToken: {
+        kind: 'string',
+        required: true,
+        secret: true,
+        pattern: /^\d{3,20}:[A-Za-z0-9_-]{20,100}$/,
+        patternHint: '<bot id>:<token> as BotFather gives it',
+      },
+      baseUrl: { kind: 'url', required: false },
+    },
+    setupSteps: ({ webhookUrl }) => [
+      'In Telegram, talk to @BotFather: /newbot (or /token for an existing bot) and copy the bot token.',
+      `Save it here: Switchboard registers ${webhookUrl} as the bot's webhook (setWebhook, with a secret token it checks on every update) whenever the settings are saved.`,
+      'Run testInboxConnection to check the token (getMe). Customers reach the inbox by opening a chat with the bot.',
     ],
   },
 };
