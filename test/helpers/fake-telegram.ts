@@ -29,6 +29,7 @@ export class FakeTelegram {
   private readonly messageIds = new Map<string, number>();
   private readonly files = new Map<string, { path: string; bytes: Buffer }>();
   private updateId = 700_000_000;
+  private waiters: { method: string; resolve: (call: BotApiCall) => void }[] = [];
   private readonly server = http.createServer((req, res) => void this.handle(req, res));
 
   constructor(readonly botToken: string) {}
@@ -45,6 +46,20 @@ export class FakeTelegram {
 
   nextSend(outcome: TelegramSendOutcome): void {
     this.outcome = outcome;
+  }
+
+  /** Resolves with the next call of `method` (one already made counts when `after` calls of it came before). */
+  nextCall(method: string, after = this.callsOf(method).length): Promise<BotApiCall> {
+    const made = this.callsOf(method);
+    if (made.length > after) return Promise.resolve(made[after]);
+    return new Promise((resolve) => this.waiters.push({ method, resolve }));
+  }
+
+  /** The next message id in a chat: Telegram numbers a chat's messages, both sides', from one counter. */
+  nextMessageId(chatId: number | string): number {
+    const id = (this.messageIds.get(String(chatId)) ?? 0) + 1;
+    this.messageIds.set(String(chatId), id);
+    return id;
   }
 
   /** Calls of one method, in order. */
@@ -87,6 +102,9 @@ export class FakeTelegram {
     if (m[1] !== this.botToken) return fail(401, 'Unauthorized');
     const call = await parseParams(m[2], req.headers['content-type'] ?? '', raw);
     this.calls.push(call);
+    const waiting = this.waiters.filter((w) => w.method === call.method);
+    this.waiters = this.waiters.filter((w) => w.method !== call.method);
+    for (const w of waiting) w.resolve(call);
     const p = call.params;
     switch (call.method) {
       case 'getMe':
@@ -122,8 +140,7 @@ export class FakeTelegram {
         if (outcome === 'rejected') return fail(403, 'Forbidden: bot was blocked by the user');
         if (outcome === 'rate_limited') return fail(429, 'Too Many Requests: retry after 1', { retry_after: 1 });
         const chat = String(p.chat_id);
-        const id = (this.messageIds.get(chat) ?? 0) + 1;
-        this.messageIds.set(chat, id);
+        const id = this.nextMessageId(chat);
         return reply(200, {
           ok: true,
           result: {

@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import type { EntityManager } from '@mikro-orm/core';
 import type { AdapterRegistry } from '../../channels/adapter-registry';
 import type { SendResult } from '../../channels/channel-adapter';
@@ -59,6 +60,14 @@ export async function recordReactionDelivery(
   return true;
 }
 
+/** A reaction's delivery came to an end: delivered (`error` null) or given up on. */
+export interface ReactionSettled {
+  messageId: string;
+  actorId: string;
+  emoji: string | null;
+  error: string | null;
+}
+
 /** What the deliverer needs. */
 export interface ReactionDeliveryDeps {
   db: Database;
@@ -76,6 +85,8 @@ export interface ReactionDeliveryDeps {
  * attempt marks the row failed and the Reaction's `deliveryError`, and is logged.
  */
 export class ReactionDelivery {
+  /** Emits `settled` with {@link ReactionSettled} after each attempt whose outcome is final (delivered or failed). */
+  readonly events = new EventEmitter();
   private running = false;
   private pass: Promise<void> | null = null;
   private again = false;
@@ -121,6 +132,10 @@ export class ReactionDelivery {
     if (this.due) clearTimeout(this.due);
     this.poll = this.due = null;
     await this.pass;
+  }
+
+  private settle(outcome: ReactionSettled): void {
+    this.events.emit('settled', outcome);
   }
 
   private async drain(): Promise<void> {
@@ -179,6 +194,7 @@ export class ReactionDelivery {
     if (result.ok) {
       // Zero rows when a newer wish replaced this one meanwhile: that one is due and goes next.
       await em.nativeDelete(ReactionOutbox, mine);
+      this.settle({ ...key, emoji: row.emoji, error: null });
       return;
     }
     const { failure } = result;
@@ -200,6 +216,7 @@ export class ReactionDelivery {
         { deliveryError: failure.reason },
       );
     }
+    this.settle({ ...key, emoji: row.emoji, error: failure.reason });
     this.log.warn(
       { messageId: row.messageId, actorId: row.actorId, inboxId: row.inboxId, code: failure.code, attempts: attempt },
       `a reaction did not reach the provider: ${failure.reason}`,
