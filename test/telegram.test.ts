@@ -7,10 +7,17 @@ import { Message } from '../src/modules/message/message.entity';
 import { MessageDirection } from '../src/modules/message/sender-type';
 import type { ReactionSettled } from '../src/modules/reaction/reaction-delivery';
 import { errorCode } from './helpers/client';
-import { DeliverySendTextDocument, TelegramCreateInboxDocument, TelegramMessageDocument, TelegramReactDocument } from './generated/graphql';
+import {
+  DeliverySendTextDocument,
+  SendMessageDocument,
+  TelegramCreateInboxDocument,
+  TelegramMessageDocument,
+  TelegramReactDocument,
+} from './generated/graphql';
 import { testDeliveryConfig, waitForMessage } from './helpers/delivery';
 import { FakeTelegram, telegramMessage, telegramReactionUpdate, TINY_PNG } from './helpers/fake-telegram';
 import { startTestServer, type TestServer } from './helpers/server';
+import { uploadFile } from './helpers/upload';
 
 const BOT_TOKEN = '7123456789:AAHk-e2e-test-token-0123456789abcdef';
 const CHAT = 424242;
@@ -175,5 +182,23 @@ describe('Telegram bot inbox end to end against a fake Bot API', () => {
     assert.deepEqual((await messageView(ours.id)).reactions, [{ emoji: '❤', actorType: 'CUSTOMER', deliveryError: null }]);
     assert.equal((await post(telegramReactionUpdate(fake.nextUpdateId(), CHAT, telegramId, ['❤'], []))).status, 200);
     assert.deepEqual((await messageView(ours.id)).reactions, []);
+  });
+
+  test('an uploaded photo is sent as multipart sendPhoto with its bytes and caption (Telegram need not reach our URLs)', async () => {
+    const upload = await uploadFile(s, s.tokens.owner, { bytes: TINY_PNG, type: 'image/png', name: 'beleg.png' });
+    const { sendMessage } = await s.client().data(SendMessageDocument, {
+      input: { recipient: { conversation: { conversationId } }, content: { media: { mediaId: upload.id, caption: 'Ihr Beleg' } } },
+    });
+    await waitForMessage(
+      s.db,
+      s.server.deps.pubsub,
+      s.demo.tenant.id,
+      sendMessage.message.id,
+      (m) => m.deliveryStatus === DeliveryStatus.SENT,
+    );
+    const call = fake.callsOf('sendPhoto').at(-1);
+    assert.deepEqual(call?.params, { chat_id: String(CHAT), caption: 'Ihr Beleg' });
+    assert.deepEqual(call?.files.photo?.bytes, TINY_PNG);
+    assert.equal(call?.files.photo?.type, 'image/png');
   });
 });
