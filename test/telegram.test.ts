@@ -6,6 +6,7 @@ import { DeliveryStatus } from '../src/modules/message/delivery-status';
 import { Message } from '../src/modules/message/message.entity';
 import { MessageDirection } from '../src/modules/message/sender-type';
 import type { ReactionSettled } from '../src/modules/reaction/reaction-delivery';
+import { ReactionOutbox } from '../src/modules/reaction/reaction-outbox.entity';
 import { errorCode } from './helpers/client';
 import {
   DeliverySendTextDocument,
@@ -200,5 +201,24 @@ describe('Telegram bot inbox end to end against a fake Bot API', () => {
     assert.deepEqual(call?.params, { chat_id: String(CHAT), caption: 'Ihr Beleg' });
     assert.deepEqual(call?.files.photo?.bytes, TINY_PNG);
     assert.equal(call?.files.photo?.type, 'image/png');
+  });
+
+  test('a reaction owed when the deliverer was down goes out when it starts; a rate-limited one is retried', async () => {
+    const deliverer = s.server.deps.reactionDelivery!;
+    await deliverer.stop();
+    const calls = fake.callsOf('setMessageReaction').length;
+    await s.client().data(TelegramReactDocument, { messageId: inboundText.id, emoji: '🔥' });
+    assert.equal(await s.db.em.fork().count(ReactionOutbox, { messageId: inboundText.id }), 1, 'recorded with the reaction');
+    assert.equal(fake.callsOf('setMessageReaction').length, calls, 'nothing sent while the deliverer is down');
+
+    fake.nextReaction('rate_limited');
+    const delivered = settled(inboundText.id);
+    deliverer.start();
+    assert.equal((await delivered).error, null);
+    const made = fake.callsOf('setMessageReaction').slice(calls);
+    assert.equal(made.length, 2, 'the 429 was retried once');
+    assert.deepEqual(made[1].params.reaction, [{ type: 'emoji', emoji: '🔥' }]);
+    assert.equal(await s.db.em.fork().count(ReactionOutbox, { messageId: inboundText.id }), 0);
+    assert.equal((await messageView(inboundText.id)).reactions?.[0]?.deliveryError, null);
   });
 });

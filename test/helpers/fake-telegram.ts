@@ -26,6 +26,7 @@ export class FakeTelegram {
   webhook: { url: string; secretToken: string; allowedUpdates: unknown } | null = null;
   url = '';
   private outcome: TelegramSendOutcome = 'ok';
+  private reactionOutcome: TelegramSendOutcome = 'ok';
   private readonly messageIds = new Map<string, number>();
   private readonly files = new Map<string, { path: string; bytes: Buffer }>();
   private updateId = 700_000_000;
@@ -46,6 +47,11 @@ export class FakeTelegram {
 
   nextSend(outcome: TelegramSendOutcome): void {
     this.outcome = outcome;
+  }
+
+  /** How the fake answers the next setMessageReaction (then back to `ok`). */
+  nextReaction(outcome: TelegramSendOutcome): void {
+    this.reactionOutcome = outcome;
   }
 
   /** Resolves with the next call of `method` (one already made counts when `after` calls of it came before). */
@@ -124,6 +130,10 @@ export class FakeTelegram {
         });
       }
       case 'setMessageReaction': {
+        const outcome = this.reactionOutcome;
+        this.reactionOutcome = 'ok';
+        if (outcome === 'rate_limited') return fail(429, 'Too Many Requests: retry after 0', { retry_after: 0 });
+        if (outcome === 'temporary') return fail(502, 'Bad Gateway');
         const reaction = Array.isArray(p.reaction) ? (p.reaction as { emoji?: string }[]) : [];
         if (reaction.some((r) => !FAKE_REACTIONS.has(r.emoji ?? ''))) return fail(400, 'Bad Request: REACTION_INVALID');
         return reply(200, { ok: true, result: true });
