@@ -9,11 +9,13 @@ import type { ReactionSettled } from '../src/modules/reaction/reaction-delivery'
 import { ReactionOutbox } from '../src/modules/reaction/reaction-outbox.entity';
 import { errorCode } from './helpers/client';
 import {
+  AdminTestInboxConnectionDocument,
   DeliverySendTextDocument,
   SendMessageDocument,
   TelegramCreateInboxDocument,
   TelegramMessageDocument,
   TelegramReactDocument,
+  TelegramUpdateInboxDocument,
 } from './generated/graphql';
 import { testDeliveryConfig, waitForMessage } from './helpers/delivery';
 import { FakeTelegram, telegramMessage, telegramReactionUpdate, TINY_PNG } from './helpers/fake-telegram';
@@ -220,5 +222,26 @@ describe('Telegram bot inbox end to end against a fake Bot API', () => {
     assert.deepEqual(made[1].params.reaction, [{ type: 'emoji', emoji: '🔥' }]);
     assert.equal(await s.db.em.fork().count(ReactionOutbox, { messageId: inboundText.id }), 0);
     assert.equal((await messageView(inboundText.id)).reactions?.[0]?.deliveryError, null);
+  });
+
+  test('testInboxConnection names the bot (getMe); a token Telegram refuses shows BAD_CREDENTIALS on update and on test', async () => {
+    const ok = await s.client().data(AdminTestInboxConnectionDocument, { inboxId });
+    assert.deepEqual(ok.testInboxConnection, { status: 'OK', message: 'Connected to the bot @acme_support_bot.' });
+
+    const revoked = '7123456789:AAHk-revoked-token-0123456789abcdefgh';
+    const { updateInbox } = await s.client().data(TelegramUpdateInboxDocument, {
+      input: { inboxId, settings: { telegram: { botToken: revoked, baseUrl: fake.url } } },
+    });
+    assert.equal(updateInbox.connection?.status, 'BAD_CREDENTIALS', 'setWebhook with the new token was refused (401)');
+    const bad = await s.client().data(AdminTestInboxConnectionDocument, { inboxId });
+    assert.equal(bad.testInboxConnection.status, 'BAD_CREDENTIALS');
+    assert.match(bad.testInboxConnection.message, /Unauthorized/);
+
+    const back = await s
+      .client()
+      .data(TelegramUpdateInboxDocument, { input: { inboxId, settings: { telegram: { botToken: BOT_TOKEN, baseUrl: fake.url } } } });
+    assert.equal(back.updateInbox.connection?.status, 'OK');
+    const renamed = await s.client().data(TelegramUpdateInboxDocument, { input: { inboxId, name: 'Telegram bot (EU)' } });
+    assert.equal(renamed.updateInbox.connection, null, 'a change that leaves the settings alone registers nothing');
   });
 });

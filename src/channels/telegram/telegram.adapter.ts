@@ -85,8 +85,10 @@ export class TelegramAdapter implements ChannelAdapter {
   readonly provider = TELEGRAM_PROVIDER;
   readonly channel = ChannelKind.TELEGRAM;
   readonly idempotentSends = false;
+  // Rich content (inline keyboards) is not built yet: composers must not offer it.
   readonly capabilities: AdapterCapabilities = {
     ...channelCapabilities(ChannelKind.TELEGRAM),
+    richContent: false,
     readReceipts: false,
     deliveryReceipts: false,
   };
