@@ -57,7 +57,8 @@ export function telegramSettings(config: Record<string, unknown>): TelegramSetti
 
 /**
  * The `secret_token` of an inbox's webhook: HMAC-SHA256 of the inbox id keyed by the bot token,
- * hex (Telegram allows 1–256 of `A-Za-z0-9_-`). Derived rather than stored because the settings
+ * hex (setWebhook allows 1–256 of `A-Za-z0-9_-` and echoes it in `X-Telegram-Bot-Api-Secret-Token`,
+ * https://core.telegram.org/bots/api#setwebhook). Derived rather than stored because the settings
  * table has no secrets the admin does not type, and deriving needs no migration: whoever knows the
  * bot token could call setWebhook themselves anyway, a token rotation changes it (and the update
  * that stores the new token calls connect(), which registers it), and it differs per inbox.
@@ -92,7 +93,7 @@ export class TelegramAdapter implements ChannelAdapter {
     readReceipts: false,
     deliveryReceipts: false,
   };
-  /** Bot API FAQ: about 30 messages per second overall, no more than one per second in one chat. */
+  /** https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this: ~30 messages/s overall, 1/s per chat. */
   readonly rateLimits: SenderRateLimits = { perSecond: 30, perRecipientPerSecond: 1, recipientBurst: 1 };
   private readonly settings: TelegramSettings;
   private readonly secretToken: string;

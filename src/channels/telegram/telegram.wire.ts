@@ -44,8 +44,9 @@ export const TELEGRAM_MEDIA_METHODS: Readonly<Record<MediaKind, { method: string
 export const TELEGRAM_ALLOWED_UPDATES = ['message', 'edited_message', 'message_reaction'] as const;
 
 /**
- * The emoji a bot may react with (ReactionTypeEmoji, Bot API 7.x): anything else is refused by
- * Telegram with REACTION_INVALID. Written with their ZWJs; compared without VS16 (see
+ * The emoji a bot may react with (ReactionTypeEmoji, Bot API 7.x, https://core.telegram.org/bots/api#reactiontypeemoji;
+ * the same list is in aiogram's and telegram-bot-api's docs): anything else is refused by Telegram
+ * with REACTION_INVALID. Written with their ZWJs; compared without VS16 (see
  * {@link telegramReactionEmoji}), because Telegram lists "❤" bare while keyboards send "❤️".
  */
 const STANDARD_REACTIONS: ReadonlySet<string> = new Set([
