@@ -10,7 +10,6 @@ import { ReactionOutbox } from '../src/modules/reaction/reaction-outbox.entity';
 import { errorCode } from './helpers/client';
 import {
   AdminTestInboxConnectionDocument,
-  DeliverySendTextDocument,
   SendMessageDocument,
   TelegramCreateInboxDocument,
   TelegramMessageDocument,
@@ -137,8 +136,14 @@ describe('Telegram bot inbox end to end against a fake Bot API', () => {
     assert.deepEqual(Buffer.from(await download.arrayBuffer()), TINY_PNG);
   });
 
-  test('a reply goes out with sendMessage to the chat and ends at SENT: Telegram has no receipts', async () => {
-    const { sendMessage } = await s.client().data(DeliverySendTextDocument, { conversationId, body: 'Sie ist unterwegs.' });
+  test('a reply goes out with sendMessage to the chat, quoting the message, and ends at SENT: Telegram has no receipts', async () => {
+    const { sendMessage } = await s.client().data(SendMessageDocument, {
+      input: {
+        recipient: { conversation: { conversationId } },
+        content: { text: { body: 'Sie ist unterwegs.' } },
+        replyToMessageId: inboundText.id,
+      },
+    });
     const sent = await waitForMessage(
       s.db,
       s.server.deps.pubsub,
@@ -147,7 +152,11 @@ describe('Telegram bot inbox end to end against a fake Bot API', () => {
       (m) => m.deliveryStatus === DeliveryStatus.SENT,
     );
     const call = fake.callsOf('sendMessage').find((c) => c.params.text === 'Sie ist unterwegs.');
-    assert.deepEqual(call?.params, { chat_id: String(CHAT), text: 'Sie ist unterwegs.' });
+    assert.deepEqual(call?.params, {
+      chat_id: String(CHAT),
+      text: 'Sie ist unterwegs.',
+      reply_parameters: { message_id: inboundText.telegramId, allow_sending_without_reply: true },
+    });
     assert.match(sent.channelMessageId ?? '', new RegExp(`^${CHAT}:\\d+$`));
     assert.equal((await messageView(sent.id)).deliveryStatus, 'SENT');
   });
