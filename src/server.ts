@@ -131,6 +131,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     mediaStorage,
     channels: delivery.channels,
     delivery: delivery.worker,
+    reactionDelivery: delivery.reactions,
     retention,
     windowScheduler,
     liveAuth,

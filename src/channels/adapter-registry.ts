@@ -8,6 +8,7 @@ import { SandboxAdapter, SANDBOX_PROVIDER } from './sandbox/sandbox.adapter';
 import type { SandboxCarrier } from './sandbox/sandbox.carrier';
 import { TwilioAdapter, TWILIO_PROVIDER } from './twilio/twilio.adapter';
 import type { TemplateCache } from './template-cache';
+import { TelegramAdapter, TELEGRAM_PROVIDER } from './telegram/telegram.adapter';
 import { WhatsAppCloudAdapter, WHATSAPP_CLOUD_PROVIDER } from './whatsapp-cloud/whatsapp-cloud.adapter';
 
 /** What adapter factories may use; built once per server. */
@@ -58,6 +59,8 @@ export const BUILTIN_ADAPTERS: Readonly<Record<string, AdapterFactory>> = {
   [EMAIL_PROVIDER]: (inbox, deps) => new EmailAdapter(inbox, deps.media?.(inbox)),
   [TWILIO_PROVIDER]: (inbox, deps) =>
     new TwilioAdapter(inbox, { fetch: deps.fetch, webhookUrl: deps.webhookUrl(inbox.id), media: deps.media?.(inbox) }),
+  [TELEGRAM_PROVIDER]: (inbox, deps) =>
+    new TelegramAdapter(inbox, { fetch: deps.fetch, webhookUrl: deps.webhookUrl(inbox.id), media: deps.media?.(inbox) }),
 };
 
 /** An inbox names a provider this server has no adapter for (a configuration error, not a send failure). */

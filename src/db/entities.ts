@@ -17,6 +17,7 @@ import { InboxMember } from '../modules/inbox/inbox-member.entity';
 import { Inbox } from '../modules/inbox/inbox.entity';
 import { Message } from '../modules/message/message.entity';
 import { Reaction } from '../modules/reaction/reaction.entity';
+import { ReactionOutbox } from '../modules/reaction/reaction-outbox.entity';
 import { ReadMarker } from '../modules/read-marker/read-marker.entity';
 import { Tenant } from '../modules/tenant/tenant.entity';
 import { User } from '../modules/user/user.entity';
@@ -45,4 +46,5 @@ export const ENTITIES = [
   PendingStatus,
   SendThrottle,
   SandboxCallback,
+  ReactionOutbox,
 ];

@@ -4,6 +4,7 @@ import type { Config } from '../config';
 import type { Database } from '../db/orm';
 import type { PubSub } from '../pubsub/pubsub';
 import type { AdapterRegistry } from '../channels/adapter-registry';
+import type { ReactionDelivery } from '../modules/reaction/reaction-delivery';
 import type { DeliveryWorker } from '../modules/delivery/delivery.worker';
 import type { MediaStorage } from '../storage/media-storage';
 import type { RetentionJob } from '../modules/retention/retention.job';
@@ -31,6 +32,8 @@ export interface AppDeps {
   channels: AdapterRegistry;
   /** The outbound delivery worker: call `delivery.notify()` after committing a send, so it goes now. */
   delivery: DeliveryWorker;
+  /** Delivers teammates' reactions to providers: `wake()` after committing one. Absent: reactions are recorded, delivered by the next server that runs it. */
+  reactionDelivery?: ReactionDelivery;
   /** Deletes events past the retention period on a timer (started and stopped with the server). */
   retention: RetentionJob;
   /** Appends WINDOW_SHUT when customer-service windows end (started and stopped with the server). */

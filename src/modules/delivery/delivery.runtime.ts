@@ -10,6 +10,7 @@ import type { Logger } from '../../observability/logger';
 import type { MediaStorage } from '../../storage/media-storage';
 import { adapterMediaFor } from '../media/adapter-media';
 import { OutboxDeliveryQueue } from './delivery-queue';
+import { ReactionDelivery } from '../reaction/reaction-delivery';
 import { DeliveryWorker } from './delivery.worker';
 
 /** Everything outbound delivery needs for one server's lifetime. */
@@ -17,6 +18,8 @@ export interface DeliveryRuntime {
   channels: AdapterRegistry;
   worker: DeliveryWorker;
   sandbox: SandboxCarrier;
+  /** Teammates' reactions on their way to providers (runs with the worker). */
+  reactions: ReactionDelivery;
   /** Once the server listens: webhook URLs can be built from its origin, and the worker starts (unless `runWorker` is off). */
   start(origin: string): void;
   /** Stops the worker (and the sandbox, unless it was handed in to outlive this server). */
@@ -71,18 +74,29 @@ export function createDeliveryRuntime(
       },
     }),
   });
+  const reactions = new ReactionDelivery({
+    db,
+    channels,
+    config: config.delivery,
+    logger: opts.logger?.child({ component: 'reaction-delivery' }),
+  });
   return {
     channels,
     worker,
     sandbox,
+    reactions,
     start(listeningOrigin) {
       origin = listeningOrigin;
       // The sandbox's acceptances and owed callbacks live in this database: what a crashed process owed, this one posts.
       sandbox.attach(new DbSandboxStore(db), sandboxCallbackTargets(db, { webhookUrl, serverSecret: config.delivery.sandboxSecret }));
-      if (config.delivery.runWorker) worker.start();
+      if (config.delivery.runWorker) {
+        worker.start();
+        reactions.start();
+      }
     },
     async stop() {
       await worker.stop();
+      await reactions.stop();
       await sandbox.detach();
       if (!opts.sandbox) sandbox.close();
     },

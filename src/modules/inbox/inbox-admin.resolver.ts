@@ -34,7 +34,7 @@ import { specOfProvider } from './provider-settings';
 function serviceDeps(ctx: AppContext): InboxServiceDeps {
   const keyring = ctx.deps.channels.deps.secrets;
   if (!keyring) throw new Error('The adapter registry has no secrets keyring.');
-  return { pubsub: ctx.deps.pubsub, keyring };
+  return { pubsub: ctx.deps.pubsub, keyring, channels: ctx.deps.channels };
 }
 
 /** The viewer as an inbox manager (scope and role checked), with the actor their changes are recorded under. */
@@ -59,6 +59,12 @@ function settle(ctx: AppContext, result: InboxChangeResult): Inbox {
   return result.inbox;
 }
 
+/** The provider registration a change did, in GraphQL shape. */
+function connectionOf(result: InboxChangeResult): InboxConnectionTestType | null {
+  const c = result.connection;
+  return c ? { status: c.status as ConnectionTestStatusKind, message: c.message, testedAt: new Date() } : null;
+}
+
 /** Inbox management (owners and admins with `inbox:manage`). Rules live in inbox.service.ts. */
 @Resolver(() => Inbox)
 export class InboxAdminResolver {
@@ -73,7 +79,8 @@ export class InboxAdminResolver {
   ): Promise<InboxPayload> {
     const actor = manager(ctx);
     const command = parseCreateInbox('input', input);
-    return { inbox: settle(ctx, await createInbox(ctx.em, serviceDeps(ctx), actor, command)) };
+    const result = await createInbox(ctx.em, serviceDeps(ctx), actor, command);
+    return { inbox: settle(ctx, result), connection: connectionOf(result) };
   }
 
   @RequireScopes(Scope.INBOX_MANAGE)
@@ -88,7 +95,8 @@ export class InboxAdminResolver {
     const actor = manager(ctx);
     const command = parseUpdateInbox('input', input);
     await visibleInbox(ctx, 'input.inboxId', command.inboxId);
-    return { inbox: settle(ctx, await updateInbox(ctx.em, serviceDeps(ctx), actor, command)) };
+    const result = await updateInbox(ctx.em, serviceDeps(ctx), actor, command);
+    return { inbox: settle(ctx, result), connection: connectionOf(result) };
   }
 
   @RequireScopes(Scope.INBOX_MANAGE)

@@ -52,6 +52,13 @@ export class InboxConnectionTestType {
 export class InboxPayload {
   @Field(() => Inbox, { description: 'The inbox, as committed.' })
   inbox!: Inbox;
+
+  @Field(() => InboxConnectionTestType, {
+    nullable: true,
+    description:
+      "createInbox/updateInbox: registering the inbox with its provider after the settings were saved (Telegram's setWebhook); null when the provider needs none or the settings did not change. A failure does not undo the change: fix it and save again.",
+  })
+  connection?: InboxConnectionTestType | null;
 }
 
 @ObjectType('InboxMemberPayload', { description: 'The inbox and the teammate whose membership changed.' })

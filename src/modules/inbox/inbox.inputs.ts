@@ -169,6 +169,18 @@ export class TwilioSettingsInput {
   baseUrl?: string | null;
 }
 
+@InputType('TelegramSettingsInput', {
+  description:
+    'A Telegram bot (Bot API). The bot token is write-only: stored encrypted, never returned; left out on update it is kept. Saving the settings registers the webhook with Telegram.',
+})
+export class TelegramSettingsInput {
+  @Field(() => String, { nullable: true, description: 'The bot token from @BotFather (`<bot id>:<token>`). Required when creating.' })
+  botToken?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Bot API base URL (default https://api.telegram.org); point it at a test double.' })
+  baseUrl?: string | null;
+}
+
 /**
  * Provider settings: exactly one member, naming the provider. Members to come: twilio, messenger,
  * instagram, telegram, email (one member each; see provider-settings.ts).
@@ -191,6 +203,8 @@ export class InboxSettingsInput {
   email?: EmailSettingsInput | null;
   @Field(() => TwilioSettingsInput, { nullable: true, description: 'Twilio Programmable Messaging (SMS inboxes).' })
   twilio?: TwilioSettingsInput | null;
+  @Field(() => TelegramSettingsInput, { nullable: true, description: 'A Telegram bot (TELEGRAM inboxes).' })
+  telegram?: TelegramSettingsInput | null;
 }
 
 @InputType('CreateInboxInput', { description: 'A new inbox: a sender on one channel, carried by one provider.' })

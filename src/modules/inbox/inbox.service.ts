@@ -23,6 +23,8 @@ export interface InboxServiceDeps {
   pubsub: PubSub | null;
   /** Seals provider secrets before they are stored. */
   keyring: SecretKeyring;
+  /** Adapters, to register an inbox with its provider after a change ({@link connectInbox}); absent: not registered (the CLI). */
+  channels?: AdapterRegistry;
 }
 
 /** Who makes a change: a teammate, or the system (the CLI). */
@@ -36,6 +38,8 @@ export interface InboxActor {
 export interface InboxChangeResult {
   inbox: Inbox;
   events: DomainEvent[];
+  /** What registering the inbox with its provider came to, when the change called for it (see {@link connectInbox}). */
+  connection?: ConnectionTestResult | null;
 }
 
 /** One secret of an inbox's provider, as admins may see it. */
@@ -148,7 +152,7 @@ export async function createInbox(
     ];
     return { inbox, events };
   });
-  return published(deps, result);
+  return connected(deps, await published(deps, result));
 }
 
 /** Applies an update; nothing changes (and no event) when every given value is already in place. */
@@ -158,7 +162,7 @@ export async function updateInbox(
   actor: InboxActor,
   cmd: UpdateInboxCommand,
 ): Promise<InboxChangeResult> {
-  return changeInbox(em, deps, actor, cmd.inboxId, async (tx, inbox) => {
+  const result = await changeInbox(em, deps, actor, cmd.inboxId, async (tx, inbox) => {
     refuseArchived(inbox);
     const changed: string[] = [];
     const assign = <K extends 'name' | 'senderAddress' | 'windowHours' | 'humanAgentWindowHours' | 'sendsPerSecond'>(
@@ -197,6 +201,16 @@ export async function updateInbox(
     if (changed.length === 0) return [];
     return [await event(tx, actor, EventType.INBOX_UPDATED, inbox, { changedFields: changed })];
   });
+  const settingsChanged = result.events.some((e) =>
+    ((e.payload as { changedFields?: string[] }).changedFields ?? []).some((f) => f === 'provider' || f.startsWith('settings.')),
+  );
+  return settingsChanged ? connected(deps, result) : result;
+}
+
+/** Registers a freshly committed inbox with its provider, when the deps allow it, onto the result. */
+async function connected(deps: InboxServiceDeps, result: InboxChangeResult): Promise<InboxChangeResult> {
+  if (!deps.channels) return result;
+  return { ...result, connection: await connectInbox(deps.channels, result.inbox) };
 }
 
 /**
@@ -282,6 +296,34 @@ export async function testInboxConnection(
   if (!adapter.testConnection) return { status: 'unreachable', message: `The ${inbox.provider} provider has no connection test.` };
   const signal = AbortSignal.timeout(timeoutMs);
   const result = await adapter.testConnection(signal);
+  return signal.aborted && result.status === 'unreachable'
+    ? { status: 'unreachable', message: `The provider did not answer within ${timeoutMs / 1000} s.` }
+    : result;
+}
+
+/**
+ * Registers the inbox with its provider (the adapter's `connect`, e.g. Telegram `setWebhook`), after
+ * the settings were committed: a provider that is down must not undo the change, so the outcome is
+ * reported (like a connection test) rather than thrown, and saving the settings again retries it.
+ * Null when the provider needs no registration.
+ */
+export async function connectInbox(
+  channels: AdapterRegistry,
+  inbox: Inbox,
+  timeoutMs = CONNECTION_TEST_TIMEOUT_MS,
+): Promise<ConnectionTestResult | null> {
+  let adapter;
+  try {
+    adapter = channels.forInbox(inbox);
+  } catch (err) {
+    return {
+      status: 'bad_credentials',
+      message: `The inbox's settings cannot be used: ${err instanceof Error ? err.message : String(err)}`,
+    };
+  }
+  if (!adapter.connect) return null;
+  const signal = AbortSignal.timeout(timeoutMs);
+  const result = await adapter.connect(signal);
   return signal.aborted && result.status === 'unreachable'
     ? { status: 'unreachable', message: `The provider did not answer within ${timeoutMs / 1000} s.` }
     : result;

@@ -3,6 +3,7 @@ import { MESSENGER_PROVIDER } from '../../channels/messenger/messenger.adapter';
 import { EMAIL_PROVIDER, SmtpSecurity } from '../../channels/email/email.settings';
 import { SANDBOX_PROVIDER } from '../../channels/sandbox/sandbox.adapter';
 import { TWILIO_PROVIDER } from '../../channels/twilio/twilio.adapter';
+import { TELEGRAM_PROVIDER } from '../../channels/telegram/telegram.adapter';
 import { WHATSAPP_CLOUD_PROVIDER } from '../../channels/whatsapp-cloud/whatsapp-cloud.adapter';
 import type { FieldViolation } from '../../lib/errors';
 import { ChannelKind } from '../channel/channel-kind';
@@ -50,6 +51,7 @@ export enum SettingsMember {
   INSTAGRAM = 'instagram',
   EMAIL = 'email',
   TWILIO = 'twilio',
+  TELEGRAM = 'telegram',
 }
 
 /** Every provider Switchboard can configure, by settings member; exhaustive. */
@@ -175,6 +177,26 @@ export const PROVIDER_SPECS: Readonly<Record<SettingsMember, ProviderSpec>> = {
         : `In Phone Numbers > Manage > Active numbers, open the inbox's number and under Messaging set "A message comes in" to Webhook ${webhookUrl} (HTTP POST).`,
       'Delivery statuses need no setup: each message names its own status callback. PUBLIC_URL must be reachable by Twilio (it also fetches MMS files from it).',
       'Run testInboxConnection to check the Account SID and Auth Token.',
+    ],
+  },
+  [SettingsMember.TELEGRAM]: {
+    provider: TELEGRAM_PROVIDER,
+    channels: [ChannelKind.TELEGRAM],
+    fields: {
+      // BotFather tokens are `<bot id>:<35 characters>`.
+      botToken: {
+        kind: 'string',
+        required: true,
+        secret: true,
+        pattern: /^\d{3,20}:[A-Za-z0-9_-]{20,100}$/,
+        patternHint: '<bot id>:<token> as BotFather gives it',
+      },
+      baseUrl: { kind: 'url', required: false },
+    },
+    setupSteps: ({ webhookUrl }) => [
+      'In Telegram, talk to @BotFather: /newbot (or /token for an existing bot) and copy the bot token.',
+      `Save it here: Switchboard registers ${webhookUrl} as the bot's webhook (setWebhook, with a secret token it checks on every update) whenever the settings are saved.`,
+      'Run testInboxConnection to check the token (getMe). Customers reach the inbox by opening a chat with the bot.',
     ],
   },
 };

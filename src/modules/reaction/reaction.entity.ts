@@ -40,4 +40,13 @@ export class Reaction implements Node {
   @Property({ type: 'Date' })
   @Field({ description: 'When this emoji was set (a replaced reaction gets a new time).' })
   createdAt: Date = new Date();
+
+  /** Set when the provider refused a teammate's reaction for good, or retries ran out (see reaction-delivery.ts). */
+  @Property({ type: 'text', nullable: true })
+  @Field(() => String, {
+    nullable: true,
+    description:
+      "A teammate's reaction the customer will not see: why the provider refused it (e.g. an emoji Telegram bots cannot use). Null while it is on its way or once delivered, and for customer reactions.",
+  })
+  deliveryError: string | null = null;
 }

@@ -11,6 +11,7 @@ import { publishEvents } from '../event/event.publisher';
 import { appendEvent } from '../event/event.service';
 import { Message } from '../message/message.entity';
 import { emojiProblem } from './emoji';
+import { recordReactionDelivery } from './reaction-delivery';
 import { Reaction } from './reaction.entity';
 
 /** What a reaction call left behind. */
@@ -33,11 +34,12 @@ export interface ReactionChange {
  *   reactions (UNSUPPORTED_CONTENT, e.g. SMS). Visibility of the message is the caller's check.
  *
  * Records REACTION_CHANGED with `{ reactionId, emoji, removed, previousEmoji }` when something
- * changed, and publishes it after commit. The reaction is recorded here only; handing it to the
- * provider is not part of this.
+ * changed, and publishes it after commit. On a customer message of an inbox whose provider takes
+ * reactions, the change is also owed to the provider (recorded in the same transaction, delivered
+ * after commit by reaction-delivery.ts).
  */
 export async function reactToMessage(
-  deps: Pick<AppDeps, 'pubsub'>,
+  deps: Pick<AppDeps, 'pubsub'> & Partial<Pick<AppDeps, 'channels' | 'reactionDelivery'>>,
   em: SqlEntityManager,
   viewer: Viewer,
   message: Message,
@@ -81,8 +83,10 @@ export async function reactToMessage(
       actorId: viewer.userId,
       payload: { reactionId: (reaction ?? existing)!.id, emoji, removed, previousEmoji },
     });
+    if (deps.channels) await recordReactionDelivery(tx, deps.channels, message, viewer.userId, removed ? null : emoji);
     return { message, reaction, events: [event] };
   });
   await publishEvents(deps.pubsub, change.events);
+  if (change.events.length > 0) deps.reactionDelivery?.wake();
   return change;
 }
