@@ -48,6 +48,7 @@ import { createMediaRouter } from './modules/media/media.router';
 import { mediaUploadMiddleware } from './modules/media/upload.middleware';
 import { createPlaygroundRouter } from './playground/playground';
 import { MemoryPubSub } from './pubsub/memory-pubsub';
+import { RedisPubSub } from './pubsub/redis-pubsub';
 import type { PubSub } from './pubsub/pubsub';
 import { LocalMediaStorage } from './storage/local-media-storage';
 import type { MediaStorage } from './storage/media-storage';
@@ -108,7 +109,9 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   await mediaStorage.sweepStaging?.();
   const metrics = new Metrics(outboxProbe(db));
   // Counted and stamped for the fan-out histogram on the way in, whichever transport carries it.
-  const pubsub = new InstrumentedPubSub(options.pubsub ?? new MemoryPubSub(), metrics);
+  // Owned here (closed on stop) only when built here: a pub/sub passed in belongs to the caller.
+  const ownPubsub = options.pubsub ? null : config.redisUrl ? new RedisPubSub(config.redisUrl, { logger: logger.child({ component: 'redis-pubsub' }) }) : null;
+  const pubsub = new InstrumentedPubSub(options.pubsub ?? ownPubsub ?? new MemoryPubSub(), metrics);
   const tracing = config.observability.tracing ? await startTracing(config.observability.tracing) : null;
   const delivery = createDeliveryRuntime(config, db, pubsub, { sandbox: options.sandbox, logger, mediaStorage });
   countSends(delivery.channels, metrics);
@@ -205,6 +208,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     // Apollo's drain closes the websocket and HTTP servers; before Apollo started, close them here.
     if (apolloStarted) await apollo.stop();
     else await Promise.all([wsCleanup.dispose(), new Promise<void>((resolve) => httpServer.close(() => resolve()))]);
+    await ownPubsub?.close();
     if (!options.db) await db.orm.close(true);
     await tracing?.shutdown();
   };
