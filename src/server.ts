@@ -24,7 +24,7 @@ import { costLimitPlugin, limitsRule, tokenLimitRefusal } from './graphql/limits
 import { introspectionGatePlugin } from './graphql/introspection';
 import { createLimitedWebSocketServer } from './graphql/ws-frame-limits';
 import { LiveAuth } from './graphql/live-auth';
-import { AccessChangesPoller, type AccessChanges } from './modules/auth/access-changes';
+import { AccessChangesPoller, NotifiedAccessChanges, type AccessChanges } from './modules/auth/access-changes';
 import { SharedExecution } from './graphql/shared-execution';
 import { websocketOptions } from './graphql/websocket';
 import { buildAppSchema } from './graphql/schema';
@@ -126,7 +126,10 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     { horizonMs: config.windowSchedulerHorizonMs, maxScheduled: config.windowSchedulerMaxPending },
   );
   const liveAuth = new LiveAuth(db);
-  const accessChanges = options.accessChanges ?? new AccessChangesPoller(db, config.accessCheckIntervalMs);
+  const accessLogger = logger.child({ component: 'access-changes' });
+  const accessError = (err: unknown) => accessLogger.error({ err }, 'access check failed');
+  const accessChanges =
+    options.accessChanges ?? new NotifiedAccessChanges(pubsub, new AccessChangesPoller(db, config.accessCheckIntervalMs, accessError), accessError);
   const deps: AppDeps = {
     config,
     db,
