@@ -38,6 +38,7 @@ import { Metrics } from './observability/metrics';
 import { outboxProbe } from './observability/outbox-probe';
 import { createOpsRouter } from './observability/routes';
 import { startTracing } from './observability/tracing';
+import { AdvisoryLockLeadership, SoleLeadership, type Leadership } from './cluster/leadership';
 import { RetentionJob } from './modules/retention/retention.job';
 import { WindowScheduler } from './modules/window/window.scheduler';
 import type { SandboxCarrier } from './channels/sandbox/sandbox.carrier';
@@ -53,6 +54,12 @@ import type { PubSub } from './pubsub/pubsub';
 import { LocalMediaStorage } from './storage/local-media-storage';
 import type { MediaStorage } from './storage/media-storage';
 
+/**
+ * How often a standby instance tries to take over the cluster's background work, and the leader
+ * checks that it still holds it: the takeover time after the leader dies.
+ */
+export const LEADER_RETRY_MS = 1000;
+
 /** How long in-flight HTTP requests may take to finish once the server stops; then their sockets are cut. */
 export const HTTP_DRAIN_GRACE_MS = 5000;
 
@@ -64,6 +71,8 @@ export interface RunningServer {
   origin: string;
   deps: AppDeps;
   schema: GraphQLSchema;
+  /** Whether this instance runs the once-per-cluster work (window-shut events, retention) now. */
+  leadership: Leadership;
   /**
    * Stops accepting, drains in-flight HTTP requests (up to {@link HTTP_DRAIN_GRACE_MS}), closes
    * websockets with 1001 (Going Away) and closes the database. `graceMs` (SIGTERM) first lets the
@@ -125,6 +134,15 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     { db, pubsub, logger: logger.child({ component: 'window-scheduler' }) },
     { horizonMs: config.windowSchedulerHorizonMs, maxScheduled: config.windowSchedulerMaxPending },
   );
+  // Window-shut events and retention run on one instance of those sharing a PostgreSQL database.
+  const leadership: Leadership =
+    db.dialect === 'postgresql'
+      ? new AdvisoryLockLeadership(db, {
+          name: 'switchboard:background-leader',
+          intervalMs: LEADER_RETRY_MS,
+          logger: logger.child({ component: 'leadership' }),
+        })
+      : new SoleLeadership();
   const liveAuth = new LiveAuth(db);
   const accessLogger = logger.child({ component: 'access-changes' });
   const accessError = (err: unknown) => accessLogger.error({ err }, 'access check failed');
@@ -205,6 +223,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     stopping = true;
     await delivery.worker.stop(graceMs);
     await delivery.stop();
+    await leadership.stop();
     await windowScheduler.stop();
     await retention.stop();
     await accessChanges.stop();
@@ -310,9 +329,17 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   origin = `http://${host}:${port}`;
   await orUndo(async () => {
     delivery.start(origin);
-    retention.start();
     accessChanges.start(liveAuth);
-    await windowScheduler.start();
+    await leadership.start({
+      lead: async () => {
+        retention.start();
+        await windowScheduler.start();
+      },
+      stepDown: async () => {
+        await windowScheduler.stop();
+        await retention.stop();
+      },
+    });
   });
 
   let closed: Promise<void> | null = null;
@@ -321,6 +348,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     origin,
     deps,
     schema,
+    leadership,
     close: (opts) => (closed ??= shutdown(opts?.graceMs)),
   };
 }
