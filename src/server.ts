@@ -119,7 +119,11 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   const metrics = new Metrics(outboxProbe(db));
   // Counted and stamped for the fan-out histogram on the way in, whichever transport carries it.
   // Owned here (closed on stop) only when built here: a pub/sub passed in belongs to the caller.
-  const ownPubsub = options.pubsub ? null : config.redisUrl ? new RedisPubSub(config.redisUrl, { logger: logger.child({ component: 'redis-pubsub' }) }) : null;
+  const ownPubsub = options.pubsub
+    ? null
+    : config.redisUrl
+      ? new RedisPubSub(config.redisUrl, { logger: logger.child({ component: 'redis-pubsub' }) })
+      : null;
   const pubsub = new InstrumentedPubSub(options.pubsub ?? ownPubsub ?? new MemoryPubSub(), metrics);
   const tracing = config.observability.tracing ? await startTracing(config.observability.tracing) : null;
   const delivery = createDeliveryRuntime(config, db, pubsub, { sandbox: options.sandbox, logger, mediaStorage });
@@ -147,7 +151,8 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   const accessLogger = logger.child({ component: 'access-changes' });
   const accessError = (err: unknown) => accessLogger.error({ err }, 'access check failed');
   const accessChanges =
-    options.accessChanges ?? new NotifiedAccessChanges(pubsub, new AccessChangesPoller(db, config.accessCheckIntervalMs, accessError), accessError);
+    options.accessChanges ??
+    new NotifiedAccessChanges(pubsub, new AccessChangesPoller(db, config.accessCheckIntervalMs, accessError), accessError);
   const deps: AppDeps = {
     config,
     db,
@@ -260,7 +265,13 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       pubsub,
       channels: delivery.channels,
       maxBodyBytes: config.limits.maxBodyBytes,
-      inboundMedia: { db, storage: mediaStorage, limits: config.uploadLimits, timeoutMs: INBOUND_MEDIA_TIMEOUT_MS, logger: logger.child({ component: 'inbound-media' }) },
+      inboundMedia: {
+        db,
+        storage: mediaStorage,
+        limits: config.uploadLimits,
+        timeoutMs: INBOUND_MEDIA_TIMEOUT_MS,
+        logger: logger.child({ component: 'inbound-media' }),
+      },
       logger: logger.child({ component: 'webhook' }),
       metrics,
     }),

@@ -78,7 +78,11 @@ test('two instances started the README way: one migration and seed; kill -9 of t
     const tenants = await db.em.fork().find(Tenant, {});
     assert.equal(tenants.length, 1, 'the demo workspace is seeded once');
     const em = db.em.fork();
-    const whatsapp = await em.findOneOrFail(Inbox, { tenantId: tenants[0].id, provider: 'sandbox', channel: 'whatsapp' as Inbox['channel'] });
+    const whatsapp = await em.findOneOrFail(Inbox, {
+      tenantId: tenants[0].id,
+      provider: 'sandbox',
+      channel: 'whatsapp' as Inbox['channel'],
+    });
     // The sandbox answers slowly, so A still holds its leases when it dies.
     whatsapp.providerConfig = { ...whatsapp.providerConfig, latencyMs: 800 };
     await em.flush();
@@ -87,7 +91,11 @@ test('two instances started the README way: one migration and seed; kill -9 of t
     // A's worker is woken by A's own sends and leases them at once; B only polls.
     const client = new GqlClient(a.url, tokenOf(a)!);
     const ids = await Promise.all(
-      Array.from({ length: MESSAGES }, async (_, n) => (await client.data(DeliverySendTextDocument, { conversationId: conversation, body: `cluster ${n}` })).sendMessage.message.id),
+      Array.from(
+        { length: MESSAGES },
+        async (_, n) =>
+          (await client.data(DeliverySendTextDocument, { conversationId: conversation, body: `cluster ${n}` })).sendMessage.message.id,
+      ),
     );
     const leased = Number((await db.em.getConnection().execute(`select count(*) as n from outbox_entry where locked_until > now()`))[0].n);
     t.diagnostic(`${leased} of ${MESSAGES} sends leased when A is killed`);
@@ -97,7 +105,9 @@ test('two instances started the README way: one migration and seed; kill -9 of t
     for (const id of ids) await waitForMessage(db, pubsub, tenants[0].id, id, (m) => m.deliveryStatus === DeliveryStatus.READ, 30_000);
     // The sandbox keeps one row per message it accepted: every message reached the provider once.
     assert.equal(await db.em.fork().count(SandboxCallback, { messageId: { $in: ids } }), MESSAGES);
-    const events = await db.em.fork().find(DomainEvent, { messageId: { $in: ids }, type: EventType.MESSAGE_STATUS_CHANGED }, { orderBy: { seq: 'asc' } });
+    const events = await db.em
+      .fork()
+      .find(DomainEvent, { messageId: { $in: ids }, type: EventType.MESSAGE_STATUS_CHANGED }, { orderBy: { seq: 'asc' } });
     for (const id of ids) {
       const tos = events.filter((e) => e.messageId === id).map((e) => (e.payload as { to: string }).to);
       assert.deepEqual(tos, [DeliveryStatus.SENT, DeliveryStatus.DELIVERED, DeliveryStatus.READ], `status changes of ${id}`);

@@ -57,7 +57,9 @@ describe('two instances on PostgreSQL and Redis', async () => {
       config: { redisUrl: REDIS_URL, accessCheckIntervalMs: 0 },
       deliveryWorker: false,
     });
-    windowConversation = await a.db.em.fork().findOneOrFail(Conversation, { inboxId: a.demo.whatsapp.id }, { orderBy: { createdAt: 'asc' } });
+    windowConversation = await a.db.em
+      .fork()
+      .findOneOrFail(Conversation, { inboxId: a.demo.whatsapp.id }, { orderBy: { createdAt: 'asc' } });
     // B polls nothing either: a revoked token can only reach it through the Redis notice.
     b = await startSecondInstance(a, { accessCheckIntervalMs: 0, delivery: { ...a.config.delivery, runWorker: true } });
   });
@@ -83,7 +85,10 @@ describe('two instances on PostgreSQL and Redis', async () => {
         const e = r.data?.inboxEvents;
         return e?.__typename === 'MessageAddedEvent' && e.message.id === id;
       }, 10_000);
-      assert.equal((added.data!.inboxEvents as Extract<Streamed, { __typename: 'MessageAddedEvent' }>).message.content?.__typename, 'TextContent');
+      assert.equal(
+        (added.data!.inboxEvents as Extract<Streamed, { __typename: 'MessageAddedEvent' }>).message.content?.__typename,
+        'TextContent',
+      );
       const read = await sub.waitFor((r) => {
         const e = r.data?.inboxEvents;
         return e?.__typename === 'MessageStatusChangedEvent' && e.message.id === id && String(e.to) === 'READ';
@@ -92,7 +97,10 @@ describe('two instances on PostgreSQL and Redis', async () => {
       // Every status A's subscriber saw for the message, in order, once each.
       const seen = sub.results
         .map((r) => r.data?.inboxEvents)
-        .filter((e): e is Extract<Streamed, { __typename: 'MessageStatusChangedEvent' }> => e?.__typename === 'MessageStatusChangedEvent' && e.message.id === id)
+        .filter(
+          (e): e is Extract<Streamed, { __typename: 'MessageStatusChangedEvent' }> =>
+            e?.__typename === 'MessageStatusChangedEvent' && e.message.id === id,
+        )
         .map((e) => e.to);
       assert.deepEqual(seen.map(String), ['SENT', 'DELIVERED', 'READ']);
 
@@ -196,8 +204,13 @@ describe('two instances on PostgreSQL and Redis', async () => {
     });
     try {
       // The customer wrote 24 h ago minus a moment; both instances are told to look at the conversation.
-      await a.db.em.fork().nativeUpdate(Conversation, { id: windowConversation.id }, { lastInboundAt: new Date(Date.now() - DAY_MS + SHUTS_IN_MS) });
-      await Promise.all([a.server.deps.windowScheduler.reschedule(windowConversation.id), b.server.deps.windowScheduler.reschedule(windowConversation.id)]);
+      await a.db.em
+        .fork()
+        .nativeUpdate(Conversation, { id: windowConversation.id }, { lastInboundAt: new Date(Date.now() - DAY_MS + SHUTS_IN_MS) });
+      await Promise.all([
+        a.server.deps.windowScheduler.reschedule(windowConversation.id),
+        b.server.deps.windowScheduler.reschedule(windowConversation.id),
+      ]);
       await sub.waitFor((r) => {
         const e = r.data?.inboxEvents;
         return e?.__typename === 'WindowChangedEvent' && e.conversation.id === windowConversation.id && !e.opened;
