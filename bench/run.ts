@@ -10,11 +10,12 @@ import { LoadGenerator } from './lib/load';
 import { benchOptions, describeEnvironment } from './lib/options';
 import type { BenchContext, BenchSection } from './lib/section';
 import { seedBenchWorkspace } from './lib/seed';
+import { clusterSection } from './cluster';
 import { fanoutSection } from './fanout';
 import { queriesSection } from './queries';
 
 /** Run in this order; BENCH_SECTIONS=name,… picks some. */
-const SECTIONS: BenchSection[] = [queriesSection, fanoutSection];
+const SECTIONS: BenchSection[] = [queriesSection, fanoutSection, clusterSection];
 
 /** Bumped when a figure's meaning changes, so comparisons across PRs don't mix definitions. */
 const JSON_VERSION = 1;

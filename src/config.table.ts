@@ -152,6 +152,14 @@ const httpUrl = z.string().refine((s) => {
   }
 }, 'must be an http(s) URL like https://example.com');
 
+const redisUrl = z.string().refine((s) => {
+  try {
+    return /^rediss?:$/.test(new URL(s).protocol);
+  } catch {
+    return false;
+  }
+}, 'must be a Redis URL like redis://127.0.0.1:6379 (or rediss:// for TLS)');
+
 /** Adapts a checker that throws `Error("<NAME> must …")` (shared with code outside the config) to a schema. */
 function checkedBy<T>(check: (raw: string) => T) {
   return z.string().transform((raw, ctx) => {
@@ -444,6 +452,17 @@ export const VARIABLES = {
     },
     integer(),
     20,
+  ),
+  REDIS_URL: variable(
+    {
+      group: 'Events and websockets',
+      lands: 'redisUrl',
+      doc: 'Redis carrying live events and access changes between instances (`redis://` or `rediss://`); unset: in-process, one instance',
+      defaultDoc: 'unset (in-process)',
+      example: 'redis://127.0.0.1:6379',
+      echo: 'url',
+    },
+    redisUrl,
   ),
   WS_ACCESS_CHECK_MS: variable(
     {

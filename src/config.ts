@@ -62,6 +62,8 @@ export interface Config {
   maxSubscriptionsPerConnection: number;
   /** Websocket: how often the tokens of open sockets are checked, in ms; a lost one closes them with 4403; 0 disables (WS_ACCESS_CHECK_MS). */
   accessCheckIntervalMs: number;
+  /** REDIS_URL: live events and access-change notices go through Redis (several instances); null = in-process. */
+  redisUrl: string | null;
   /** Window-shut scheduler: changes due within this many ms are held in memory; the rest come from periodic scans (WINDOW_SCHEDULER_HORIZON_MS). */
   windowSchedulerHorizonMs: number;
   /** Window-shut scheduler: most pending changes held at once (WINDOW_SCHEDULER_MAX_PENDING). */
@@ -257,6 +259,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     connectionInitWaitTimeout: v.WS_CONNECTION_INIT_TIMEOUT_MS,
     maxSubscriptionsPerConnection: v.WS_MAX_SUBSCRIPTIONS,
     accessCheckIntervalMs: v.WS_ACCESS_CHECK_MS,
+    redisUrl: v.REDIS_URL ?? null,
     windowSchedulerHorizonMs: v.WINDOW_SCHEDULER_HORIZON_MS,
     windowSchedulerMaxPending: v.WINDOW_SCHEDULER_MAX_PENDING,
     observability: {

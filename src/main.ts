@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { ConfigError, configHelp, loadConfig } from './config';
-import { initDatabase } from './db/orm';
+import { withAdvisoryLock } from './cluster/advisory-lock';
+import { initDatabase, MIGRATION_LOCK } from './db/orm';
 import { Tenant } from './modules/tenant/tenant.entity';
 import { seedDemo } from './seed/demo';
 import { ensureDemoToken } from './seed/demo-token';
@@ -23,12 +24,15 @@ async function main(): Promise<void> {
   }
   const config = loadConfig();
   const db = await initDatabase(config);
-  const em = db.em.fork();
-  if (config.seedDemo && (await em.count(Tenant, {})) === 0) {
-    await seedDemo(em);
-    console.log('Seeded the demo workspace "Acme Demo".');
-  }
-  const token = config.seedDemo ? await ensureDemoToken(db.em.fork(), config.dataDir) : null;
+  // Under the migration lock: instances started together against one database seed it once.
+  const token = await withAdvisoryLock(db, MIGRATION_LOCK, async () => {
+    const em = db.em.fork();
+    if (config.seedDemo && (await em.count(Tenant, {})) === 0) {
+      await seedDemo(em);
+      console.log('Seeded the demo workspace "Acme Demo".');
+    }
+    return config.seedDemo ? await ensureDemoToken(db.em.fork(), config.dataDir) : null;
+  });
   const server = await createServer(config, {
     db,
     playgroundHeaders: token ? { Authorization: `Bearer ${token}` } : undefined,

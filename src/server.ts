@@ -24,7 +24,7 @@ import { costLimitPlugin, limitsRule, tokenLimitRefusal } from './graphql/limits
 import { introspectionGatePlugin } from './graphql/introspection';
 import { createLimitedWebSocketServer } from './graphql/ws-frame-limits';
 import { LiveAuth } from './graphql/live-auth';
-import { AccessChangesPoller, type AccessChanges } from './modules/auth/access-changes';
+import { AccessChangesPoller, NotifiedAccessChanges, type AccessChanges } from './modules/auth/access-changes';
 import { SharedExecution } from './graphql/shared-execution';
 import { websocketOptions } from './graphql/websocket';
 import { buildAppSchema } from './graphql/schema';
@@ -38,6 +38,7 @@ import { Metrics } from './observability/metrics';
 import { outboxProbe } from './observability/outbox-probe';
 import { createOpsRouter } from './observability/routes';
 import { startTracing } from './observability/tracing';
+import { AdvisoryLockLeadership, SoleLeadership, type Leadership } from './cluster/leadership';
 import { RetentionJob } from './modules/retention/retention.job';
 import { WindowScheduler } from './modules/window/window.scheduler';
 import type { SandboxCarrier } from './channels/sandbox/sandbox.carrier';
@@ -48,9 +49,16 @@ import { createMediaRouter } from './modules/media/media.router';
 import { mediaUploadMiddleware } from './modules/media/upload.middleware';
 import { createPlaygroundRouter } from './playground/playground';
 import { MemoryPubSub } from './pubsub/memory-pubsub';
+import { RedisPubSub } from './pubsub/redis-pubsub';
 import type { PubSub } from './pubsub/pubsub';
 import { LocalMediaStorage } from './storage/local-media-storage';
 import type { MediaStorage } from './storage/media-storage';
+
+/**
+ * How often a standby instance tries to take over the cluster's background work, and the leader
+ * checks that it still holds it: the takeover time after the leader dies.
+ */
+export const LEADER_RETRY_MS = 1000;
 
 /** How long in-flight HTTP requests may take to finish once the server stops; then their sockets are cut. */
 export const HTTP_DRAIN_GRACE_MS = 5000;
@@ -63,6 +71,8 @@ export interface RunningServer {
   origin: string;
   deps: AppDeps;
   schema: GraphQLSchema;
+  /** Whether this instance runs the once-per-cluster work (window-shut events, retention) now. */
+  leadership: Leadership;
   /**
    * Stops accepting, drains in-flight HTTP requests (up to {@link HTTP_DRAIN_GRACE_MS}), closes
    * websockets with 1001 (Going Away) and closes the database. `graceMs` (SIGTERM) first lets the
@@ -108,7 +118,13 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   await mediaStorage.sweepStaging?.();
   const metrics = new Metrics(outboxProbe(db));
   // Counted and stamped for the fan-out histogram on the way in, whichever transport carries it.
-  const pubsub = new InstrumentedPubSub(options.pubsub ?? new MemoryPubSub(), metrics);
+  // Owned here (closed on stop) only when built here: a pub/sub passed in belongs to the caller.
+  const ownPubsub = options.pubsub
+    ? null
+    : config.redisUrl
+      ? new RedisPubSub(config.redisUrl, { logger: logger.child({ component: 'redis-pubsub' }) })
+      : null;
+  const pubsub = new InstrumentedPubSub(options.pubsub ?? ownPubsub ?? new MemoryPubSub(), metrics);
   const tracing = config.observability.tracing ? await startTracing(config.observability.tracing) : null;
   const delivery = createDeliveryRuntime(config, db, pubsub, { sandbox: options.sandbox, logger, mediaStorage });
   countSends(delivery.channels, metrics);
@@ -122,8 +138,21 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     { db, pubsub, logger: logger.child({ component: 'window-scheduler' }) },
     { horizonMs: config.windowSchedulerHorizonMs, maxScheduled: config.windowSchedulerMaxPending },
   );
+  // Window-shut events and retention run on one instance of those sharing a PostgreSQL database.
+  const leadership: Leadership =
+    db.dialect === 'postgresql'
+      ? new AdvisoryLockLeadership(db, {
+          name: 'switchboard:background-leader',
+          intervalMs: LEADER_RETRY_MS,
+          logger: logger.child({ component: 'leadership' }),
+        })
+      : new SoleLeadership();
   const liveAuth = new LiveAuth(db);
-  const accessChanges = options.accessChanges ?? new AccessChangesPoller(db, config.accessCheckIntervalMs);
+  const accessLogger = logger.child({ component: 'access-changes' });
+  const accessError = (err: unknown) => accessLogger.error({ err }, 'access check failed');
+  const accessChanges =
+    options.accessChanges ??
+    new NotifiedAccessChanges(pubsub, new AccessChangesPoller(db, config.accessCheckIntervalMs, accessError), accessError);
   const deps: AppDeps = {
     config,
     db,
@@ -200,12 +229,14 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     stopping = true;
     await delivery.worker.stop(graceMs);
     await delivery.stop();
+    await leadership.stop();
     await windowScheduler.stop();
     await retention.stop();
     await accessChanges.stop();
     // Apollo's drain closes the websocket and HTTP servers; before Apollo started, close them here.
     if (apolloStarted) await apollo.stop();
     else await Promise.all([wsCleanup.dispose(), new Promise<void>((resolve) => httpServer.close(() => resolve()))]);
+    await ownPubsub?.close();
     if (!options.db) await db.orm.close(true);
     await tracing?.shutdown();
   };
@@ -310,9 +341,17 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   origin = `http://${host}:${port}`;
   await orUndo(async () => {
     delivery.start(origin);
-    retention.start();
     accessChanges.start(liveAuth);
-    await windowScheduler.start();
+    await leadership.start({
+      lead: async () => {
+        retention.start();
+        await windowScheduler.start();
+      },
+      stepDown: async () => {
+        await windowScheduler.stop();
+        await retention.stop();
+      },
+    });
   });
 
   let closed: Promise<void> | null = null;
@@ -321,6 +360,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     origin,
     deps,
     schema,
+    leadership,
     close: (opts) => (closed ??= shutdown(opts?.graceMs)),
   };
 }

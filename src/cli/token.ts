@@ -14,6 +14,7 @@ import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config';
 import { initDatabase } from '../db/orm';
+import { announceAccessChange } from '../modules/auth/access-changes';
 import { ApiToken } from '../modules/auth/api-token.entity';
 import { ALL_SCOPES, parseScopes } from '../modules/auth/scopes';
 import { issueToken, revokeToken } from '../modules/auth/token.service';
@@ -21,6 +22,7 @@ import { InboxMember } from '../modules/inbox/inbox-member.entity';
 import { Inbox } from '../modules/inbox/inbox.entity';
 import { Tenant } from '../modules/tenant/tenant.entity';
 import { UserRole } from '../modules/user/user-role';
+import { RedisPubSub } from '../pubsub/redis-pubsub';
 import { User } from '../modules/user/user.entity';
 
 const USAGE = `usage: npm run token -- <tenant:create|user:create|token:create|token:revoke|list> [options]
@@ -114,6 +116,12 @@ async function main(): Promise<void> {
         const done = await revokeToken(em, values.tenant, values.token);
         console.log(done ? `revoked ${values.token}` : `no active token ${values.token} in ${values.tenant}`);
         if (!done) process.exitCode = 1;
+        // Sockets holding the token close on every instance now rather than at their next poll.
+        else if (config.redisUrl) {
+          const pubsub = new RedisPubSub(config.redisUrl);
+          await announceAccessChange(pubsub);
+          await pubsub.close();
+        }
         break;
       }
       case 'list': {

@@ -3,12 +3,16 @@ import path from 'node:path';
 import { MikroORM, type EntityManager, type Options } from '@mikro-orm/core';
 import { Migrator } from '@mikro-orm/migrations';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
+import { withAdvisoryLock } from '../cluster/advisory-lock';
 import { isPostgres, type Config } from '../config';
 import { ENTITIES } from './entities';
 import { postgresMigrations } from './migrations/postgresql';
 import { sqliteMigrations } from './migrations/sqlite';
 import { CountingLogger } from './query-stats';
 import { SqliteDriver } from './sqlite-driver';
+
+/** The advisory lock migrations (and the demo seed, src/main.ts) run under. */
+export const MIGRATION_LOCK = 'switchboard:migrations';
 
 /** The database handles the application holds for its lifetime. Requests fork `em`. */
 export interface Database {
@@ -53,6 +57,9 @@ export function ormOptions(config: Pick<Config, 'databaseUrl' | 'logSql'>, extra
 /** Connects and brings the schema up to date by running pending migrations. */
 export async function initDatabase(config: Pick<Config, 'databaseUrl' | 'logSql'>, extra: Partial<Options> = {}): Promise<Database> {
   const orm = await MikroORM.init(ormOptions(config, extra));
-  await orm.getMigrator().up();
-  return { orm, em: orm.em, dialect: isPostgres(config) ? 'postgresql' : 'sqlite' };
+  const db: Database = { orm, em: orm.em, dialect: isPostgres(config) ? 'postgresql' : 'sqlite' };
+  // Instances starting together against one PostgreSQL database migrate one after another: the
+  // first applies, the others find nothing pending.
+  await withAdvisoryLock(db, MIGRATION_LOCK, () => orm.getMigrator().up());
+  return db;
 }

@@ -22,6 +22,10 @@ export class InstrumentedPubSub implements PubSub {
     return this.inner.subscribe<T>(topic);
   }
 
+  async subscribed(topic: string): Promise<void> {
+    await this.inner.subscribed?.(topic);
+  }
+
   async ping(): Promise<void> {
     await this.inner.ping?.();
   }

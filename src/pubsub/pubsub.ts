@@ -10,6 +10,12 @@ export interface PubSub {
   subscribe<T>(topic: string): AsyncIterableIterator<T>;
   close(): Promise<void>;
   /**
+   * Resolves once the subscriptions made so far to `topic` receive everything published from now
+   * on. In-process delivery is immediate and needs none; a networked one (Redis) confirms its
+   * subscription asynchronously, and a reader must not read the log before that.
+   */
+  subscribed?(topic: string): Promise<void>;
+  /**
    * Rejects when the transport cannot carry messages (e.g. Redis unreachable); `/readyz` calls it.
    * In-process implementations need not have one.
    */
@@ -19,4 +25,6 @@ export interface PubSub {
 /** Topic names in one place, so publishers and subscribers cannot drift apart. */
 export const Topics = {
   tenant: (tenantId: string) => `tenant:${tenantId}`,
+  /** "Some token, user or membership changed: check your open sockets" (no payload needed). */
+  accessChanges: 'access-changes',
 } as const;

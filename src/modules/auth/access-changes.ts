@@ -1,4 +1,6 @@
 import type { Database } from '../../db/orm';
+import type { PubSub } from '../../pubsub/pubsub';
+import { Topics } from '../../pubsub/pubsub';
 import { unusableTokens } from './auth.service';
 
 /** The tokens open connections hold, and what to do when some of them stop authenticating. */
@@ -74,4 +76,47 @@ export class AccessChangesPoller implements AccessChanges {
     this.timer = null;
     await this.running;
   }
+}
+
+/**
+ * Access changes told over pub/sub, with the poller as the safety net: every instance listens on
+ * {@link Topics.accessChanges} and checks its held tokens as soon as a notice arrives (with
+ * REDIS_URL the notice reaches every instance, whichever process revoked the token), and still polls
+ * every `WS_ACCESS_CHECK_MS` for changes nobody announced (expiry, a revocation by hand in SQL).
+ */
+export class NotifiedAccessChanges implements AccessChanges {
+  private notices: AsyncIterator<unknown> | null = null;
+  private listening: Promise<void> | null = null;
+
+  constructor(
+    private readonly pubsub: PubSub,
+    private readonly poller: AccessChangesPoller,
+    private readonly onError: (error: unknown) => void,
+  ) {}
+
+  start(watched: WatchedTokens): void {
+    this.poller.start(watched);
+    const notices = (this.notices = this.pubsub.subscribe<unknown>(Topics.accessChanges));
+    this.listening = (async () => {
+      for (;;) {
+        const r = await notices.next();
+        if (r.done) return;
+        await this.poller.check(watched).catch(this.onError);
+      }
+    })().catch(this.onError);
+  }
+
+  async stop(): Promise<void> {
+    await this.notices?.return?.();
+    await this.listening;
+    await this.poller.stop();
+  }
+}
+
+/**
+ * Tells every instance's {@link NotifiedAccessChanges} to check its open sockets now: call after
+ * committing a revocation, a deactivation or a removed membership.
+ */
+export async function announceAccessChange(pubsub: PubSub): Promise<void> {
+  await pubsub.publish(Topics.accessChanges, { at: new Date().toISOString() });
 }

@@ -109,6 +109,13 @@ export async function openEventStream(
 
   let start = after;
   let prelude: StreamItem | null = null;
+  try {
+    // A networked pub/sub confirms the subscription later; the log must not be read before it.
+    await ctx.deps.pubsub.subscribed?.(Topics.tenant(tenantId));
+  } catch (error) {
+    await live.return?.();
+    throw error;
+  }
   if (after !== null) {
     try {
       const check = await checkCursor(ctx.deps.db.em.fork(), tenantId, after);
