@@ -9,7 +9,7 @@ import { DeliveryWorker } from '../../src/modules/delivery/delivery.worker';
 import { Inbox } from '../../src/modules/inbox/inbox.entity';
 import { DeliveryStatus } from '../../src/modules/message/delivery-status';
 import type { Message } from '../../src/modules/message/message.entity';
-import { DeliverySendTextDocument, SimulateInboundDocument } from '../generated/graphql';
+import { DeliverySendTextDocument, RetryMessageDocument, SimulateInboundDocument } from '../generated/graphql';
 import { deferred, testDeliveryConfig, waitForMessage } from '../helpers/delivery';
 import type { TestServer, TestServerOptions } from '../helpers/server';
 
@@ -284,6 +284,46 @@ export function registerDeliveryRulesSuite(name: string, start: (opts: TestServe
       assert.equal(bTimes.length, 2);
       assert.ok(bTimes[1] - bSentAt < interval, `the other customer's messages took ${bTimes[1] - bSentAt} ms ${JSON.stringify(receipts.filter((r) => ids.includes(r.messageId) || bIds.includes(r.messageId)).map((r) => [r.to, r.at - bSentAt, bIds.includes(r.messageId)]))}`);
       assert.ok(bTimes[1] < times[5], "the other customer was served before A's last");
+    });
+
+    it("retrying an old FAILED message puts it behind the conversation's later messages, pending ones included, and delivers it", async () => {
+      const conversation = await conversationIn(inboxId);
+      // Fails all three tries of its first run; the retry's run is accepted.
+      const old = await send(conversation, 'Old one #fail:temporary:3');
+      const sentLater = await send(conversation, 'Sent after the old one failed');
+      const [oldState] = await settled([old, sentLater]);
+      assert.equal(oldState.deliveryStatus, FAILED);
+      const held = deferred();
+      const release = deferred();
+      carrier.afterAccept = async (acc) => {
+        if (acc.content.kind !== 'text' || !acc.content.body.includes('#hold')) return;
+        held.resolve();
+        await release.promise;
+      };
+      let releasedAt = 0;
+      try {
+        const inFlight = await send(conversation, 'With the provider #hold');
+        await held.promise;
+        const pending = await send(conversation, 'Still pending');
+        const retried = (await s.client().data(RetryMessageDocument, { messageId: old })).retryMessage.message;
+        assert.equal(retried.deliveryStatus, 'PENDING');
+        for (const w of workers) w.notify();
+        releasedAt = Date.now();
+        release.resolve();
+        const [again] = await settled([old, inFlight, pending]);
+        assert.equal(again.deliveryStatus, SENT, 'the retried message was delivered');
+        assert.deepEqual(
+          accepted([old, sentLater, inFlight, pending]).map((r) => r.messageId),
+          [sentLater, inFlight, pending, old],
+          'the provider accepted the retried message last',
+        );
+        const [oldAccepted] = accepted([old]);
+        assert.ok(oldAccepted.at >= releasedAt, 'the retried message did not reach the provider while a later one was with it');
+        assert.ok(oldAccepted.at >= accepted([pending])[0].at, 'nor before the later pending one');
+      } finally {
+        carrier.afterAccept = null;
+        release.resolve();
+      }
     });
   });
 }
