@@ -347,6 +347,8 @@ export class DeliveryWorker {
     const { db } = this.deps;
     if (limits.senderIntervalMs === null && limits.recipientIntervalMs === null) {
       // Unlimited, but a provider's rate-limit answer still pauses the sender (one primary-key read).
+      // Not skippable from what this process knows: another worker's pause pushes only the entries
+      // waiting then, not sends queued later; skipping it would need the pause on the inbox row.
       const pausedUntil = await senderPausedUntil(db.em.fork(), senderKey(inbox.id));
       return pausedUntil > now ? { until: new Date(pausedUntil), held: false } : null;
     }
