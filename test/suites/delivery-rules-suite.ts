@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AdapterRegistry, BUILTIN_ADAPTERS } from '../../src/channels/adapter-registry';
-import type { ChannelAdapter, OutboundMessage, SendContext, SendResult } from '../../src/channels/channel-adapter';
+import type { ChannelAdapter, OutboundMessage, SendContext, SendResult, SenderRateLimits } from '../../src/channels/channel-adapter';
 import { SandboxCarrier } from '../../src/channels/sandbox/sandbox.carrier';
 import { ChannelKind } from '../../src/modules/channel/channel-kind';
 import { OutboxDeliveryQueue } from '../../src/modules/delivery/delivery-queue';
@@ -9,7 +9,7 @@ import { DeliveryWorker } from '../../src/modules/delivery/delivery.worker';
 import { Inbox } from '../../src/modules/inbox/inbox.entity';
 import { DeliveryStatus } from '../../src/modules/message/delivery-status';
 import type { Message } from '../../src/modules/message/message.entity';
-import { DeliverySendTextDocument, SimulateInboundDocument } from '../generated/graphql';
+import { DeliverySendTextDocument, RetryMessageDocument, SimulateInboundDocument } from '../generated/graphql';
 import { deferred, testDeliveryConfig, waitForMessage } from '../helpers/delivery';
 import type { TestServer, TestServerOptions } from '../helpers/server';
 
@@ -41,11 +41,15 @@ export function registerDeliveryRulesSuite(name: string, start: (opts: TestServe
     const RETRY_AFTER_MS = 1500;
     let inboxId: string;
     let throttledInboxId: string;
+    /** An inbox whose adapter declares a per-recipient limit like WhatsApp's pair limit, scaled up: 1/s, burst 2. */
+    let pairLimitedInboxId: string;
+    const PAIR_LIMITS: SenderRateLimits = { perSecond: 100, perRecipientPerSecond: 1, recipientBurst: 2 };
     const workers: DeliveryWorker[] = [];
 
     /** The sandbox adapter, logging what reaches the provider and answering `#ratelimit` once with a 429-style refusal. */
-    const recording = (adapter: ChannelAdapter): ChannelAdapter =>
+    const recording = (adapter: ChannelAdapter, rateLimits?: SenderRateLimits): ChannelAdapter =>
       Object.assign(Object.create(adapter) as ChannelAdapter, {
+        rateLimits: rateLimits ?? adapter.rateLimits,
         async send(message: OutboundMessage, ctx: SendContext): Promise<SendResult> {
           const body = message.content.kind === 'text' ? message.content.body : '';
           const at = Date.now();
@@ -94,9 +98,11 @@ export function registerDeliveryRulesSuite(name: string, start: (opts: TestServe
             });
           const plain = make('Rules', '+14155550181', null);
           const throttled = make('Rules throttled', '+14155550182', 5);
+          const pairLimited = make('Rules per recipient', '+14155550183', null);
           await em.flush();
           inboxId = plain.id;
           throttledInboxId = throttled.id;
+          pairLimitedInboxId = pairLimited.id;
         },
       });
       if (!started) {
@@ -106,7 +112,7 @@ export function registerDeliveryRulesSuite(name: string, start: (opts: TestServe
       s = started;
       const registry = new AdapterRegistry(s.server.deps.channels.deps, {
         ...BUILTIN_ADAPTERS,
-        sandbox: (inbox, deps) => recording(BUILTIN_ADAPTERS.sandbox(inbox, deps)),
+        sandbox: (inbox, deps) => recording(BUILTIN_ADAPTERS.sandbox(inbox, deps), inbox.id === pairLimitedInboxId ? PAIR_LIMITS : undefined),
       });
       for (let i = 0; i < 2; i++) {
         const worker = new DeliveryWorker({
@@ -259,6 +265,79 @@ export function registerDeliveryRulesSuite(name: string, start: (opts: TestServe
       const [aReceipt] = accepted([a1]);
       assert.ok(bReceipt.at - answeredAt >= RETRY_AFTER_MS - 50, `the other conversation waited ${bReceipt.at - answeredAt} ms`);
       assert.ok(aReceipt.at - answeredAt >= RETRY_AFTER_MS - 50, `the limited message waited ${aReceipt.at - answeredAt} ms`);
+    });
+
+    it("a per-recipient limit (1/s, burst 2) spaces one customer's sends but does not hold another customer's", async () => {
+      const a = await conversationIn(pairLimitedInboxId);
+      const b = await conversationIn(pairLimitedInboxId);
+      const interval = 1000 / PAIR_LIMITS.perRecipientPerSecond!;
+      const ids: string[] = [];
+      for (let i = 1; i <= 6; i++) ids.push(await send(a, `Pair ${i}`));
+      // B writes while A is in its spaced phase: its third message has reached the provider.
+      const thirdIn = deferred();
+      received.set(ids[2], () => thirdIn.resolve());
+      if (receipts.some((r) => r.messageId === ids[2])) thirdIn.resolve();
+      await thirdIn.promise;
+      const bSentAt = Date.now();
+      const bIds = [await send(b, 'Other customer 1'), await send(b, 'Other customer 2')];
+      await settled([...ids, ...bIds]);
+
+      const times = accepted(ids).map((r) => r.at);
+      assert.deepEqual(
+        accepted(ids).map((r) => r.messageId),
+        ids,
+        "A's messages reached the provider once each, in order",
+      );
+      // Two at once, then one per interval: six take at least four intervals.
+      assert.ok(times[5] - times[0] >= 4 * interval - 50, `6 sends to one customer spread over ${times[5] - times[0]} ms`);
+      for (let i = 2; i < times.length; i++) {
+        assert.ok(times[i] - times[i - 2] >= interval - 50, `receipts ${i - 2}..${i} to one customer only ${times[i] - times[i - 2]} ms apart`);
+      }
+      // B's own burst: both go at once. Sharing A's schedule would put B's second at least two intervals out.
+      const bTimes = accepted(bIds).map((r) => r.at);
+      assert.equal(bTimes.length, 2);
+      assert.ok(bTimes[1] - bSentAt < interval, `the other customer's messages took ${bTimes[1] - bSentAt} ms ${JSON.stringify(receipts.filter((r) => ids.includes(r.messageId) || bIds.includes(r.messageId)).map((r) => [r.to, r.at - bSentAt, bIds.includes(r.messageId)]))}`);
+      assert.ok(bTimes[1] < times[5], "the other customer was served before A's last");
+    });
+
+    it("retrying an old FAILED message puts it behind the conversation's later messages, pending ones included, and delivers it", async () => {
+      const conversation = await conversationIn(inboxId);
+      // Fails all three tries of its first run; the retry's run is accepted.
+      const old = await send(conversation, 'Old one #fail:temporary:3');
+      const sentLater = await send(conversation, 'Sent after the old one failed');
+      const [oldState] = await settled([old, sentLater]);
+      assert.equal(oldState.deliveryStatus, FAILED);
+      const held = deferred();
+      const release = deferred();
+      carrier.afterAccept = async (acc) => {
+        if (acc.content.kind !== 'text' || !acc.content.body.includes('#hold')) return;
+        held.resolve();
+        await release.promise;
+      };
+      let releasedAt = 0;
+      try {
+        const inFlight = await send(conversation, 'With the provider #hold');
+        await held.promise;
+        const pending = await send(conversation, 'Still pending');
+        const retried = (await s.client().data(RetryMessageDocument, { messageId: old })).retryMessage.message;
+        assert.equal(retried.deliveryStatus, 'PENDING');
+        for (const w of workers) w.notify();
+        releasedAt = Date.now();
+        release.resolve();
+        const [again] = await settled([old, inFlight, pending]);
+        assert.equal(again.deliveryStatus, SENT, 'the retried message was delivered');
+        assert.deepEqual(
+          accepted([old, sentLater, inFlight, pending]).map((r) => r.messageId),
+          [sentLater, inFlight, pending, old],
+          'the provider accepted the retried message last',
+        );
+        const [oldAccepted] = accepted([old]);
+        assert.ok(oldAccepted.at >= releasedAt, 'the retried message did not reach the provider while a later one was with it');
+        assert.ok(oldAccepted.at >= accepted([pending])[0].at, 'nor before the later pending one');
+      } finally {
+        carrier.afterAccept = null;
+        release.resolve();
+      }
     });
   });
 }

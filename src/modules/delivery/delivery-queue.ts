@@ -74,7 +74,9 @@ export interface DeliveryQueue {
  * queue makes it due once the provider has had `settleMs` to report it (a report closes it first).
  *
  * Per-conversation order: an entry is claimable only while no earlier PENDING entry of its
- * conversation exists (earlier by `queuedAt`, then message id). A message waiting for a retry, a
+ * conversation exists (earlier by `queuedAt`, then message id). A send takes its `queuedAt` under
+ * the conversation's lock, after every PENDING entry of the conversation (conversationQueueTime),
+ * so an entry can never sort before one that committed, and may already be leased, before it. A message waiting for a retry, a
  * settle window or its lease therefore holds back the later ones, and a finally failed or sent one
  * (no longer PENDING) releases them. The check is part of the claim statement itself (a NOT EXISTS
  * over the (conversation, state, queuedAt, message) index), so it holds for any number of workers

@@ -24,6 +24,7 @@ import { sendBlocker } from './send-gate';
 import {
   DEFAULT_RATE_LIMIT_PAUSE_MS,
   pauseSender as pauseSenderSchedule,
+  recipientFreeAt,
   recipientKey,
   reserveSlot,
   senderKey,
@@ -59,8 +60,11 @@ type Attempt =
    * rate-limit answer without Retry-After.
    */
   | { kind: 'failed'; failure: SendFailure; final?: boolean; pauseMs?: number }
-  /** Not sent: the sender's throughput limit has no slot before `until` (reserved for this entry). */
-  | { kind: 'deferred'; until: Date }
+  /**
+   * Not sent: the throughput limits have no slot before `until`. `held`: the slot is reserved for
+   * this entry (it sends then without reserving again); otherwise it only waits until then.
+   */
+  | { kind: 'deferred'; until: Date; held: boolean }
   /** The provider (which has no idempotency key) may have accepted it: wait for its report. */
   | { kind: 'uncertain'; failure: SendFailure; startedAt: Date }
   /** The message no longer needs sending (already on its way, failed, or gone). */
@@ -281,7 +285,7 @@ export class DeliveryWorker {
       };
     }
     const slot = await this.throughputSlot(job, inbox, adapter.rateLimits, conversation.externalId);
-    if (slot) return { kind: 'deferred', until: slot };
+    if (slot) return { kind: 'deferred', ...slot };
     const replyTo = message.replyToId ? await em.findOne(Message, { id: message.replyToId, tenantId: message.tenantId }) : null;
     const thread = adapter.wantsThread ? await threadFor(em, conversation, replyTo) : undefined;
     await this.deps.beforeSend?.(job);
@@ -330,21 +334,39 @@ export class DeliveryWorker {
 
   /**
    * Reserves this send's place in its sender's (and recipient's) throughput schedule, shared with
-   * every worker on the database; returns when the reserved slot is still ahead (the entry then
-   * goes back until then, holding the slot), or null when it may go now. Unlimited senders (the
-   * sandbox unless its inbox sets `sendsPerSecond`) only look whether a rate-limit answer paused them.
+   * every worker on the database; returns when the slot is still ahead (the entry then goes back
+   * until then), or null when it may go now. Unlimited senders (the sandbox unless its inbox sets
+   * `sendsPerSecond`) only look whether a rate-limit answer paused them.
+   *
+   * A recipient limit is looked at first without reserving: while that customer has no slot yet
+   * the entry just waits, and the sender's schedule is untouched. Reserving the sender's slot at
+   * the recipient's later time would move the whole sender's schedule there, so every other
+   * customer would wait for this one's pair limit. Only one entry per conversation is leased at a
+   * time, so the look and the reservation rarely race; when they do (two conversations to one
+   * address), the sender's slot follows the recipient's as before: slower, never over a limit.
    */
-  private async throughputSlot(job: DeliveryJob, inbox: Inbox, declared: SenderRateLimits | undefined, to: string): Promise<Date | null> {
+  private async throughputSlot(
+    job: DeliveryJob,
+    inbox: Inbox,
+    declared: SenderRateLimits | undefined,
+    to: string,
+  ): Promise<{ until: Date; held: boolean } | null> {
     const limits = sendLimits(declared, inbox.sendsPerSecond);
     const now = Date.now();
     const { db } = this.deps;
     if (limits.senderIntervalMs === null && limits.recipientIntervalMs === null) {
       // Unlimited, but a provider's rate-limit answer still pauses the sender (one primary-key read).
+      // Not skippable from what this process knows: another worker's pause pushes only the entries
+      // waiting then, not sends queued later; skipping it would need the pause on the inbox row.
       const pausedUntil = await senderPausedUntil(db.em.fork(), senderKey(inbox.id));
-      return pausedUntil > now ? new Date(pausedUntil) : null;
+      return pausedUntil > now ? { until: new Date(pausedUntil), held: false } : null;
     }
     // Deferred before: its slot was reserved then and has come.
     if (job.reservedSlotAt && job.reservedSlotAt.getTime() <= now) return null;
+    if (limits.recipientIntervalMs !== null) {
+      const free = await recipientFreeAt(db.em.fork(), recipientKey(inbox.id, to), limits.recipientIntervalMs, limits.recipientBurst);
+      if (free > now) return { until: new Date(free), held: false };
+    }
     const slot = await db.em.fork().transactional(async (tx: EntityManager) => {
       let earliest = now;
       if (limits.recipientIntervalMs !== null) {
@@ -361,7 +383,7 @@ export class DeliveryWorker {
         earliest = await reserveSlot(tx, db.dialect, senderKey(inbox.id), earliest, limits.senderIntervalMs);
       return earliest;
     });
-    return slot > now ? new Date(slot) : null;
+    return slot > now ? { until: new Date(slot), held: true } : null;
   }
 
   /**
@@ -400,7 +422,7 @@ export class DeliveryWorker {
         // Not an attempt: back in the queue until its reserved slot, still first in its conversation.
         entry.deferrals += 1;
         entry.nextAttemptAt = attempt.until;
-        entry.throttleSlotAt = attempt.until;
+        entry.throttleSlotAt = attempt.held ? attempt.until : null;
         return [];
       }
       entry.uncertainSince = null;

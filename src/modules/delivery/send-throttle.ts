@@ -64,6 +64,17 @@ export async function reserveSlot(
   return Math.max(earliestMs, scheduled - interval - (Math.max(1, burst) - 1) * interval);
 }
 
+/**
+ * When {@link reserveSlot} under `key` would first hand out a slot, without reserving one (epoch
+ * ms; 0 when the key has no schedule): GCRA's `nextAt - (burst - 1) · interval`.
+ */
+export async function recipientFreeAt(em: EntityManager, key: string, intervalMs: number, burst = 1): Promise<number> {
+  const rows: { next_at: string | number }[] = await (em as SqlEntityManager).execute('select next_at from send_throttle where "key" = ?', [key]);
+  if (!rows.length) return 0;
+  const interval = Math.max(1, Math.ceil(intervalMs));
+  return Number(rows[0].next_at) - (Math.max(1, burst) - 1) * interval;
+}
+
 /** Pushes the sender's schedule to at least `untilMs` (a provider's rate-limit answer): no slot before then. */
 export async function pauseSender(em: EntityManager, dialect: Database['dialect'], key: string, untilMs: number): Promise<void> {
   const max = greatest(dialect);

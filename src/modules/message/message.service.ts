@@ -6,7 +6,7 @@ import type { Viewer } from '../auth/viewer';
 import { ConversationStatus } from '../conversation/conversation-status';
 import { openSession } from '../conversation/conversation-session.service';
 import { Conversation } from '../conversation/conversation.entity';
-import { enqueueDelivery } from '../delivery/outbox.service';
+import { conversationQueueTime, enqueueDelivery } from '../delivery/outbox.service';
 import type { DomainEvent } from '../event/event.entity';
 import { EventType } from '../event/event-type';
 import { publishEvents } from '../event/event.publisher';
@@ -214,7 +214,8 @@ async function sendInTransaction(
       conversation.lastMessagePreview = previewOf(content);
       conversation.lastMessageSender = viewer.senderType;
     }
-    enqueueDelivery(tx, message, now);
+    // The queue time, unlike the id and `now`, is taken under the conversation's lock: commit order is send order.
+    enqueueDelivery(tx, message, now, created ? now : await conversationQueueTime(tx, conversation.id));
   }
 
   events.push(
