@@ -361,8 +361,11 @@ export class DeliveryWorker {
       const pausedUntil = await senderPausedUntil(db.em.fork(), senderKey(inbox.id));
       return pausedUntil > now ? { until: new Date(pausedUntil), held: false } : null;
     }
-    // Deferred before: its slot was reserved then and has come.
-    if (job.reservedSlotAt && job.reservedSlotAt.getTime() <= now) return null;
+    // Deferred before: its slot was reserved then and has come. A slot that came and went more
+    // than an interval ago (the worker was busy, or the machine starved) is not used: sends woken
+    // late would all go at once and arrive as a burst. It books a fresh one instead.
+    const interval = limits.senderIntervalMs ?? limits.recipientIntervalMs ?? 0;
+    if (job.reservedSlotAt && job.reservedSlotAt.getTime() <= now && now - job.reservedSlotAt.getTime() <= interval) return null;
     if (limits.recipientIntervalMs !== null) {
       const free = await recipientFreeAt(db.em.fork(), recipientKey(inbox.id, to), limits.recipientIntervalMs, limits.recipientBurst);
       if (free > now) return { until: new Date(free), held: false };
