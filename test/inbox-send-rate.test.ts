@@ -76,7 +76,11 @@ describe('inbox sendsPerSecond over GraphQL', () => {
       assert.deepEqual(refusedFields(res), ['input.sendsPerSecond'], `update with ${bad}`);
     }
     assert.deepEqual(await stored(id), before, 'the limit and the event log are unchanged');
-    assert.equal((await s.db.em.fork().findOneOrFail(Inbox, { id })).name, 'Rate-limited SMS', 'nothing else of the refused update applied');
+    assert.equal(
+      (await s.db.em.fork().findOneOrFail(Inbox, { id })).name,
+      'Rate-limited SMS',
+      'nothing else of the refused update applied',
+    );
   });
 
   test("an agent cannot read an inbox's limit (FORBIDDEN on the field, null in the data) nor set it", async () => {

@@ -26,7 +26,8 @@ describe('send order key', () => {
     const conversationId = (
       await client.data(SimulateInboundDocument, { inboxId: s.demo.whatsapp.id, from: '+48500400001', text: 'Hi', name: 'Skewed' })
     ).simulateInboundMessage.conversation.id;
-    const first = (await client.data(DeliverySendTextDocument, { conversationId, body: 'Queued by the fast clock' })).sendMessage.message.id;
+    const first = (await client.data(DeliverySendTextDocument, { conversationId, body: 'Queued by the fast clock' })).sendMessage.message
+      .id;
     // Another server, its clock 30 s ahead, queued this one and a worker holds its lease.
     const ahead = new Date(Date.now() + 30_000);
     await s.db.em.fork().nativeUpdate(OutboxEntry, { messageId: first }, { queuedAt: ahead, attempts: 1, lockedUntil: ahead });

@@ -69,7 +69,9 @@ export async function reserveSlot(
  * ms; 0 when the key has no schedule): GCRA's `nextAt - (burst - 1) · interval`.
  */
 export async function recipientFreeAt(em: EntityManager, key: string, intervalMs: number, burst = 1): Promise<number> {
-  const rows: { next_at: string | number }[] = await (em as SqlEntityManager).execute('select next_at from send_throttle where "key" = ?', [key]);
+  const rows: { next_at: string | number }[] = await (em as SqlEntityManager).execute('select next_at from send_throttle where "key" = ?', [
+    key,
+  ]);
   if (!rows.length) return 0;
   const interval = Math.max(1, Math.ceil(intervalMs));
   return Number(rows[0].next_at) - (Math.max(1, burst) - 1) * interval;
