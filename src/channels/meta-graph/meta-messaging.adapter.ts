@@ -18,7 +18,8 @@ import type {
   SendResult,
   SenderRateLimits,
 } from '../channel-adapter';
-import { answerMetaSubscription, networkCause, neverReached, verifyMetaSignature } from './meta-graph';
+import { fetchFailure, networkCause, notConfigured } from '../http-failure';
+import { answerMetaSubscription, verifyMetaSignature } from './meta-graph';
 import {
   messagingType,
   metaSendFailure,
@@ -110,10 +111,7 @@ export class MetaMessagingAdapter implements ChannelAdapter {
   async send(message: OutboundMessage, ctx: SendContext): Promise<SendResult> {
     const name = this.profile.dialect.name;
     if (!this.settings.accountId || !this.settings.accessToken) {
-      return {
-        ok: false,
-        failure: { kind: 'auth', code: 'not_configured', reason: `The inbox has no ${this.profile.idLabel} id or access token.` },
-      };
+      return notConfigured(`The inbox has no ${this.profile.idLabel} id or access token.`);
     }
     const how = messagingType(ctx.lastInboundAt, this.deps.now?.() ?? new Date());
     if (!how) {
@@ -167,16 +165,7 @@ export class MetaMessagingAdapter implements ChannelAdapter {
       });
     } catch (err) {
       if (signal.aborted) throw err;
-      const reached = !neverReached(err);
-      return {
-        ok: false,
-        failure: {
-          kind: 'temporary',
-          ...(reached ? { uncertain: true } : {}),
-          code: 'network',
-          reason: `${name} ${reached ? 'did not answer' : 'could not be reached'}: ${networkCause(err)}`,
-        },
-      };
+      return { ok: false, failure: fetchFailure(name, err) };
     }
     const json = (await res.json().catch(() => null)) as (GraphErrorBody & { message_id?: string }) | null;
     if (res.ok && !json?.error) {
