@@ -2,6 +2,7 @@ import { ContentKind, MediaKind } from '../../modules/message/content-kind';
 import { DeliveryStatus } from '../../modules/message/delivery-status';
 import type { Card, CardAction, StoredContent } from '../../modules/message/message-content';
 import { WebhookPayloadError, type NormalisedInboundEvent, type SendFailure, type SendFailureKind } from '../channel-adapter';
+import { arr, obj, str, type Json } from '../webhook-json';
 
 /**
  * The Messenger Platform wire format, shared by Messenger and Instagram Messaging (Instagram is
@@ -211,12 +212,6 @@ const INBOUND_ATTACHMENTS: Readonly<Record<string, MediaKind>> = {
   audio: MediaKind.AUDIO,
   file: MediaKind.DOCUMENT,
 };
-
-type Json = Record<string, unknown>;
-
-const obj = (v: unknown): Json => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : {});
-const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
-const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
 
 /** Messenger timestamps and watermarks are epoch milliseconds. */
 function epochMs(v: unknown): Date | null {

@@ -8,6 +8,7 @@ import {
   type SendFailure,
   type SendFailureKind,
 } from '../channel-adapter';
+import { arr, obj, str, type Json } from '../webhook-json';
 
 /**
  * Telegram Bot API wire format (https://core.telegram.org/bots/api): every method is
@@ -198,11 +199,6 @@ export function telegramReactionBody(chatId: string, messageId: number, emoji: s
   return { chat_id: chatId, message_id: messageId, reaction: emoji ? [{ type: 'emoji', emoji }] : [] };
 }
 
-type Json = Record<string, unknown>;
-
-const obj = (v: unknown): Json => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : {});
-const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
-const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
 const idOf = (v: unknown): string | null => (typeof v === 'number' && Number.isFinite(v) ? String(v) : str(v));
 
 function unixTime(v: unknown): Date {

@@ -10,6 +10,7 @@ import {
   type SendFailure,
   type SendFailureKind,
 } from '../channel-adapter';
+import { arr, obj, str as text, type Json } from '../webhook-json';
 
 /**
  * WhatsApp Cloud API wire format (Graph API): the request body of `POST /{phone-number-id}/messages`
@@ -222,12 +223,6 @@ const INBOUND_MEDIA: Readonly<Record<string, MediaKind>> = {
   document: MediaKind.DOCUMENT,
   sticker: MediaKind.STICKER,
 };
-
-type Json = Record<string, unknown>;
-
-const obj = (v: unknown): Json => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : {});
-const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
-const text = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
 
 /** WhatsApp ids (wa_id, `from`) are international numbers without the plus. */
 function address(waId: unknown): string {
