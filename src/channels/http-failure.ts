@@ -48,3 +48,11 @@ export function fetchFailure(provider: string, err: unknown): SendFailure {
 export function notConfigured(reason: string): { ok: false; failure: SendFailure } {
   return { ok: false, failure: { kind: 'auth', code: 'not_configured', reason } };
 }
+
+/**
+ * A 2xx whose body names no message id (cut or garbled on the way): the provider took the message,
+ * so it is `uncertain`, never resent at once; its status callback will name the id.
+ */
+export function noMessageId(provider: string, idName = 'message id'): SendFailure {
+  return { kind: 'temporary', uncertain: true, code: 'bad_response', reason: `${provider} accepted the request but returned no ${idName}.` };
+}

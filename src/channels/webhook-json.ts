@@ -1,3 +1,5 @@
+import { WebhookPayloadError } from './channel-adapter';
+
 /**
  * Total readers for webhook JSON of unknown shape: a missing or mistyped field reads as empty, so
  * the wire parsers can walk a provider's payload without a cast or a throw at every step and
@@ -15,3 +17,12 @@ export const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 
 /** `v` when it is a non-empty string, else null. */
 export const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
+
+/** A webhook body parsed as JSON (anything but an object reads as `{}`); not JSON is a {@link WebhookPayloadError}. */
+export function jsonBody(rawBody: Buffer): Json {
+  try {
+    return obj(JSON.parse(rawBody.toString('utf8')));
+  } catch {
+    throw new WebhookPayloadError('body is not JSON');
+  }
+}

@@ -18,7 +18,7 @@ import type {
   SendResult,
   SenderRateLimits,
 } from '../channel-adapter';
-import { fetchFailure, networkCause, notConfigured } from '../http-failure';
+import { fetchFailure, networkCause, noMessageId, notConfigured } from '../http-failure';
 import { answerMetaSubscription, verifyMetaSignature } from './meta-graph';
 import {
   messagingType,
@@ -171,15 +171,7 @@ export class MetaMessagingAdapter implements ChannelAdapter {
     if (res.ok && !json?.error) {
       if (!needsMid) return { ok: true, channelMessageId: '' };
       if (typeof json?.message_id === 'string' && json.message_id !== '') return { ok: true, channelMessageId: json.message_id };
-      return {
-        ok: false,
-        failure: {
-          kind: 'temporary',
-          uncertain: true,
-          code: 'bad_response',
-          reason: `${name} accepted the request but returned no message id.`,
-        },
-      };
+      return { ok: false, failure: noMessageId(name) };
     }
     return { ok: false, failure: metaSendFailure(name, res.status, json, res.headers.get('retry-after')) };
   }

@@ -2,7 +2,7 @@ import { ContentKind, MediaKind } from '../../modules/message/content-kind';
 import { DeliveryStatus } from '../../modules/message/delivery-status';
 import type { Card, CardAction, StoredContent } from '../../modules/message/message-content';
 import { WebhookPayloadError, type NormalisedInboundEvent, type SendFailure, type SendFailureKind } from '../channel-adapter';
-import { arr, obj, str, type Json } from '../webhook-json';
+import { arr, jsonBody, obj, str, type Json } from '../webhook-json';
 
 /**
  * The Messenger Platform wire format, shared by Messenger and Instagram Messaging (Instagram is
@@ -233,12 +233,7 @@ export interface MetaWebhookScope {
  * are stable per event: message id + kind; watermarks: sender + kind + watermark.
  */
 export function parseMetaMessagingWebhook(rawBody: Buffer, scope: MetaWebhookScope): NormalisedInboundEvent[] {
-  let body: Json;
-  try {
-    body = obj(JSON.parse(rawBody.toString('utf8')));
-  } catch {
-    throw new WebhookPayloadError('body is not JSON');
-  }
+  const body = jsonBody(rawBody);
   if (!Array.isArray(body.entry)) throw new WebhookPayloadError('body.entry must be an array');
   if (body.object !== scope.object) return [];
   const events: NormalisedInboundEvent[] = [];

@@ -8,7 +8,7 @@ import {
   type SendFailure,
   type SendFailureKind,
 } from '../channel-adapter';
-import { arr, obj, str, type Json } from '../webhook-json';
+import { arr, jsonBody, obj, str, type Json } from '../webhook-json';
 
 /**
  * Telegram Bot API wire format (https://core.telegram.org/bots/api): every method is
@@ -284,12 +284,7 @@ function firstEmoji(list: unknown): string | null {
  * Group and channel chats are dropped: an inbox's conversations are one customer each.
  */
 export function parseTelegramUpdate(rawBody: Buffer): NormalisedInboundEvent[] {
-  let body: Json;
-  try {
-    body = obj(JSON.parse(rawBody.toString('utf8')));
-  } catch {
-    throw new WebhookPayloadError('body is not JSON');
-  }
+  const body = jsonBody(rawBody);
   const updateId = idOf(body.update_id);
   if (!updateId) throw new WebhookPayloadError('body.update_id must be a number');
   const message = body.message ?? body.edited_message;

@@ -19,7 +19,7 @@ import {
   type SendResult,
   type SenderRateLimits,
 } from '../channel-adapter';
-import { fetchFailure, networkCause, notConfigured } from '../http-failure';
+import { fetchFailure, networkCause, noMessageId, notConfigured } from '../http-failure';
 import {
   MESSAGE_ID_PARAM,
   parseForm,
@@ -131,18 +131,7 @@ export class TwilioAdapter implements ChannelAdapter {
     }
     const json = (await res.json().catch(() => null)) as (TwilioErrorBody & { sid?: unknown }) | null;
     if (res.ok && typeof json?.sid === 'string' && json.sid !== '') return { ok: true, channelMessageId: json.sid };
-    if (res.ok) {
-      return {
-        ok: false,
-        // Created (2xx) but the answer is cut or garbled: the status callback will name the sid.
-        failure: {
-          kind: 'temporary',
-          uncertain: true,
-          code: 'bad_response',
-          reason: 'Twilio accepted the request but returned no message SID.',
-        },
-      };
-    }
+    if (res.ok) return { ok: false, failure: noMessageId('Twilio', 'message SID') };
     return { ok: false, failure: twilioFailure(res.status, json, res.headers.get('retry-after')) };
   }
 

@@ -21,7 +21,7 @@ import {
   type SenderRateLimits,
   type TemplateListResult,
 } from '../channel-adapter';
-import { fetchFailure, networkCause, notConfigured } from '../http-failure';
+import { fetchFailure, networkCause, noMessageId, notConfigured } from '../http-failure';
 import { answerMetaSubscription, metaSignature, verifyMetaSignature } from '../meta-graph/meta-graph';
 import {
   parseTemplatePage,
@@ -166,17 +166,7 @@ export class WhatsAppCloudAdapter implements ChannelAdapter {
     const json = (await res.json().catch(() => null)) as (WaErrorBody & { messages?: { id?: string }[] }) | null;
     const wamid = json?.messages?.[0]?.id;
     if (res.ok && typeof wamid === 'string' && wamid !== '') return { ok: true, channelMessageId: wamid };
-    if (res.ok)
-      return {
-        ok: false,
-        // Accepted (2xx) with the answer cut or garbled: the status webhook will name the wamid.
-        failure: {
-          kind: 'temporary',
-          uncertain: true,
-          code: 'bad_response',
-          reason: 'WhatsApp accepted the request but returned no message id.',
-        },
-      };
+    if (res.ok) return { ok: false, failure: noMessageId('WhatsApp') };
     return { ok: false, failure: whatsAppFailure(res.status, json, res.headers.get('retry-after')) };
   }
 

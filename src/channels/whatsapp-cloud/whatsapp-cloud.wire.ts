@@ -10,7 +10,7 @@ import {
   type SendFailure,
   type SendFailureKind,
 } from '../channel-adapter';
-import { arr, obj, str as text, type Json } from '../webhook-json';
+import { arr, jsonBody, obj, str as text, type Json } from '../webhook-json';
 
 /**
  * WhatsApp Cloud API wire format (Graph API): the request body of `POST /{phone-number-id}/messages`
@@ -280,12 +280,7 @@ function inboundMedia(m: Json): InboundMediaSource | null {
  * `phoneNumberId` are skipped (one Meta app may serve several numbers).
  */
 export function parseWhatsAppWebhook(rawBody: Buffer, phoneNumberId: string | null): NormalisedInboundEvent[] {
-  let body: Json;
-  try {
-    body = obj(JSON.parse(rawBody.toString('utf8')));
-  } catch {
-    throw new WebhookPayloadError('body is not JSON');
-  }
+  const body = jsonBody(rawBody);
   if (!Array.isArray(body.entry)) throw new WebhookPayloadError('body.entry must be an array');
   const events: NormalisedInboundEvent[] = [];
   for (const entry of arr(body.entry)) {
