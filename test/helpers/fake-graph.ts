@@ -1,5 +1,6 @@
 import http from 'node:http';
 import { whatsAppSignature } from '../../src/channels/whatsapp-cloud/whatsapp-cloud.adapter';
+import { whatsAppWebhookBody } from './fake-meta';
 import { closeServer, listenLocal, readBody } from './fake-server';
 
 /** A scripted Graph API refusal: HTTP status, Graph error code and message, optional Retry-After. */
@@ -70,26 +71,7 @@ export class FakeGraph {
 
   /** A signed webhook (`X-Hub-Signature-256`) around one change value for our phone number. */
   webhook(value: Record<string, unknown>): { body: Buffer; headers: http.IncomingHttpHeaders } {
-    const body = Buffer.from(
-      JSON.stringify({
-        object: 'whatsapp_business_account',
-        entry: [
-          {
-            id: this.opts.businessAccountId,
-            changes: [
-              {
-                field: 'messages',
-                value: {
-                  messaging_product: 'whatsapp',
-                  metadata: { display_phone_number: '14155550111', phone_number_id: this.opts.phoneNumberId },
-                  ...value,
-                },
-              },
-            ],
-          },
-        ],
-      }),
-    );
+    const body = Buffer.from(whatsAppWebhookBody(this.opts.businessAccountId, this.opts.phoneNumberId, value));
     return { body, headers: { 'content-type': 'application/json', 'x-hub-signature-256': whatsAppSignature(this.opts.appSecret, body) } };
   }
 

@@ -134,24 +134,7 @@ export class FakeMeta {
   }
 
   private webhookBody(value: Record<string, unknown>): string {
-    return JSON.stringify({
-      object: 'whatsapp_business_account',
-      entry: [
-        {
-          id: 'WABA-1',
-          changes: [
-            {
-              field: 'messages',
-              value: {
-                messaging_product: 'whatsapp',
-                metadata: { display_phone_number: '14155550111', phone_number_id: this.opts.phoneNumberId },
-                ...value,
-              },
-            },
-          ],
-        },
-      ],
-    });
+    return whatsAppWebhookBody('WABA-1', this.opts.phoneNumberId, value);
   }
 
   private async post(body: string): Promise<number> {
@@ -339,6 +322,28 @@ export class FakeMeta {
     if (!this.idle) return;
     for (const w of this.idleWaiters.splice(0)) w();
   }
+}
+
+/** A `whatsapp_business_account` webhook body (Cloud API "Webhooks" payload) around one `messages` change value. */
+export function whatsAppWebhookBody(businessAccountId: string, phoneNumberId: string, value: Record<string, unknown>): string {
+  return JSON.stringify({
+    object: 'whatsapp_business_account',
+    entry: [
+      {
+        id: businessAccountId,
+        changes: [
+          {
+            field: 'messages',
+            value: {
+              messaging_product: 'whatsapp',
+              metadata: { display_phone_number: '14155550111', phone_number_id: phoneNumberId },
+              ...value,
+            },
+          },
+        ],
+      },
+    ],
+  });
 }
 
 function unix(): string {
