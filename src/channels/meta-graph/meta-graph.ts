@@ -30,3 +30,23 @@ export function answerMetaSubscription(verifyToken: string | null, query: Record
   if (!verifyToken || query['hub.mode'] !== 'subscribe' || !sameSecret(query['hub.verify_token'], verifyToken)) return null;
   return typeof query['hub.challenge'] === 'string' ? query['hub.challenge'] : null;
 }
+
+/**
+ * One Send API call, `POST {baseUrl}/{id}/messages` with a JSON body, the token as a Bearer header
+ * (kept out of URLs and logs). Shared by WhatsApp Cloud and the Messenger Platform, whose send
+ * endpoints differ only in the id. Rejects as `fetch` does; the caller classifies that.
+ */
+export function postGraphMessages(
+  fetchImpl: typeof fetch,
+  graph: { baseUrl: string; accessToken: string },
+  id: string,
+  body: unknown,
+  signal: AbortSignal,
+): Promise<Response> {
+  return fetchImpl(`${graph.baseUrl}/${encodeURIComponent(id)}/messages`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${graph.accessToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    signal,
+  });
+}

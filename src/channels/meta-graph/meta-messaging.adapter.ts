@@ -19,7 +19,7 @@ import type {
   SenderRateLimits,
 } from '../channel-adapter';
 import { fetchFailure, networkCause, noMessageId, notConfigured } from '../http-failure';
-import { answerMetaSubscription, verifyMetaSignature } from './meta-graph';
+import { answerMetaSubscription, postGraphMessages, verifyMetaSignature } from './meta-graph';
 import {
   messagingType,
   metaSendFailure,
@@ -153,16 +153,10 @@ export class MetaMessagingAdapter implements ChannelAdapter {
 
   /** One Send API call: `POST {baseUrl}/{id}/messages` with the token as a Bearer header (kept out of URLs and logs). */
   private async post(body: Record<string, unknown>, signal: AbortSignal, needsMid = true): Promise<SendResult> {
-    const { accountId, accessToken, baseUrl } = this.settings;
     const name = this.profile.dialect.name;
     let res: Response;
     try {
-      res = await this.deps.fetch(`${baseUrl}/${encodeURIComponent(accountId)}/messages`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-        signal,
-      });
+      res = await postGraphMessages(this.deps.fetch, this.settings, this.settings.accountId, body, signal);
     } catch (err) {
       if (signal.aborted) throw err;
       return { ok: false, failure: fetchFailure(name, err) };

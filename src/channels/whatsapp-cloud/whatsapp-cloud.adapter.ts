@@ -22,7 +22,7 @@ import {
   type TemplateListResult,
 } from '../channel-adapter';
 import { fetchFailure, networkCause, noMessageId, notConfigured } from '../http-failure';
-import { answerMetaSubscription, metaSignature, verifyMetaSignature } from '../meta-graph/meta-graph';
+import { answerMetaSubscription, metaSignature, postGraphMessages, verifyMetaSignature } from '../meta-graph/meta-graph';
 import {
   parseTemplatePage,
   parseWhatsAppWebhook,
@@ -150,15 +150,9 @@ export class WhatsAppCloudAdapter implements ChannelAdapter {
 
   /** `POST /{phone-number-id}/messages`: the wamid, or the refusal classified. */
   private async postMessage(body: WaSendBody, signal: AbortSignal): Promise<SendResult> {
-    const { phoneNumberId, accessToken, baseUrl } = this.settings;
     let res: Response;
     try {
-      res = await this.fetchImpl(`${baseUrl}/${encodeURIComponent(phoneNumberId)}/messages`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-        signal,
-      });
+      res = await postGraphMessages(this.fetchImpl, this.settings, this.settings.phoneNumberId, body, signal);
     } catch (err) {
       if (signal.aborted) throw err;
       return { ok: false, failure: fetchFailure('WhatsApp', err) };
