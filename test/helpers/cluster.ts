@@ -1,31 +1,17 @@
-import net from 'node:net';
 import { initDatabase, type Database } from '../../src/db/orm';
 import { createServer, type RunningServer } from '../../src/server';
 import type { Config } from '../../src/config';
 import { GqlClient } from './client';
 import { postgresUnavailable } from './postgres';
 import type { TestServer } from './server';
+import { serviceUnavailable } from './reachable';
 
 /** The local Redis the cluster tests use; override with TEST_REDIS_URL. */
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 /** Why Redis tests cannot run here, or null when something listens at REDIS_URL. */
 export async function redisUnavailable(): Promise<string | null> {
-  const { hostname, port } = new URL(REDIS_URL);
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: hostname, port: Number(port || 6379) });
-    socket.setTimeout(2000);
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(null);
-    });
-    const fail = (why: string) => {
-      socket.destroy();
-      resolve(`Redis is not reachable at ${hostname}:${port || 6379} (${why}); start it or set TEST_REDIS_URL`);
-    };
-    socket.once('timeout', () => fail('timeout'));
-    socket.once('error', (err) => fail(err.message));
-  });
+  return serviceUnavailable('Redis', REDIS_URL, 6379, 'TEST_REDIS_URL');
 }
 
 /** Why the two-instance tests cannot run (PostgreSQL or Redis missing), or null. */

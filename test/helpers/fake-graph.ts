@@ -1,6 +1,7 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { whatsAppSignature } from '../../src/channels/whatsapp-cloud/whatsapp-cloud.adapter';
+import { whatsAppWebhookBody } from './fake-meta';
+import { closeServer, listenLocal, readBody } from './fake-server';
 
 /** A scripted Graph API refusal: HTTP status, Graph error code and message, optional Retry-After. */
 export interface GraphError {
@@ -49,15 +50,13 @@ export class FakeGraph {
   constructor(readonly opts: { phoneNumberId: string; accessToken: string; appSecret: string; businessAccountId: string }) {}
 
   async start(): Promise<this> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    this.origin = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.origin = await listenLocal(this.server);
     this.url = `${this.origin}/v21.0`;
     return this;
   }
 
   async close(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await closeServer(this.server);
   }
 
   /** The next send (or upload) is refused with this error; queued in order. */
@@ -72,26 +71,7 @@ export class FakeGraph {
 
   /** A signed webhook (`X-Hub-Signature-256`) around one change value for our phone number. */
   webhook(value: Record<string, unknown>): { body: Buffer; headers: http.IncomingHttpHeaders } {
-    const body = Buffer.from(
-      JSON.stringify({
-        object: 'whatsapp_business_account',
-        entry: [
-          {
-            id: this.opts.businessAccountId,
-            changes: [
-              {
-                field: 'messages',
-                value: {
-                  messaging_product: 'whatsapp',
-                  metadata: { display_phone_number: '14155550111', phone_number_id: this.opts.phoneNumberId },
-                  ...value,
-                },
-              },
-            ],
-          },
-        ],
-      }),
-    );
+    const body = Buffer.from(whatsAppWebhookBody(this.opts.businessAccountId, this.opts.phoneNumberId, value));
     return { body, headers: { 'content-type': 'application/json', 'x-hub-signature-256': whatsAppSignature(this.opts.appSecret, body) } };
   }
 
@@ -104,9 +84,7 @@ export class FakeGraph {
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const raw = Buffer.concat(chunks);
+    const raw = await readBody(req);
     const url = new URL(req.url ?? '/', this.origin);
     this.log.push(`${req.method} ${url.pathname}${url.search}`);
     const reply = (status: number, json: unknown, headers: Record<string, string> = {}) => {

@@ -1,6 +1,6 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { metaSignature } from '../../src/channels/meta-graph/meta-graph';
+import { closeServer, listenLocal, readBody } from './fake-server';
 
 /** A 1×1 PNG: what the fake CDN serves for customer attachments. */
 export const TINY_PNG = Buffer.from(
@@ -48,16 +48,14 @@ export class FakeMetaMessaging {
   ) {}
 
   async start(): Promise<this> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    const origin = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    const origin = await listenLocal(this.server);
     this.url = `${origin}/v21.0`;
     this.cdnUrl = `${origin}/cdn`;
     return this;
   }
 
   async close(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await closeServer(this.server);
   }
 
   /** Scripts the answers to the next send calls, in order (then `ok`). */
@@ -128,9 +126,7 @@ export class FakeMetaMessaging {
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const raw = Buffer.concat(chunks).toString('utf8');
+    const raw = (await readBody(req)).toString('utf8');
     let body: Record<string, unknown> = {};
     try {
       body = raw ? (JSON.parse(raw) as Record<string, unknown>) : {};

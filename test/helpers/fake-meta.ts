@@ -1,6 +1,6 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { whatsAppSignature } from '../../src/channels/whatsapp-cloud/whatsapp-cloud.adapter';
+import { closeServer, listenLocal, readBody } from './fake-server';
 
 /** How often the fake misbehaves; each send request draws once. */
 export interface MetaFaults {
@@ -99,15 +99,13 @@ export class FakeMeta {
   }
 
   async start(): Promise<void> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/v21.0`;
+    this.url = `${await listenLocal(this.server)}/v21.0`;
   }
 
   async close(): Promise<void> {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await closeServer(this.server);
   }
 
   /** Accepted copies of one of our messages. */
@@ -136,24 +134,7 @@ export class FakeMeta {
   }
 
   private webhookBody(value: Record<string, unknown>): string {
-    return JSON.stringify({
-      object: 'whatsapp_business_account',
-      entry: [
-        {
-          id: 'WABA-1',
-          changes: [
-            {
-              field: 'messages',
-              value: {
-                messaging_product: 'whatsapp',
-                metadata: { display_phone_number: '14155550111', phone_number_id: this.opts.phoneNumberId },
-                ...value,
-              },
-            },
-          ],
-        },
-      ],
-    });
+    return whatsAppWebhookBody('WABA-1', this.opts.phoneNumberId, value);
   }
 
   private async post(body: string): Promise<number> {
@@ -173,8 +154,7 @@ export class FakeMeta {
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const raw = await readBody(req);
     const reply = (status: number, json: unknown) => {
       if (res.destroyed) return;
       res.writeHead(status, { 'content-type': 'application/json' });
@@ -204,7 +184,7 @@ export class FakeMeta {
     if (req.headers.authorization !== `Bearer ${this.opts.accessToken}`) return reply(401, error(190, 'Invalid OAuth access token.'));
     let body: Record<string, unknown>;
     try {
-      body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>;
+      body = JSON.parse(raw.toString('utf8')) as Record<string, unknown>;
     } catch {
       return reply(400, error(100, 'Invalid JSON'));
     }
@@ -342,6 +322,28 @@ export class FakeMeta {
     if (!this.idle) return;
     for (const w of this.idleWaiters.splice(0)) w();
   }
+}
+
+/** A `whatsapp_business_account` webhook body (Cloud API "Webhooks" payload) around one `messages` change value. */
+export function whatsAppWebhookBody(businessAccountId: string, phoneNumberId: string, value: Record<string, unknown>): string {
+  return JSON.stringify({
+    object: 'whatsapp_business_account',
+    entry: [
+      {
+        id: businessAccountId,
+        changes: [
+          {
+            field: 'messages',
+            value: {
+              messaging_product: 'whatsapp',
+              metadata: { display_phone_number: '14155550111', phone_number_id: phoneNumberId },
+              ...value,
+            },
+          },
+        ],
+      },
+    ],
+  });
 }
 
 function unix(): string {

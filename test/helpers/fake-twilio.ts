@@ -1,7 +1,7 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { WEBHOOK_QUERY_HEADER } from '../../src/channels/channel-adapter';
 import { parseForm, twilioSignature } from '../../src/channels/twilio/twilio.wire';
+import { closeServer, listenLocal, readBody } from './fake-server';
 
 /** What the fake answers the next Messages create request with (then back to `ok`). */
 export type TwilioSendOutcome = 'ok' | 'temporary' | 'rejected' | 'rate_limited' | 'opted_out';
@@ -55,18 +55,13 @@ export class FakeTwilio {
   ) {}
 
   async start(): Promise<this> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-    await new Promise<void>((resolve) => this.cdn.listen(0, '127.0.0.1', resolve));
-    this.cdnUrl = `http://127.0.0.1:${(this.cdn.address() as AddressInfo).port}`;
+    this.url = await listenLocal(this.server);
+    this.cdnUrl = await listenLocal(this.cdn);
     return this;
   }
 
   async close(): Promise<void> {
-    for (const server of [this.server, this.cdn]) {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    }
+    for (const server of [this.server, this.cdn]) await closeServer(server);
   }
 
   /** Resolves once the fake has received more than `count` Messages create requests (no polling). */
@@ -155,9 +150,7 @@ export class FakeTwilio {
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const raw = Buffer.concat(chunks);
+    const raw = await readBody(req);
     const path = (req.url ?? '').split('?')[0];
     const reply = (status: number, json: unknown, headers: Record<string, string> = {}) => {
       res.writeHead(status, { 'content-type': 'application/json', ...headers });

@@ -1,27 +1,13 @@
-import net from 'node:net';
 import { MikroORM } from '@mikro-orm/core';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
+import { serviceUnavailable } from './reachable';
 
 /** The local PostgreSQL the tests use (trust auth); override with TEST_POSTGRES_URL. */
 export const POSTGRES_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 /** Why PostgreSQL tests cannot run here, or null when the server answers. */
 export async function postgresUnavailable(): Promise<string | null> {
-  const { hostname, port } = new URL(POSTGRES_URL);
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: hostname, port: Number(port || 5432) });
-    socket.setTimeout(2000);
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(null);
-    });
-    const fail = (why: string) => {
-      socket.destroy();
-      resolve(`PostgreSQL is not reachable at ${hostname}:${port || 5432} (${why}); start it or set TEST_POSTGRES_URL`);
-    };
-    socket.once('timeout', () => fail('timeout'));
-    socket.once('error', (err) => fail(err.message));
-  });
+  return serviceUnavailable('PostgreSQL', POSTGRES_URL, 5432, 'TEST_POSTGRES_URL');
 }
 
 /** Creates a fresh, uniquely named database for one test server and returns its URL and a dropper. */

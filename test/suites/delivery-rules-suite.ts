@@ -205,13 +205,7 @@ export function registerDeliveryRulesSuite(name: string, start: (opts: TestServe
     it("a send held by the provider holds back its conversation's next message, not another conversation", async () => {
       const a = await conversationIn(inboxId);
       const b = await conversationIn(inboxId);
-      const held = deferred();
-      const release = deferred();
-      carrier.afterAccept = async (acc) => {
-        if (acc.content.kind !== 'text' || !acc.content.body.includes('#hold')) return;
-        held.resolve();
-        await release.promise;
-      };
+      const { held, release } = holdTagged(carrier);
       try {
         const a1 = await send(a, 'A first #hold');
         await held.promise;
@@ -317,13 +311,7 @@ export function registerDeliveryRulesSuite(name: string, start: (opts: TestServe
       const sentLater = await send(conversation, 'Sent after the old one failed');
       const [oldState] = await settled([old, sentLater]);
       assert.equal(oldState.deliveryStatus, FAILED);
-      const held = deferred();
-      const release = deferred();
-      carrier.afterAccept = async (acc) => {
-        if (acc.content.kind !== 'text' || !acc.content.body.includes('#hold')) return;
-        held.resolve();
-        await release.promise;
-      };
+      const { held, release } = holdTagged(carrier);
       let releasedAt = 0;
       try {
         const inFlight = await send(conversation, 'With the provider #hold');
@@ -350,4 +338,20 @@ export function registerDeliveryRulesSuite(name: string, start: (opts: TestServe
       }
     });
   });
+}
+
+/**
+ * Makes the sandbox provider hold each accepted text tagged `#hold` until `release` resolves
+ * (`held` resolves when the first is with it): a send "with the provider" for as long as a test needs.
+ * The caller clears `carrier.afterAccept` and resolves `release` when done.
+ */
+function holdTagged(carrier: SandboxCarrier): { held: ReturnType<typeof deferred<void>>; release: ReturnType<typeof deferred<void>> } {
+  const held = deferred<void>();
+  const release = deferred<void>();
+  carrier.afterAccept = async (acc) => {
+    if (acc.content.kind !== 'text' || !acc.content.body.includes('#hold')) return;
+    held.resolve();
+    await release.promise;
+  };
+  return { held, release };
 }

@@ -1,10 +1,11 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import type Mail from 'nodemailer/lib/mailer';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import { ChannelKind } from '../../modules/channel/channel-kind';
 import { ContentKind } from '../../modules/message/content-kind';
+import { sameSecret } from '../../lib/same-secret';
 import { channelCapabilities } from '../capabilities';
 import {
   headerValue,
@@ -21,6 +22,7 @@ import {
   type SendFailure,
   type SendResult,
 } from '../channel-adapter';
+import { notConfigured } from '../http-failure';
 import { EMAIL_PROVIDER, emailSettings, SmtpSecurity, type EmailSettings } from './email.settings';
 import { outboundMessageId, parseInboundEmail, rawMessageOf, replyHeaders, replySubject, smtpReplyFailure, textToHtml } from './email.wire';
 
@@ -73,9 +75,7 @@ export class EmailAdapter implements ChannelAdapter {
   }
 
   async send(message: OutboundMessage, ctx: SendContext): Promise<SendResult> {
-    if (!this.settings.smtpHost) {
-      return { ok: false, failure: { kind: 'auth', code: 'not_configured', reason: 'The inbox has no SMTP host.' } };
-    }
+    if (!this.settings.smtpHost) return notConfigured('The inbox has no SMTP host.');
     const mail = await this.compose(message, ctx);
     if (typeof mail === 'string') return { ok: false, failure: { kind: 'unsupported', code: 'unsupported', reason: mail } };
     const raw = await new MailComposer(mail).compile().build();
@@ -181,7 +181,7 @@ export class EmailAdapter implements ChannelAdapter {
     const signature = headerValue(headers, EMAIL_SIGNATURE_HEADER);
     if (signature) {
       if (!/^sha256=[0-9a-f]{64}$/i.test(signature)) return false;
-      return timingSafeEqual(Buffer.from(emailSignature(secret, rawBody)), Buffer.from(signature.toLowerCase()));
+      return sameSecret(signature.toLowerCase(), emailSignature(secret, rawBody));
     }
     // Inbound-mail services that cannot sign put the secret in the URL (https://user:secret@host/…).
     const basic = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(headerValue(headers, 'authorization') ?? '');
@@ -246,11 +246,4 @@ function smtpFailure(err: unknown): SendFailure {
 /** A node-style callback API as a promise. */
 function callback<T>(start: (cb: (err: Error | null, value?: T) => void) => void): Promise<T> {
   return new Promise<T>((resolve, reject) => start((err, value) => (err ? reject(err) : resolve(value as T))));
-}
-
-/** Compares a presented secret with ours in constant time (only the length can tell them apart early). */
-function sameSecret(given: string, expected: string): boolean {
-  const a = Buffer.from(given, 'utf8');
-  const b = Buffer.from(expected, 'utf8');
-  return a.length === b.length && timingSafeEqual(a, b);
 }

@@ -1,11 +1,11 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
+import { sameSecret } from '../../lib/same-secret';
 import { headerValue } from '../channel-adapter';
 
 /**
  * What every Meta Graph API provider (WhatsApp Cloud, Messenger, Instagram) shares: webhooks signed
- * with the app secret in `X-Hub-Signature-256`, the `hub.challenge` subscription handshake, and
- * how a failed `fetch` to graph.facebook.com is told apart (never reached vs. answer lost).
+ * with the app secret in `X-Hub-Signature-256` and the `hub.challenge` subscription handshake.
  * Source: Meta "Webhooks > Getting started" (verification requests and event notifications).
  */
 
@@ -18,8 +18,7 @@ export function metaSignature(appSecret: string, rawBody: Buffer | string): stri
 export function verifyMetaSignature(appSecret: string, rawBody: Buffer, headers: IncomingHttpHeaders): boolean {
   const given = headerValue(headers, 'x-hub-signature-256');
   if (!appSecret || !given || !/^sha256=[0-9a-f]{64}$/i.test(given)) return false;
-  const expected = Buffer.from(metaSignature(appSecret, rawBody));
-  return timingSafeEqual(expected, Buffer.from(given.toLowerCase()));
+  return sameSecret(given.toLowerCase(), metaSignature(appSecret, rawBody));
 }
 
 /**
@@ -32,33 +31,22 @@ export function answerMetaSubscription(verifyToken: string | null, query: Record
   return typeof query['hub.challenge'] === 'string' ? query['hub.challenge'] : null;
 }
 
-/** Compares a presented secret with ours in constant time (only the length can tell them apart early). */
-export function sameSecret(given: unknown, expected: string): boolean {
-  if (typeof given !== 'string') return false;
-  const a = Buffer.from(given, 'utf8');
-  const b = Buffer.from(expected, 'utf8');
-  return a.length === b.length && timingSafeEqual(a, b);
-}
-
-/** Connection errors raised before a request could be written: Meta cannot have the message. */
-const NOT_REACHED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
-
-/** The error code of a failed fetch (undici puts the socket's error in `cause`). */
-function errorCode(err: unknown): string | undefined {
-  const cause = (err as { cause?: { code?: unknown } } | null)?.cause;
-  const code = cause?.code ?? (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? code : undefined;
-}
-
-/** Whether a fetch failed before the request left us (so it is safe to send again at once). */
-export function neverReached(err: unknown): boolean {
-  const code = errorCode(err);
-  return code !== undefined && NOT_REACHED.has(code);
-}
-
-/** A failed fetch, in words, with its socket error code when there is one. */
-export function networkCause(err: unknown): string {
-  const code = errorCode(err);
-  const message = err instanceof Error ? err.message : String(err);
-  return code ? `${message} (${code})` : message;
+/**
+ * One Send API call, `POST {baseUrl}/{id}/messages` with a JSON body, the token as a Bearer header
+ * (kept out of URLs and logs). Shared by WhatsApp Cloud and the Messenger Platform, whose send
+ * endpoints differ only in the id. Rejects as `fetch` does; the caller classifies that.
+ */
+export function postGraphMessages(
+  fetchImpl: typeof fetch,
+  graph: { baseUrl: string; accessToken: string },
+  id: string,
+  body: unknown,
+  signal: AbortSignal,
+): Promise<Response> {
+  return fetchImpl(`${graph.baseUrl}/${encodeURIComponent(id)}/messages`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${graph.accessToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    signal,
+  });
 }

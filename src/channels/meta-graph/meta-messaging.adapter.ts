@@ -18,7 +18,8 @@ import type {
   SendResult,
   SenderRateLimits,
 } from '../channel-adapter';
-import { answerMetaSubscription, networkCause, neverReached, verifyMetaSignature } from './meta-graph';
+import { fetchFailure, networkCause, noMessageId, notConfigured } from '../http-failure';
+import { answerMetaSubscription, postGraphMessages, verifyMetaSignature } from './meta-graph';
 import {
   messagingType,
   metaSendFailure,
@@ -110,10 +111,7 @@ export class MetaMessagingAdapter implements ChannelAdapter {
   async send(message: OutboundMessage, ctx: SendContext): Promise<SendResult> {
     const name = this.profile.dialect.name;
     if (!this.settings.accountId || !this.settings.accessToken) {
-      return {
-        ok: false,
-        failure: { kind: 'auth', code: 'not_configured', reason: `The inbox has no ${this.profile.idLabel} id or access token.` },
-      };
+      return notConfigured(`The inbox has no ${this.profile.idLabel} id or access token.`);
     }
     const how = messagingType(ctx.lastInboundAt, this.deps.now?.() ?? new Date());
     if (!how) {
@@ -155,42 +153,19 @@ export class MetaMessagingAdapter implements ChannelAdapter {
 
   /** One Send API call: `POST {baseUrl}/{id}/messages` with the token as a Bearer header (kept out of URLs and logs). */
   private async post(body: Record<string, unknown>, signal: AbortSignal, needsMid = true): Promise<SendResult> {
-    const { accountId, accessToken, baseUrl } = this.settings;
     const name = this.profile.dialect.name;
     let res: Response;
     try {
-      res = await this.deps.fetch(`${baseUrl}/${encodeURIComponent(accountId)}/messages`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-        signal,
-      });
+      res = await postGraphMessages(this.deps.fetch, this.settings, this.settings.accountId, body, signal);
     } catch (err) {
       if (signal.aborted) throw err;
-      const reached = !neverReached(err);
-      return {
-        ok: false,
-        failure: {
-          kind: 'temporary',
-          ...(reached ? { uncertain: true } : {}),
-          code: 'network',
-          reason: `${name} ${reached ? 'did not answer' : 'could not be reached'}: ${networkCause(err)}`,
-        },
-      };
+      return { ok: false, failure: fetchFailure(name, err) };
     }
     const json = (await res.json().catch(() => null)) as (GraphErrorBody & { message_id?: string }) | null;
     if (res.ok && !json?.error) {
       if (!needsMid) return { ok: true, channelMessageId: '' };
       if (typeof json?.message_id === 'string' && json.message_id !== '') return { ok: true, channelMessageId: json.message_id };
-      return {
-        ok: false,
-        failure: {
-          kind: 'temporary',
-          uncertain: true,
-          code: 'bad_response',
-          reason: `${name} accepted the request but returned no message id.`,
-        },
-      };
+      return { ok: false, failure: noMessageId(name) };
     }
     return { ok: false, failure: metaSendFailure(name, res.status, json, res.headers.get('retry-after')) };
   }

@@ -2,6 +2,7 @@ import { ContentKind, MediaKind } from '../../modules/message/content-kind';
 import { DeliveryStatus } from '../../modules/message/delivery-status';
 import type { Card, CardAction, StoredContent } from '../../modules/message/message-content';
 import { WebhookPayloadError, type NormalisedInboundEvent, type SendFailure, type SendFailureKind } from '../channel-adapter';
+import { arr, jsonBody, obj, str, type Json } from '../webhook-json';
 
 /**
  * The Messenger Platform wire format, shared by Messenger and Instagram Messaging (Instagram is
@@ -212,12 +213,6 @@ const INBOUND_ATTACHMENTS: Readonly<Record<string, MediaKind>> = {
   file: MediaKind.DOCUMENT,
 };
 
-type Json = Record<string, unknown>;
-
-const obj = (v: unknown): Json => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : {});
-const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
-const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
-
 /** Messenger timestamps and watermarks are epoch milliseconds. */
 function epochMs(v: unknown): Date | null {
   const ms = Number(v);
@@ -238,12 +233,7 @@ export interface MetaWebhookScope {
  * are stable per event: message id + kind; watermarks: sender + kind + watermark.
  */
 export function parseMetaMessagingWebhook(rawBody: Buffer, scope: MetaWebhookScope): NormalisedInboundEvent[] {
-  let body: Json;
-  try {
-    body = obj(JSON.parse(rawBody.toString('utf8')));
-  } catch {
-    throw new WebhookPayloadError('body is not JSON');
-  }
+  const body = jsonBody(rawBody);
   if (!Array.isArray(body.entry)) throw new WebhookPayloadError('body.entry must be an array');
   if (body.object !== scope.object) return [];
   const events: NormalisedInboundEvent[] = [];

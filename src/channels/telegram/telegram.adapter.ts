@@ -1,8 +1,9 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { Readable } from 'node:stream';
 import { ChannelKind } from '../../modules/channel/channel-kind';
 import { ContentKind } from '../../modules/message/content-kind';
+import { sameSecret } from '../../lib/same-secret';
 import { channelCapabilities } from '../capabilities';
 import {
   headerValue,
@@ -21,6 +22,7 @@ import {
   type SendResult,
   type SenderRateLimits,
 } from '../channel-adapter';
+import { fetchFailure, networkCause, notConfigured } from '../http-failure';
 import {
   parseTelegramUpdate,
   replyParameters,
@@ -119,8 +121,7 @@ export class TelegramAdapter implements ChannelAdapter {
     body: Record<string, unknown> | FormData,
     signal: AbortSignal,
   ): Promise<{ ok: true; result: T } | { ok: false; failure: SendFailure }> {
-    if (!this.settings.botToken)
-      return { ok: false, failure: { kind: 'auth', code: 'not_configured', reason: 'The inbox has no Telegram bot token.' } };
+    if (!this.settings.botToken) return notConfigured('The inbox has no Telegram bot token.');
     let res: Response;
     try {
       res = await this.deps.fetch(this.methodUrl(method), {
@@ -130,16 +131,7 @@ export class TelegramAdapter implements ChannelAdapter {
       });
     } catch (err) {
       if (signal.aborted) throw err;
-      const reached = !neverReached(err);
-      return {
-        ok: false,
-        failure: {
-          kind: 'temporary',
-          ...(reached ? { uncertain: true } : {}),
-          code: 'network',
-          reason: `Telegram ${reached ? 'did not answer' : 'could not be reached'}: ${networkCause(err)}`,
-        },
-      };
+      return { ok: false, failure: fetchFailure('Telegram', err) };
     }
     const json = (await res.json().catch(() => null)) as TgResponse<T> | null;
     if (res.ok && json?.ok === true && json.result !== undefined) return { ok: true, result: json.result };
@@ -207,10 +199,7 @@ export class TelegramAdapter implements ChannelAdapter {
   /** Constant-time check of `X-Telegram-Bot-Api-Secret-Token` against the one {@link connect} registered. */
   verifySignature(_rawBody: Buffer, headers: IncomingHttpHeaders): boolean {
     const given = headerValue(headers, 'x-telegram-bot-api-secret-token');
-    if (!this.secretToken || typeof given !== 'string') return false;
-    const a = Buffer.from(given, 'utf8');
-    const b = Buffer.from(this.secretToken, 'utf8');
-    return a.length === b.length && timingSafeEqual(a, b);
+    return this.secretToken !== '' && sameSecret(given, this.secretToken);
   }
 
   parseWebhook(rawBody: Buffer): NormalisedInboundEvent[] {
@@ -285,24 +274,4 @@ function connectionFailure(failure: SendFailure, what: string): ConnectionTestRe
   if (failure.kind === 'auth') return { status: 'bad_credentials', message: `The bot token was refused: ${failure.reason}` };
   if (failure.kind === 'temporary') return { status: 'unreachable', message: `Telegram could not be reached or failed: ${failure.reason}` };
   return { status: 'unreachable', message: `${what}: ${failure.reason}` };
-}
-
-/** Connection errors raised before a request could be written: Telegram cannot have the message. */
-const NOT_REACHED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
-
-function errorCode(err: unknown): string | undefined {
-  const cause = (err as { cause?: { code?: unknown } } | null)?.cause;
-  const code = cause?.code ?? (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? code : undefined;
-}
-
-function neverReached(err: unknown): boolean {
-  const code = errorCode(err);
-  return code !== undefined && NOT_REACHED.has(code);
-}
-
-function networkCause(err: unknown): string {
-  const code = errorCode(err);
-  const message = err instanceof Error ? err.message : String(err);
-  return code ? `${message} (${code})` : message;
 }

@@ -8,6 +8,7 @@ import {
   type SendFailure,
   type SendFailureKind,
 } from '../channel-adapter';
+import { arr, jsonBody, obj, str, type Json } from '../webhook-json';
 
 /**
  * Telegram Bot API wire format (https://core.telegram.org/bots/api): every method is
@@ -198,11 +199,6 @@ export function telegramReactionBody(chatId: string, messageId: number, emoji: s
   return { chat_id: chatId, message_id: messageId, reaction: emoji ? [{ type: 'emoji', emoji }] : [] };
 }
 
-type Json = Record<string, unknown>;
-
-const obj = (v: unknown): Json => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : {});
-const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
-const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
 const idOf = (v: unknown): string | null => (typeof v === 'number' && Number.isFinite(v) ? String(v) : str(v));
 
 function unixTime(v: unknown): Date {
@@ -288,12 +284,7 @@ function firstEmoji(list: unknown): string | null {
  * Group and channel chats are dropped: an inbox's conversations are one customer each.
  */
 export function parseTelegramUpdate(rawBody: Buffer): NormalisedInboundEvent[] {
-  let body: Json;
-  try {
-    body = obj(JSON.parse(rawBody.toString('utf8')));
-  } catch {
-    throw new WebhookPayloadError('body is not JSON');
-  }
+  const body = jsonBody(rawBody);
   const updateId = idOf(body.update_id);
   if (!updateId) throw new WebhookPayloadError('body.update_id must be a number');
   const message = body.message ?? body.edited_message;

@@ -19,6 +19,7 @@ import {
   type SendResult,
   type SenderRateLimits,
 } from '../channel-adapter';
+import { fetchFailure, networkCause, noMessageId, notConfigured } from '../http-failure';
 import {
   MESSAGE_ID_PARAM,
   parseForm,
@@ -103,9 +104,7 @@ export class TwilioAdapter implements ChannelAdapter {
 
   async send(message: OutboundMessage, ctx: SendContext): Promise<SendResult> {
     const { accountSid, authToken, messagingServiceSid } = this.settings;
-    if (!accountSid || !authToken) {
-      return { ok: false, failure: { kind: 'auth', code: 'not_configured', reason: 'The inbox has no Twilio account SID or auth token.' } };
-    }
+    if (!accountSid || !authToken) return notConfigured('The inbox has no Twilio account SID or auth token.');
     const callback = new URL(this.deps.webhookUrl);
     callback.searchParams.set(MESSAGE_ID_PARAM, message.id);
     const media = this.deps.media;
@@ -128,31 +127,11 @@ export class TwilioAdapter implements ChannelAdapter {
       });
     } catch (err) {
       if (ctx.signal.aborted) throw err;
-      const reached = !neverReached(err);
-      return {
-        ok: false,
-        failure: {
-          kind: 'temporary',
-          ...(reached ? { uncertain: true } : {}),
-          code: 'network',
-          reason: `Twilio ${reached ? 'did not answer' : 'could not be reached'}: ${networkCause(err)}`,
-        },
-      };
+      return { ok: false, failure: fetchFailure('Twilio', err) };
     }
     const json = (await res.json().catch(() => null)) as (TwilioErrorBody & { sid?: unknown }) | null;
     if (res.ok && typeof json?.sid === 'string' && json.sid !== '') return { ok: true, channelMessageId: json.sid };
-    if (res.ok) {
-      return {
-        ok: false,
-        // Created (2xx) but the answer is cut or garbled: the status callback will name the sid.
-        failure: {
-          kind: 'temporary',
-          uncertain: true,
-          code: 'bad_response',
-          reason: 'Twilio accepted the request but returned no message SID.',
-        },
-      };
-    }
+    if (res.ok) return { ok: false, failure: noMessageId('Twilio', 'message SID') };
     return { ok: false, failure: twilioFailure(res.status, json, res.headers.get('retry-after')) };
   }
 
@@ -210,24 +189,4 @@ export class TwilioAdapter implements ChannelAdapter {
     const json = (await res.json().catch(() => null)) as (TwilioErrorBody & { friendly_name?: string }) | null;
     return twilioConnectionResult(res.status, json, accountSid);
   }
-}
-
-/** Connection errors raised before a request could be written: Twilio cannot have the message. */
-const NOT_REACHED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
-
-function errorCode(err: unknown): string | undefined {
-  const cause = (err as { cause?: { code?: unknown } } | null)?.cause;
-  const code = cause?.code ?? (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? code : undefined;
-}
-
-function neverReached(err: unknown): boolean {
-  const code = errorCode(err);
-  return code !== undefined && NOT_REACHED.has(code);
-}
-
-function networkCause(err: unknown): string {
-  const code = errorCode(err);
-  const message = err instanceof Error ? err.message : String(err);
-  return code ? `${message} (${code})` : message;
 }

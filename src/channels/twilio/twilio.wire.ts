@@ -1,5 +1,6 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { parse as parseQuery, stringify as stringifyQuery } from 'node:querystring';
+import { sameSecret } from '../../lib/same-secret';
 import { ContentKind, MediaKind } from '../../modules/message/content-kind';
 import { DeliveryStatus } from '../../modules/message/delivery-status';
 import type { StoredContent } from '../../modules/message/message-content';
@@ -73,11 +74,7 @@ export function validTwilioSignature(authToken: string, given: string | undefine
   }
   const ported = [withoutPort(parsed), withPort(parsed)];
   const candidates = new Set([...ported, ...ported.map(withLegacyQuery)]);
-  const presented = Buffer.from(given);
-  for (const candidate of candidates) {
-    const expected = Buffer.from(twilioSignature(authToken, candidate, params));
-    if (expected.length === presented.length && timingSafeEqual(expected, presented)) return true;
-  }
+  for (const candidate of candidates) if (sameSecret(given, twilioSignature(authToken, candidate, params))) return true;
   return false;
 }
 

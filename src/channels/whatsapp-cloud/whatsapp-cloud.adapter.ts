@@ -21,7 +21,8 @@ import {
   type SenderRateLimits,
   type TemplateListResult,
 } from '../channel-adapter';
-import { answerMetaSubscription, metaSignature, networkCause, neverReached, verifyMetaSignature } from '../meta-graph/meta-graph';
+import { fetchFailure, networkCause, noMessageId, notConfigured } from '../http-failure';
+import { answerMetaSubscription, metaSignature, postGraphMessages, verifyMetaSignature } from '../meta-graph/meta-graph';
 import {
   parseTemplatePage,
   parseWhatsAppWebhook,
@@ -38,6 +39,9 @@ export const WHATSAPP_CLOUD_PROVIDER = 'whatsapp_cloud';
 
 /** Graph API base used when an inbox sets none. */
 export const WHATSAPP_GRAPH_URL = 'https://graph.facebook.com/v21.0';
+
+/** Why a send fails before any call when the inbox lacks its phone number id or token. */
+const NOT_CONFIGURED = 'The inbox has no WhatsApp phone number id or access token.';
 
 /** A WhatsApp Cloud inbox's `providerConfig`. */
 export interface WhatsAppCloudSettings {
@@ -122,7 +126,7 @@ export class WhatsAppCloudAdapter implements ChannelAdapter {
   }
 
   async send(message: OutboundMessage, ctx: SendContext): Promise<SendResult> {
-    if (!this.settings.phoneNumberId || !this.settings.accessToken) return notConfigured();
+    if (!this.settings.phoneNumberId || !this.settings.accessToken) return notConfigured(NOT_CONFIGURED);
     const metaMediaIds = new Map<string, string>();
     for (const mediaId of uploadedMediaIds(message.content)) {
       const uploaded = await this.metaMediaId(mediaId, ctx.signal);
@@ -140,48 +144,23 @@ export class WhatsAppCloudAdapter implements ChannelAdapter {
 
   /** Reactions are messages of type `reaction`; an empty emoji removes ours. */
   async sendReaction(reaction: OutboundReaction, signal: AbortSignal): Promise<SendResult> {
-    if (!this.settings.phoneNumberId || !this.settings.accessToken) return notConfigured();
+    if (!this.settings.phoneNumberId || !this.settings.accessToken) return notConfigured(NOT_CONFIGURED);
     return this.postMessage(toWhatsAppReaction(reaction.to, reaction.channelMessageId, reaction.emoji), signal);
   }
 
   /** `POST /{phone-number-id}/messages`: the wamid, or the refusal classified. */
   private async postMessage(body: WaSendBody, signal: AbortSignal): Promise<SendResult> {
-    const { phoneNumberId, accessToken, baseUrl } = this.settings;
     let res: Response;
     try {
-      res = await this.fetchImpl(`${baseUrl}/${encodeURIComponent(phoneNumberId)}/messages`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-        signal,
-      });
+      res = await postGraphMessages(this.fetchImpl, this.settings, this.settings.phoneNumberId, body, signal);
     } catch (err) {
       if (signal.aborted) throw err;
-      const reached = !neverReached(err);
-      return {
-        ok: false,
-        failure: {
-          kind: 'temporary',
-          ...(reached ? { uncertain: true } : {}),
-          code: 'network',
-          reason: `WhatsApp ${reached ? 'did not answer' : 'could not be reached'}: ${networkCause(err)}`,
-        },
-      };
+      return { ok: false, failure: fetchFailure('WhatsApp', err) };
     }
     const json = (await res.json().catch(() => null)) as (WaErrorBody & { messages?: { id?: string }[] }) | null;
     const wamid = json?.messages?.[0]?.id;
     if (res.ok && typeof wamid === 'string' && wamid !== '') return { ok: true, channelMessageId: wamid };
-    if (res.ok)
-      return {
-        ok: false,
-        // Accepted (2xx) with the answer cut or garbled: the status webhook will name the wamid.
-        failure: {
-          kind: 'temporary',
-          uncertain: true,
-          code: 'bad_response',
-          reason: 'WhatsApp accepted the request but returned no message id.',
-        },
-      };
+    if (res.ok) return { ok: false, failure: noMessageId('WhatsApp') };
     return { ok: false, failure: whatsAppFailure(res.status, json, res.headers.get('retry-after')) };
   }
 
@@ -363,11 +342,4 @@ export function whatsAppConnectionResult(
   if (status === 404 || error?.code === 100)
     return { status: 'not_found', message: `Meta does not know phone number id ${phoneNumberId} (or this token cannot see it).${said}` };
   return { status: 'unreachable', message: `WhatsApp answered HTTP ${status}.${said}` };
-}
-
-function notConfigured(): SendResult {
-  return {
-    ok: false,
-    failure: { kind: 'auth', code: 'not_configured', reason: 'The inbox has no WhatsApp phone number id or access token.' },
-  };
 }

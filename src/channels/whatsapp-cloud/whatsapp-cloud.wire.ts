@@ -10,6 +10,7 @@ import {
   type SendFailure,
   type SendFailureKind,
 } from '../channel-adapter';
+import { arr, jsonBody, obj, str as text, type Json } from '../webhook-json';
 
 /**
  * WhatsApp Cloud API wire format (Graph API): the request body of `POST /{phone-number-id}/messages`
@@ -223,12 +224,6 @@ const INBOUND_MEDIA: Readonly<Record<string, MediaKind>> = {
   sticker: MediaKind.STICKER,
 };
 
-type Json = Record<string, unknown>;
-
-const obj = (v: unknown): Json => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : {});
-const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
-const text = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
-
 /** WhatsApp ids (wa_id, `from`) are international numbers without the plus. */
 function address(waId: unknown): string {
   const id = text(waId);
@@ -285,12 +280,7 @@ function inboundMedia(m: Json): InboundMediaSource | null {
  * `phoneNumberId` are skipped (one Meta app may serve several numbers).
  */
 export function parseWhatsAppWebhook(rawBody: Buffer, phoneNumberId: string | null): NormalisedInboundEvent[] {
-  let body: Json;
-  try {
-    body = obj(JSON.parse(rawBody.toString('utf8')));
-  } catch {
-    throw new WebhookPayloadError('body is not JSON');
-  }
+  const body = jsonBody(rawBody);
   if (!Array.isArray(body.entry)) throw new WebhookPayloadError('body.entry must be an array');
   const events: NormalisedInboundEvent[] = [];
   for (const entry of arr(body.entry)) {

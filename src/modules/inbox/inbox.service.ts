@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/core';
 import { secretContext, type AdapterRegistry } from '../../channels/adapter-registry';
-import type { ConnectionTestResult } from '../../channels/channel-adapter';
+import type { ChannelAdapter, ConnectionTestResult } from '../../channels/channel-adapter';
 import { Errors } from '../../lib/errors';
 import { isSealed, revealSecret, sealedWith, sealSecret, secretHint, type SecretKeyring } from '../../lib/secrets';
 import type { PubSub } from '../../pubsub/pubsub';
@@ -278,27 +278,40 @@ export async function removeInboxMember(
 /** How long a connection test may wait for the provider. */
 export const CONNECTION_TEST_TIMEOUT_MS = 10_000;
 
-/** Asks the inbox's provider whether its credentials and ids work (one cheap authenticated call, nothing sent). */
-export async function testInboxConnection(
-  channels: AdapterRegistry,
-  inbox: Inbox,
-  timeoutMs = CONNECTION_TEST_TIMEOUT_MS,
-): Promise<ConnectionTestResult> {
-  let adapter;
+/** The inbox's adapter, or, when its settings cannot build one, the connection result that says so. */
+function adapterOrRefusal(channels: AdapterRegistry, inbox: Inbox): ChannelAdapter | ConnectionTestResult {
   try {
-    adapter = channels.forInbox(inbox);
+    return channels.forInbox(inbox);
   } catch (err) {
     return {
       status: 'bad_credentials',
       message: `The inbox's settings cannot be used: ${err instanceof Error ? err.message : String(err)}`,
     };
   }
-  if (!adapter.testConnection) return { status: 'unreachable', message: `The ${inbox.provider} provider has no connection test.` };
+}
+
+/** Runs one provider call under `timeoutMs`; an `unreachable` that the timeout caused says so. */
+async function withinTimeout(
+  timeoutMs: number,
+  call: (signal: AbortSignal) => Promise<ConnectionTestResult>,
+): Promise<ConnectionTestResult> {
   const signal = AbortSignal.timeout(timeoutMs);
-  const result = await adapter.testConnection(signal);
+  const result = await call(signal);
   return signal.aborted && result.status === 'unreachable'
     ? { status: 'unreachable', message: `The provider did not answer within ${timeoutMs / 1000} s.` }
     : result;
+}
+
+/** Asks the inbox's provider whether its credentials and ids work (one cheap authenticated call, nothing sent). */
+export async function testInboxConnection(
+  channels: AdapterRegistry,
+  inbox: Inbox,
+  timeoutMs = CONNECTION_TEST_TIMEOUT_MS,
+): Promise<ConnectionTestResult> {
+  const adapter = adapterOrRefusal(channels, inbox);
+  if (!('provider' in adapter)) return adapter;
+  if (!adapter.testConnection) return { status: 'unreachable', message: `The ${inbox.provider} provider has no connection test.` };
+  return withinTimeout(timeoutMs, (signal) => adapter.testConnection!(signal));
 }
 
 /**
@@ -312,21 +325,10 @@ export async function connectInbox(
   inbox: Inbox,
   timeoutMs = CONNECTION_TEST_TIMEOUT_MS,
 ): Promise<ConnectionTestResult | null> {
-  let adapter;
-  try {
-    adapter = channels.forInbox(inbox);
-  } catch (err) {
-    return {
-      status: 'bad_credentials',
-      message: `The inbox's settings cannot be used: ${err instanceof Error ? err.message : String(err)}`,
-    };
-  }
+  const adapter = adapterOrRefusal(channels, inbox);
+  if (!('provider' in adapter)) return adapter;
   if (!adapter.connect) return null;
-  const signal = AbortSignal.timeout(timeoutMs);
-  const result = await adapter.connect(signal);
-  return signal.aborted && result.status === 'unreachable'
-    ? { status: 'unreachable', message: `The provider did not answer within ${timeoutMs / 1000} s.` }
-    : result;
+  return withinTimeout(timeoutMs, (signal) => adapter.connect!(signal));
 }
 
 /** The inbox's provider secrets as admins see them: configured or not, with a hint; never the value. */
