@@ -54,5 +54,10 @@ export function notConfigured(reason: string): { ok: false; failure: SendFailure
  * so it is `uncertain`, never resent at once; its status callback will name the id.
  */
 export function noMessageId(provider: string, idName = 'message id'): SendFailure {
-  return { kind: 'temporary', uncertain: true, code: 'bad_response', reason: `${provider} accepted the request but returned no ${idName}.` };
+  return {
+    kind: 'temporary',
+    uncertain: true,
+    code: 'bad_response',
+    reason: `${provider} accepted the request but returned no ${idName}.`,
+  };
 }
