@@ -109,7 +109,7 @@ function threadTests(server: () => TestServer | null, sales: () => Inbox) {
     assert.ok(salesRow.lastActivityAt > supportRow.lastActivityAt, 'the closed sales thread is the most recent one');
 
     const out = await sent(s, { recipient: { contact: { contactId: chloe.contactId } }, content: orderReady });
-    assert.equal(out.conversation.id, chloe.id, "the open support thread, not the closed sales one");
+    assert.equal(out.conversation.id, chloe.id, 'the open support thread, not the closed sales one');
     assert.equal((await s.db.em.fork().findOneOrFail(Conversation, { id: inSales.conversation.id })).status, ConversationStatus.CLOSED);
   });
 
