@@ -39,13 +39,14 @@ function assertSent(results: GqlResponse<SendMessageMutation>[]): SendMessageMut
 }
 
 function concurrencyTests(server: () => TestServer | null) {
-  test('six concurrent sends to a customer whose conversation is closed open exactly one conversation', async (t) => {
+  test('six concurrent sends to a customer whose conversation is closed all reopen that one conversation', async (t) => {
     const s = server();
     if (!s) return t.skip('database unavailable');
     // David's only WhatsApp conversation is CLOSED; a send to him (by contact or by his number)
-    // starts a new thread, and six at once must still start ONE.
+    // reopens it (one thread per inbox and contact), and six at once must reopen it ONCE.
     const david = byName(s, 'David Okafor');
     assert.equal(david.status, ConversationStatus.CLOSED);
+    const messagesBefore = await s.db.em.fork().count(Message, { conversationId: david.id });
     const inputs: SendMessageInput[] = Array.from({ length: 6 }, (_, i) => ({
       recipient:
         i % 2 === 0 ? { channel: { inboxId: s.demo.whatsapp.id, address: '+2348012345678' } } : { contact: { contactId: david.contactId } },
@@ -53,11 +54,16 @@ function concurrencyTests(server: () => TestServer | null) {
     }));
     const sent = assertSent(await Promise.all(inputs.map((input) => send(s, input))));
     const em = s.db.em.fork();
-    const open = await em.find(Conversation, { contactId: david.contactId, inboxId: s.demo.whatsapp.id, status: ConversationStatus.OPEN });
-    assert.equal(open.length, 1, `expected one open conversation, found ${open.length}`);
-    assert.deepEqual(new Set(sent.map((m) => m.conversation.id)), new Set([open[0].id]), 'every send landed in that conversation');
-    assert.equal(await em.count(Message, { conversationId: open[0].id }), 6);
-    assert.equal(await em.count(ConversationSession, { conversationId: open[0].id, closedAt: null }), 1);
+    const threads = await em.find(Conversation, { contactId: david.contactId, inboxId: s.demo.whatsapp.id });
+    assert.deepEqual(
+      threads.map((c) => [c.id, c.status]),
+      [[david.id, ConversationStatus.OPEN]],
+      'one thread: the closed one, reopened',
+    );
+    assert.deepEqual(new Set(sent.map((m) => m.conversation.id)), new Set([david.id]), 'every send landed in that conversation');
+    assert.equal(await em.count(Message, { conversationId: david.id }), messagesBefore + 6);
+    assert.equal(await em.count(ConversationSession, { conversationId: david.id, closedAt: null }), 1);
+    assert.equal(await em.count(DomainEvent, { conversationId: david.id, type: EventType.CONVERSATION_REOPENED }), 1);
   });
 
   test('ten concurrent sends to one conversation: its last message is the newest one', async (t) => {

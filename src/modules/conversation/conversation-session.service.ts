@@ -42,18 +42,19 @@ export async function closeSessions(em: EntityManager, conversation: Conversatio
   return open;
 }
 
-/** The newest OPEN conversation of `contact` in `inbox`, the thread a new send or inbound message continues. */
-export function findOpenConversation(em: EntityManager, inbox: Inbox, contactId: string): Promise<Conversation | null> {
-  return em.findOne(
-    Conversation,
-    { tenantId: inbox.tenantId, inboxId: inbox.id, contactId, status: ConversationStatus.OPEN },
-    { orderBy: { lastActivityAt: 'desc', id: 'desc' } },
-  );
+/**
+ * THE conversation of `contact` in `inbox`, open or closed, or null: there is one thread per
+ * (inbox, contact), held by a unique index, and traffic in either direction continues it (reopening
+ * it when closed). Inbound and outbound both find it here so they cannot disagree.
+ */
+export function findThread(em: EntityManager, inbox: Inbox, contactId: string): Promise<Conversation | null> {
+  return em.findOne(Conversation, { tenantId: inbox.tenantId, inboxId: inbox.id, contactId });
 }
 
 /**
  * Starts a conversation with `contact` at `address` in `inbox`, with its first session open.
- * The caller appends CONVERSATION_CREATED.
+ * The caller appends CONVERSATION_CREATED. Only when `findThread` found none: a second one fails
+ * the unique index on (inbox_id, contact_id) at flush, and the caller's transaction is retried.
  */
 export function startConversation(
   em: EntityManager,

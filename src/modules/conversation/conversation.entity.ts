@@ -1,4 +1,4 @@
-import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property, type Opt } from '@mikro-orm/core';
+import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property, Unique, type Opt } from '@mikro-orm/core';
 import { Field, ID, ObjectType } from 'type-graphql';
 import { newId } from '../../lib/ids';
 import { ChannelKind } from '../channel/channel-kind';
@@ -21,7 +21,8 @@ import { ConversationStatus } from './conversation-status';
 @Index({ properties: ['tenantId', 'status', 'lastActivityAt', 'id'] })
 @Index({ properties: ['tenantId', 'assigneeId', 'lastActivityAt', 'id'] })
 @Index({ properties: ['tenantId', 'channel', 'lastActivityAt', 'id'] })
-@Index({ properties: ['inboxId', 'contactId', 'status'] })
+// One thread per customer and inbox: traffic either way continues (and reopens) it; concurrent first contacts retry on this.
+@Unique({ properties: ['inboxId', 'contactId'] })
 // The window scheduler's scan: an inbox's conversations whose last inbound falls in a time range.
 @Index({ properties: ['inboxId', 'lastInboundAt'] })
 @ObjectType('Conversation', { implements: Node, description: 'A thread with one customer through one inbox.' })

@@ -7,7 +7,7 @@ import { Contact } from '../contact/contact.entity';
 import { applyOptOut } from '../contact/contact-opt-out';
 import { findOrCreateContactByAddress } from '../contact/contact.service';
 import { ConversationStatus } from '../conversation/conversation-status';
-import { findOpenConversation, openSession, startConversation } from '../conversation/conversation-session.service';
+import { findThread, openSession, startConversation } from '../conversation/conversation-session.service';
 import { Conversation } from '../conversation/conversation.entity';
 import type { DomainEvent } from '../event/event.entity';
 import { appendEvent, type EventDraft } from '../event/event.service';
@@ -41,8 +41,8 @@ export function inboundAddress(inbox: Pick<Inbox, 'channel'>, raw: string): stri
 }
 
 /**
- * The conversation a customer message lands in: the contact's open conversation in this inbox;
- * else their latest closed one there, reopened with a new session; else a new one.
+ * The conversation a customer message lands in: the contact's one thread in this inbox, reopened
+ * with a new session when closed (as an outbound send does: recipient.service.ts); else a new one.
  */
 async function conversationFor(
   em: EntityManager,
@@ -57,21 +57,13 @@ async function conversationFor(
 }> {
   // The conversation row is locked (after the contact, before the tenant's event cursor: the lock
   // order sends, close and reassign use) so an inbound message cannot deadlock with them.
-  const lock = (c: Conversation) => em.findOneOrFail(Conversation, { id: c.id }, lockedRead<Conversation>(em));
-  const open = await findOpenConversation(em, inbox, contact.id);
-  // Re-checked under the lock: a close that committed meanwhile sends us down the reopen path.
-  if (open && (await lock(open)).status === ConversationStatus.OPEN) {
-    return { conversation: open, change: null, sessionId: open.currentSessionId };
-  }
-  const closed = await em.findOne(
-    Conversation,
-    { tenantId: inbox.tenantId, inboxId: inbox.id, contactId: contact.id, status: ConversationStatus.CLOSED },
-    { orderBy: { lastActivityAt: 'desc', id: 'desc' } },
-  );
-  if (closed) {
-    await lock(closed);
-    const session = openSession(em, closed, inbox.id, now);
-    return { conversation: closed, change: EventType.CONVERSATION_REOPENED, sessionId: session.id };
+  const thread = await findThread(em, inbox, contact.id);
+  if (thread) {
+    // Re-checked under the lock: a close that committed meanwhile sends us down the reopen path.
+    const locked = await em.findOneOrFail(Conversation, { id: thread.id }, lockedRead<Conversation>(em));
+    if (locked.status === ConversationStatus.OPEN) return { conversation: locked, change: null, sessionId: locked.currentSessionId };
+    const session = openSession(em, locked, inbox.id, now);
+    return { conversation: locked, change: EventType.CONVERSATION_REOPENED, sessionId: session.id };
   }
   const started = startConversation(em, inbox, contact, address, now);
   return { conversation: started.conversation, change: EventType.CONVERSATION_CREATED, sessionId: started.session.id };

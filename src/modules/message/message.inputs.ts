@@ -49,7 +49,10 @@ export class ConversationRecipientInput {
 
 @InputType('ContactRecipientInput', { description: 'Send to a known contact. Pass `channel` when the contact has more than one route.' })
 export class ContactRecipientInput {
-  @Field(() => ID, { description: 'The contact to write to; their open conversation is continued or a new one started.' })
+  @Field(() => ID, {
+    description:
+      'The contact to write to; their conversation in the sender inbox (one per inbox) is continued, reopened when closed, or started.',
+  })
   contactId!: string;
 
   @Field(() => ChannelKind, { nullable: true, description: 'Which of the contact routes to use; required when there are several.' })
@@ -58,7 +61,7 @@ export class ContactRecipientInput {
 
 @InputType('ChannelRecipientInput', {
   description:
-    'First-message send to a raw address through an inbox. Phone numbers are normalised to E.164 (international format required); the contact and an open conversation are reused when they exist.',
+    'First-message send to a raw address through an inbox. Phone numbers are normalised to E.164 (international format required); the contact and their conversation in this inbox (one per inbox, reopened when closed) are reused when they exist.',
 })
 export class ChannelRecipientInput {
   @Field(() => ID, { description: 'The sender inbox; its channel decides how `address` is read.' })
@@ -279,7 +282,7 @@ export class SendMessageInput {
   @Field(() => ID, {
     nullable: true,
     description:
-      "Which inbox's conversation a contact send continues or starts (required when several inboxes of the channel can reach the contact). A conversation is served by its own inbox: for a conversation recipient this may only repeat that inbox (another is BAD_USER_INPUT); to write from another inbox, send to the contact with that inboxId. For a channel recipient it must equal recipient.channel.inboxId.",
+      "Which inbox's conversation a contact send continues or starts. Left out, it is the inbox of the contact's latest open conversation on the channel, else of their latest conversation there, else the only inbox of the channel (several are BAD_USER_INPUT). A conversation is served by its own inbox: for a conversation recipient this may only repeat that inbox (another is BAD_USER_INPUT); to write from another inbox, send to the contact with that inboxId. For a channel recipient it must equal recipient.channel.inboxId.",
   })
   inboxId?: string | null;
 

@@ -6,7 +6,8 @@ import { ADDRESS_FORMAT, normalizeAddress } from '../contact/contact-address';
 import { ContactIdentity } from '../contact/contact-identity.entity';
 import { Contact } from '../contact/contact.entity';
 import { findOrCreateContactByAddress } from '../contact/contact.service';
-import { findOpenConversation, startConversation } from '../conversation/conversation-session.service';
+import { findThread, startConversation } from '../conversation/conversation-session.service';
+import { ConversationStatus } from '../conversation/conversation-status';
 import { Conversation } from '../conversation/conversation.entity';
 import { lockedRead } from '../delivery/delivery.locks';
 import { Inbox } from '../inbox/inbox.entity';
@@ -87,28 +88,35 @@ async function toConversation(
   return { conversation, inbox, created: false };
 }
 
-/** The open thread of `contact` in `inbox` (locked), or a new one at `address`. The caller holds the contact's lock. */
+/**
+ * The thread of `contact` in `inbox` (locked), open or closed, or a new one at `address`. The
+ * caller holds the contact's lock. A closed thread is continued, not doubled: the send reopens it
+ * (sendInTransaction) as an inbound message would, so its window still reflects the customer's
+ * last message.
+ */
 async function threadIn(em: EntityManager, inbox: Inbox, contact: Contact, address: string, now: Date): Promise<ResolvedRecipient> {
-  const open = await findOpenConversation(em, inbox, contact.id);
+  const thread = await findThread(em, inbox, contact.id);
   // Re-read under lock: a close that committed meanwhile shows as CLOSED, and the send reopens it.
-  if (open) return { conversation: await lockConversation(em, open), inbox, created: false };
+  if (thread) return { conversation: await lockConversation(em, thread), inbox, created: false };
   return { conversation: startConversation(em, inbox, contact, address, now).conversation, inbox, created: true };
 }
 
 /**
  * Which inbox a contact send goes out from when the client did not say: the inbox of the
- * contact's most recent visible conversation on that channel, else the only visible inbox of the
- * channel; several candidates are ambiguous.
+ * contact's latest OPEN visible conversation on that channel (the thread someone is working), else
+ * of their latest visible conversation there (closed: the send reopens it), else the only visible
+ * inbox of the channel; several candidates are ambiguous.
  */
 async function senderForContact(em: EntityManager, viewer: Viewer, contact: Contact, channel: ChannelKind): Promise<Inbox> {
   const visible = viewer.visibleInboxIds();
   const scope = visible ? { $in: visible } : undefined;
-  const latest = await em.findOne(
-    Conversation,
-    { tenantId: viewer.tenantId, contactId: contact.id, channel, ...(scope ? { inboxId: scope } : {}) } as FilterQuery<Conversation>,
-    { orderBy: { lastActivityAt: 'desc', id: 'desc' } },
-  );
-  if (latest) return em.findOneOrFail(Inbox, { id: latest.inboxId, tenantId: viewer.tenantId });
+  const where = { tenantId: viewer.tenantId, contactId: contact.id, channel, ...(scope ? { inboxId: scope } : {}) };
+  const latest = (status?: ConversationStatus) =>
+    em.findOne(Conversation, (status ? { ...where, status } : where) as FilterQuery<Conversation>, {
+      orderBy: { lastActivityAt: 'desc', id: 'desc' },
+    });
+  const thread = (await latest(ConversationStatus.OPEN)) ?? (await latest());
+  if (thread) return em.findOneOrFail(Inbox, { id: thread.inboxId, tenantId: viewer.tenantId });
   const inboxes = await em.find(Inbox, { tenantId: viewer.tenantId, channel, ...(scope ? { id: scope } : {}) } as FilterQuery<Inbox>, {
     orderBy: { id: 'asc' },
   });
