@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { SqlEntityManager } from '@mikro-orm/knex';
+import { addBulkConversations } from './helpers/bulk';
 import { postgresUnavailable } from './helpers/postgres';
 import { startTestServer, type TestServer } from './helpers/server';
 import { Conversation } from '../src/modules/conversation/conversation.entity';
@@ -39,9 +40,14 @@ test('the window scan is an index range on (inbox_id, last_inbound_at) (PostgreS
   if (why) return t.skip(why);
   const s = await startTestServer({ dialect: 'postgres', deliveryWorker: false });
   t.after(() => s.close());
+  // A real inbox: thousands of conversations, most of them quiet for days, so the scheduler's
+  // two-hour range is selective. On the demo's handful of rows every index costs the same and the
+  // planner may pick any that starts with inbox_id (e.g. the (inbox_id, contact_id) unique one).
+  await addBulkConversations(s.db.em.fork(), s.demo, { conversations: 2000 });
   const { em, sql, bindings } = scanQuery(s);
-  // The demo table is tiny, so the planner would rightly read it whole; forbid that to see which
-  // index it would use on a real inbox.
+  await em.execute(`update conversation set last_inbound_at = now() - interval '10 days' where inbox_id = ?`, [s.demo.whatsapp.id]);
+  await em.execute('analyze conversation');
+  // Still forbid reading the table whole, to see which index it would use.
   const detail = await em.transactional(async (tx) => {
     await tx.execute('set local enable_seqscan = off');
     const plan = (await tx.execute(`explain ${sql}`, bindings)) as { 'QUERY PLAN': string }[];
