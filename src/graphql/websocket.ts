@@ -8,11 +8,13 @@ import {
   validate,
   type DocumentNode,
   type ExecutionArgs,
+  type ExecutionResult,
   type GraphQLFormattedError,
   type GraphQLSchema,
 } from 'graphql';
 import type { ServerOptions } from 'graphql-ws';
 import type { Extra } from 'graphql-ws/use/ws';
+import { WebSocket } from 'ws';
 import { mapAsyncIterator } from '../lib/async-iterators';
 import { AppError, ErrorCode } from '../lib/errors';
 import { LiveEvent } from '../modules/event/event-stream';
@@ -60,6 +62,53 @@ function formatError(error: GraphQLError, where: { connectionId: string; operati
   if (masked) deps.logger.error({ err: error.originalError ?? error, ...where }, 'unexpected error (masked for the client)');
   if (typeof formatted.extensions?.code === 'string') deps.metrics.errors.inc({ code: formatted.extensions.code });
   return formatted;
+}
+
+/**
+ * A `next` payload serialised once and written as is by every socket that delivers the same
+ * result: subscribers sharing an execution (`deps.sharedExecution`) share this string, so a fan-out
+ * to N sockets runs JSON.stringify over the result once instead of N times.
+ */
+class SerialisedPayload {
+  constructor(readonly json: string) {}
+}
+
+/** The serialised form of each error-free result, by result object (shared results are one object). */
+const serialisedResults = new WeakMap<ExecutionResult, SerialisedPayload>();
+
+function serialisedPayload(result: ExecutionResult): SerialisedPayload {
+  let payload = serialisedResults.get(result);
+  if (!payload) serialisedResults.set(result, (payload = new SerialisedPayload(JSON.stringify(result))));
+  return payload;
+}
+
+/**
+ * graphql-ws builds every frame as `JSON.stringify({ id, type, payload }, replacer)` and hands the
+ * string straight to the socket's `send` (graphql-ws 6, dist/server: `socket.send(stringifyMessage(…))`,
+ * both in the same synchronous step). The replacer swaps a {@link SerialisedPayload} for a short
+ * marker and remembers it; {@link splicingSend} puts the stored JSON in place of the marker. Node 20
+ * has no `JSON.rawJSON`, which would make this a one-liner.
+ */
+const PAYLOAD_MARKER = '\u0000switchboard:serialised-payload';
+const MARKED_TAIL = `${JSON.stringify(PAYLOAD_MARKER)}}`;
+let pendingPayload: SerialisedPayload | null = null;
+
+function frameReplacer(_key: string, value: unknown): unknown {
+  if (value instanceof SerialisedPayload) {
+    pendingPayload = value;
+    return PAYLOAD_MARKER;
+  }
+  return value;
+}
+
+const wsSend = WebSocket.prototype.send;
+
+/** The socket's `send`, with the marker of the frame just stringified replaced by its payload's JSON (`payload` is the frame's last key). */
+function splicingSend(this: WebSocket, data: unknown, ...rest: unknown[]): void {
+  const payload = pendingPayload;
+  pendingPayload = null;
+  if (payload && typeof data === 'string' && data.endsWith(MARKED_TAIL)) data = data.slice(0, -MARKED_TAIL.length) + payload.json + '}';
+  return (wsSend as (this: WebSocket, ...args: unknown[]) => void).call(this, data, ...rest);
 }
 
 /** The socket's id: the upgrade request's `x-request-id` (the server sets one on every upgrade). */
@@ -113,7 +162,10 @@ export function websocketOptions(deps: AppDeps, schema: GraphQLSchema): ServerOp
   return {
     schema,
     connectionInitWaitTimeout: config.connectionInitWaitTimeout,
+    jsonMessageReplacer: frameReplacer,
     onConnect: async (ctx) => {
+      // One shared function per socket (an own property), not a closure per socket.
+      (ctx.extra.socket as { send: unknown }).send = splicingSend;
       const params = ctx.connectionParams ?? {};
       const header = Object.entries(params).find(([k]) => k.toLowerCase() === 'authorization')?.[1];
       if (typeof header !== 'string' || header.trim() === '') {
@@ -188,7 +240,12 @@ export function websocketOptions(deps: AppDeps, schema: GraphQLSchema): ServerOp
     subscribe: async (args) => {
       const stream = await createSourceEventStream(args);
       if (!(Symbol.asyncIterator in Object(stream))) return stream as Awaited<ReturnType<typeof execute>>;
-      const base = args.contextValue as AppContext;
+      // Every event runs in a context of its own (contextForEvent), so the subscription keeps only
+      // what those are made from: not the subscribe step's EntityManager fork (its identity map)
+      // nor its loaders, which would otherwise stay on the heap as long as the socket is open.
+      const { requestId, deps: appDeps, viewer, authError, live } = args.contextValue as AppContext;
+      const base: AppContext = { requestId, deps: appDeps, viewer, authError, live, em: appDeps.db.em as AppContext['em'], loaders: null };
+      args.contextValue = base;
       const operation = operationKeys.get(args.document);
       const source = (stream as AsyncIterable<unknown>)[Symbol.asyncIterator]();
       return mapAsyncIterator(source, (payload) =>
@@ -196,7 +253,8 @@ export function websocketOptions(deps: AppDeps, schema: GraphQLSchema): ServerOp
       );
     },
     onNext: (ctx, id, _payload, _args, result) => {
-      if (!result.errors?.length) return;
+      // graphql-ws only checks the returned payload is truthy and stringifies it; see frameReplacer.
+      if (!result.errors?.length) return serialisedPayload(result) as unknown as ExecutionResult;
       const where = { connectionId: connectionIdOf(ctx.extra), operationId: id };
       return { ...result, errors: result.errors.map((e) => formatError(requestErrorCode(e), where, deps)) };
     },
