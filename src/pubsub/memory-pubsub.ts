@@ -2,7 +2,9 @@ import type { PubSub } from './pubsub';
 
 /**
  * In-process pub/sub, the embedded default. Each subscriber has its own unbounded queue; a slow
- * subscriber never blocks a publisher or the other subscribers.
+ * subscriber never blocks a publisher or the other subscribers. A topic with more subscribers than
+ * `batchSize` gets each payload over several event-loop turns (in publish order for every subscriber),
+ * so a fan-out to thousands of sockets does not stall the process for its whole length.
  */
 export class MemoryPubSub implements PubSub {
   private readonly topics = new Map<string, Set<(payload: unknown) => void>>();
