@@ -9,6 +9,12 @@ export interface SharedExecutionOptions {
   ttlMs?: number;
   /** Monotonic milliseconds (tests inject a clock). */
   now?: () => number;
+  /**
+   * Subscribers a shared result is released to per turn of the event loop. Thousands of sockets
+   * waiting on one result would otherwise all write in the same macrotask and stall the loop for
+   * the whole fan-out. Default 250.
+   */
+  releaseBatch?: number;
 }
 
 /** The result of one (operation, viewer) pair for the newest event it was executed for. */
@@ -17,6 +23,10 @@ interface Slot {
   eventId: string;
   at: number;
   result: Promise<ExecutionResult>;
+  /** Subscribers given this result so far (the one that executed it included). */
+  given: number;
+  /** gates[k] resolves with the result k event-loop turns after it was ready; batch k of subscribers waits on it. */
+  gates: Promise<ExecutionResult>[];
 }
 
 const digest = (text: string) => createHash('sha256').update(text).digest('base64url');
@@ -66,11 +76,13 @@ export class SharedExecution {
   private readonly maxEntries: number;
   private readonly ttlMs: number;
   private readonly now: () => number;
+  private readonly releaseBatch: number;
 
   constructor(options: SharedExecutionOptions = {}) {
     this.maxEntries = Math.max(1, options.maxEntries ?? 10_000);
     this.ttlMs = options.ttlMs ?? 2_000;
     this.now = options.now ?? (() => performance.now());
+    this.releaseBatch = Math.max(1, options.releaseBatch ?? 250);
   }
 
   /**
@@ -91,12 +103,12 @@ export class SharedExecution {
     const fresh = slot !== undefined && now - slot.at <= this.ttlMs;
     if (fresh && slot.seq === seq && slot.eventId === eventId) {
       this.reused++;
-      return slot.result;
+      return this.gate(slot, Math.floor(slot.given++ / this.releaseBatch));
     }
     this.executions++;
     const result = (async () => execute())();
     if (fresh && slot.seq > seq) return result; // behind the newest event: not worth keeping
-    const entry: Slot = { seq, eventId, at: now, result };
+    const entry: Slot = { seq, eventId, at: now, result, given: 1, gates: [result] };
     this.slots.delete(key); // re-inserted last, so the map stays in execution order for eviction
     this.slots.set(key, entry);
     this.evict(now);
@@ -109,6 +121,16 @@ export class SharedExecution {
   /** (operation, viewer) results currently held. */
   get size(): number {
     return this.slots.size;
+  }
+
+  /** The result for batch `k` of a slot's subscribers: one setImmediate after batch k − 1's. */
+  private gate(slot: Slot, k: number): Promise<ExecutionResult> {
+    let gate = slot.gates[k];
+    if (!gate) {
+      gate = this.gate(slot, k - 1).then((result) => new Promise<ExecutionResult>((resolve) => setImmediate(resolve, result)));
+      slot.gates[k] = gate;
+    }
+    return gate;
   }
 
   private viewerKey(viewer: Viewer): string {

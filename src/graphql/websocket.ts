@@ -8,11 +8,13 @@ import {
   validate,
   type DocumentNode,
   type ExecutionArgs,
+  type ExecutionResult,
   type GraphQLFormattedError,
   type GraphQLSchema,
 } from 'graphql';
 import type { ServerOptions } from 'graphql-ws';
 import type { Extra } from 'graphql-ws/use/ws';
+import { WebSocket } from 'ws';
 import { mapAsyncIterator } from '../lib/async-iterators';
 import { AppError, ErrorCode } from '../lib/errors';
 import { LiveEvent } from '../modules/event/event-stream';
@@ -62,6 +64,56 @@ function formatError(error: GraphQLError, where: { connectionId: string; operati
   return formatted;
 }
 
+/**
+ * A `next` payload serialised once and written as is by every socket that delivers the same
+ * result: subscribers sharing an execution (`deps.sharedExecution`) share this string, so a fan-out
+ * to N sockets runs JSON.stringify over the result once instead of N times.
+ */
+class SerialisedPayload {
+  constructor(readonly json: string) {}
+}
+
+/** The serialised form of each error-free result, by result object (shared results are one object). */
+const serialisedResults = new WeakMap<ExecutionResult, SerialisedPayload>();
+
+function serialisedPayload(result: ExecutionResult): SerialisedPayload {
+  let payload = serialisedResults.get(result);
+  if (!payload) serialisedResults.set(result, (payload = new SerialisedPayload(JSON.stringify(result))));
+  return payload;
+}
+
+/**
+ * graphql-ws builds every frame as `JSON.stringify({ id, type, payload }, replacer)` and hands the
+ * string straight to the socket's `send` (graphql-ws 6, dist/server: `socket.send(stringifyMessage(…))`,
+ * both in the same synchronous step). The replacer swaps a {@link SerialisedPayload} for a short
+ * marker and remembers it; {@link splicingSend} puts the stored JSON in place of the marker. Node 20
+ * has no `JSON.rawJSON`, which would make this a one-liner.
+ */
+const PAYLOAD_MARKER = '\u0000switchboard:serialised-payload';
+const MARKED_TAIL = `${JSON.stringify(PAYLOAD_MARKER)}}`;
+let pendingPayload: SerialisedPayload | null = null;
+
+function frameReplacer(_key: string, value: unknown): unknown {
+  if (value instanceof SerialisedPayload) {
+    pendingPayload = value;
+    return PAYLOAD_MARKER;
+  }
+  return value;
+}
+
+const wsSend = WebSocket.prototype.send;
+
+/** The socket's `send`, with the marker of the frame just stringified replaced by its payload's JSON (`payload` is the frame's last key). */
+function splicingSend(this: WebSocket, data: unknown, ...rest: unknown[]): void {
+  const payload = pendingPayload;
+  pendingPayload = null;
+  if (payload && typeof data === 'string' && data.endsWith(MARKED_TAIL)) data = data.slice(0, -MARKED_TAIL.length) + payload.json + '}';
+  return (wsSend as (this: WebSocket, ...args: unknown[]) => void).call(this, data, ...rest);
+}
+
+/** Distinct query texts whose parsed document is kept for reuse. */
+const MAX_CACHED_DOCUMENTS = 500;
+
 /** The socket's id: the upgrade request's `x-request-id` (the server sets one on every upgrade). */
 function connectionIdOf(extra: Extra): string {
   return String(extra.request.headers['x-request-id'] ?? '');
@@ -73,8 +125,11 @@ function requestErrorCode(error: GraphQLError): GraphQLError {
 }
 
 /** The context one event is resolved in: a fresh EntityManager fork and loaders, for the viewer the event was authorised for. */
-function contextForEvent(base: AppContext, payload: unknown): AppContext {
-  return payload instanceof LiveEvent ? refreshContext(base, payload.viewer) : refreshContext(base);
+function contextForEvent(base: AppContext, payload: unknown): AppContext | Promise<AppContext> {
+  if (payload instanceof LiveEvent) return refreshContext(base, payload.viewer);
+  // A subscription over a LiveConnection keeps no viewer of its own (see `subscribe`): authenticate again.
+  if (base.live && !base.viewer) return base.live.refresh().then((viewer) => refreshContext(base, viewer));
+  return refreshContext(base);
 }
 
 /**
@@ -83,7 +138,11 @@ function contextForEvent(base: AppContext, payload: unknown): AppContext {
  * authorisation (`deps.sharedExecution`); resync notices are per subscription and never shared.
  */
 function executeEvent(args: ExecutionArgs, base: AppContext, operation: string | undefined, payload: unknown) {
-  const run = () => execute({ ...args, rootValue: payload, contextValue: contextForEvent(base, payload) });
+  const run = () => {
+    const contextValue = contextForEvent(base, payload);
+    if (contextValue instanceof Promise) return contextValue.then((c) => execute({ ...args, rootValue: payload, contextValue: c }));
+    return execute({ ...args, rootValue: payload, contextValue });
+  };
   if (operation === undefined || !(payload instanceof LiveEvent) || !payload.event) return run();
   return base.deps.sharedExecution.run(operation, payload.viewer, payload.seq, payload.event.id, run);
 }
@@ -109,11 +168,20 @@ export function websocketOptions(deps: AppDeps, schema: GraphQLSchema): ServerOp
     return n;
   });
   /** Each subscription's operation key (document text, name, variables), by its parsed document. */
-  const operationKeys = new WeakMap<DocumentNode, string>();
+  const operationKeys = new WeakMap<ExecutionArgs, string>();
+  /**
+   * Parsed documents by query text, shared by every subscription sending the same text (thousands
+   * of sockets run the same few operations): one AST in memory instead of one per subscription.
+   * graphql-js never mutates a document. Bounded; the oldest entry goes first.
+   */
+  const documents = new Map<string, DocumentNode>();
   return {
     schema,
     connectionInitWaitTimeout: config.connectionInitWaitTimeout,
+    jsonMessageReplacer: frameReplacer,
     onConnect: async (ctx) => {
+      // One shared function per socket (an own property), not a closure per socket.
+      (ctx.extra.socket as { send: unknown }).send = splicingSend;
       const params = ctx.connectionParams ?? {};
       const header = Object.entries(params).find(([k]) => k.toLowerCase() === 'authorization')?.[1];
       if (typeof header !== 'string' || header.trim() === '') {
@@ -147,7 +215,12 @@ export function websocketOptions(deps: AppDeps, schema: GraphQLSchema): ServerOp
       }
       let document: DocumentNode;
       try {
-        document = parse(payload.query, { maxTokens: config.limits.maxTokens });
+        const cached = documents.get(payload.query);
+        document = cached ?? parse(payload.query, { maxTokens: config.limits.maxTokens });
+        if (!cached) {
+          if (documents.size >= MAX_CACHED_DOCUMENTS) documents.delete(documents.keys().next().value!);
+          documents.set(payload.query, document);
+        }
       } catch (error) {
         const refusal = tokenLimitRefusal({ message: (error as GraphQLError).message });
         if (refusal.extensions) return [new GraphQLError(refusal.message, { extensions: refusal.extensions })];
@@ -167,9 +240,6 @@ export function websocketOptions(deps: AppDeps, schema: GraphQLSchema): ServerOp
         },
         'subscribe',
       );
-      if (operation?.operation === 'subscription') {
-        operationKeys.set(document, operationKey(payload.query, payload.operationName, payload.variables));
-      }
       if (operation) {
         try {
           requireViewer(contextValue, operation, document);
@@ -177,26 +247,46 @@ export function websocketOptions(deps: AppDeps, schema: GraphQLSchema): ServerOp
           return [error as GraphQLError];
         }
       }
-      return {
+      const execArgs: ExecutionArgs = {
         schema,
         document,
         variableValues: payload.variables,
         operationName: payload.operationName,
         contextValue,
-      } satisfies ExecutionArgs;
+      };
+      // graphql-ws passes this very object to `subscribe`.
+      if (operation?.operation === 'subscription') {
+        operationKeys.set(execArgs, operationKey(payload.query, payload.operationName, payload.variables));
+      }
+      return execArgs;
     },
     subscribe: async (args) => {
       const stream = await createSourceEventStream(args);
       if (!(Symbol.asyncIterator in Object(stream))) return stream as Awaited<ReturnType<typeof execute>>;
-      const base = args.contextValue as AppContext;
-      const operation = operationKeys.get(args.document);
+      // Every event runs in a context of its own (contextForEvent), so the subscription keeps only
+      // what those are made from: not the subscribe step's EntityManager fork (its identity map)
+      // nor its loaders, nor its viewer (whose user entity holds that fork), which would otherwise
+      // stay on the heap as long as the socket is open. Events carry their own viewer (LiveEvent).
+      const { requestId, deps: appDeps, viewer, authError, live } = args.contextValue as AppContext;
+      const base: AppContext = {
+        requestId,
+        deps: appDeps,
+        viewer: live ? null : viewer,
+        authError,
+        live,
+        em: appDeps.db.em as AppContext['em'],
+        loaders: null,
+      };
+      args.contextValue = base;
+      const operation = operationKeys.get(args);
       const source = (stream as AsyncIterable<unknown>)[Symbol.asyncIterator]();
       return mapAsyncIterator(source, (payload) =>
         metrics.timeFanout(payload instanceof LiveEvent ? payload.event : null, executeEvent(args, base, operation, payload)),
       );
     },
     onNext: (ctx, id, _payload, _args, result) => {
-      if (!result.errors?.length) return;
+      // graphql-ws only checks the returned payload is truthy and stringifies it; see frameReplacer.
+      if (!result.errors?.length) return serialisedPayload(result) as unknown as ExecutionResult;
       const where = { connectionId: connectionIdOf(ctx.extra), operationId: id };
       return { ...result, errors: result.errors.map((e) => formatError(requestErrorCode(e), where, deps)) };
     },

@@ -94,8 +94,10 @@ export async function openEventStream(
   after: number | null,
 ): Promise<AsyncIterableIterator<LiveEvent>> {
   const tenantId = viewer.tenantId;
+  // Only deps are needed later: the closures below must not keep the subscribe step's context (its EntityManager fork) alive.
+  const deps = ctx.deps;
   const scoped = Boolean(scope.conversation || scope.inboxId);
-  const live = mapAsyncIterator<EventMessage, StreamItem>(ctx.deps.pubsub.subscribe<EventMessage>(Topics.tenant(tenantId)), (m) => ({
+  const live = mapAsyncIterator<EventMessage, StreamItem>(deps.pubsub.subscribe<EventMessage>(Topics.tenant(tenantId)), (m) => ({
     seq: Number(m.seq),
     event: m,
   }));
@@ -111,14 +113,14 @@ export async function openEventStream(
   let prelude: StreamItem | null = null;
   try {
     // A networked pub/sub confirms the subscription later; the log must not be read before it.
-    await ctx.deps.pubsub.subscribed?.(Topics.tenant(tenantId));
+    await deps.pubsub.subscribed?.(Topics.tenant(tenantId));
   } catch (error) {
     await live.return?.();
     throw error;
   }
   if (after !== null) {
     try {
-      const check = await checkCursor(ctx.deps.db.em.fork(), tenantId, after);
+      const check = await checkCursor(deps.db.em.fork(), tenantId, after);
       if (check.problem) {
         prelude = resyncItem(check.problem, check.oldestResumable, check.head);
         start = check.head;
@@ -133,7 +135,7 @@ export async function openEventStream(
     const fresh = await source.refresh();
     if (!fresh) throw Errors.unauthenticated(REVOKED);
     const inboxIds = readableInboxes(fresh, scope);
-    const em = ctx.deps.db.em.fork();
+    const em = deps.db.em.fork();
     let cursor = from;
     for (let page = 0; ; page++) {
       const rows = await readEvents(em, tenantId, {
