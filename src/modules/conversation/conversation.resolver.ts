@@ -45,7 +45,7 @@ export class ConversationResolver {
   ) {
     const { viewer } = auth(ctx);
     const req = pageRequest(paging, { defaultSize: 20, maxSize: ctx.deps.config.limits.maxPageSize });
-    const { page, cursorOf } = await listConversations(ctx.em, viewer, filter, orderBy, req);
+    const { page, cursorOf } = await listConversations(ctx.em, viewer, filter, orderBy, req, ctx.deps.entityReads);
     // Counted only when `totalCount` is selected: the COUNT is a second statement most lists do not need.
     return Object.assign(toConnection(page, cursorOf), { countTotal: () => countConversations(ctx.em, viewer, filter) });
   }
@@ -83,7 +83,7 @@ export class ConversationResolver {
   @RequireScopes(Scope.CONVERSATION_READ)
   @FieldResolver(() => Message, { nullable: true, description: 'The newest message, for previews with more than text.' })
   lastMessage(@Root() c: Conversation, @Ctx() ctx: AppContext): Promise<Message | null> | null {
-    return c.lastMessageId ? auth(ctx).loaders.message.load(c.lastMessageId) : null;
+    return c.lastMessageId ? auth(ctx).loaders.messageRead.load(c.lastMessageId) : null;
   }
 
   // Message text, so it needs what the messages themselves need (the inbox list asks only conversation:list).
