@@ -274,6 +274,16 @@ export const queriesSection: BenchSection = {
         replay: true,
       },
       {
+        key: 'conversationViewEntities',
+        label: 'conversation view, managed entities (before #10)',
+        query: CONVERSATION_VIEW,
+        variables: workspace.viewConversationIds.map((id) => ({ id, last: 50 })),
+        authorized: true,
+        entityReads: true,
+        replay: false,
+        abWith: 'conversationView',
+      },
+      {
         key: 'messageById',
         label: 'message(id)',
         query: MESSAGE_BY_ID,
@@ -463,6 +473,14 @@ function report(ctx: BenchContext, results: ScenarioResult[]): SectionResult {
     lines.push(
       `Inbox list, measured interleaved: managed entities ${fmtRate(entities.http.rps)} req/s, p50 ${fmtMs(entities.http.latencyMs.p50)} ms` +
         ` → read models, as shipped: ${fmtRate(inbox.http.rps)} req/s, p50 ${fmtMs(inbox.http.latencyMs.p50)} ms (${fmtRatio(inbox.http.rps, entities.http.rps)} the throughput)`,
+    );
+  }
+  const view = results.find((r) => r.scenario.key === 'conversationView');
+  const viewEntities = results.find((r) => r.scenario.key === 'conversationViewEntities');
+  if (view && viewEntities) {
+    lines.push(
+      `Conversation view, measured A/B/B/A: managed entities ${fmtRate(viewEntities.http.rps)} req/s, p50 ${fmtMs(viewEntities.http.latencyMs.p50)} ms` +
+        ` → read models, as shipped: ${fmtRate(view.http.rps)} req/s, p50 ${fmtMs(view.http.latencyMs.p50)} ms (${fmtRatio(view.http.rps, viewEntities.http.rps)} the throughput)`,
     );
   }
   for (const r of failed) {

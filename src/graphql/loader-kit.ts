@@ -37,14 +37,18 @@ export function groupLoader<T extends { tenantId: string }, K extends keyof T & 
   key: K,
   where: { tenantId: string } & Record<string, unknown>,
   orderBy?: Record<string, 'asc' | 'desc'>,
+  /** `readModels` for loaders whose rows are only ever read (see {@link readRows}). */
+  rows: 'entities' | 'readModels' = 'entities',
 ): DataLoader<string, T[]> {
   const { tenantId, ...rest } = where;
   return new DataLoader(async (keys) => {
-    const rows = (await em.find(entity, { ...rest, [key]: { $in: [...keys] } } as FilterQuery<T>, {
-      orderBy: orderBy as never,
-    })) as T[];
+    const filter = { ...rest, [key]: { $in: [...keys] } } as FilterQuery<T>;
+    const found =
+      rows === 'readModels'
+        ? await readRows(em, entity as new (...args: never[]) => T, filter, { orderBy })
+        : ((await em.find(entity, filter, { orderBy: orderBy as never })) as T[]);
     const groups = new Map<string, T[]>();
-    for (const row of rows) {
+    for (const row of found) {
       if (row.tenantId !== tenantId) continue;
       const k = row[key] as unknown as string;
       const list = groups.get(k);

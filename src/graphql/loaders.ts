@@ -21,12 +21,12 @@ export interface LoaderOptions {
 export function createLoaders(em: SqlEntityManager, viewer: Viewer, options: LoaderOptions = {}) {
   return {
     ...createConversationLoaders(em, viewer),
-    ...createConversationMessagesLoaders(em),
+    ...createConversationMessagesLoaders(em, options),
     ...createMessageLoaders(em, viewer, options),
     ...createInboxLoaders(em, viewer),
     ...createContactLoaders(em, viewer, options),
     ...createUserLoaders(em, viewer, options),
-    ...createReactionLoaders(em, viewer),
+    ...createReactionLoaders(em, viewer, options),
     ...createMediaLoaders(em, viewer),
   };
 }

@@ -80,6 +80,13 @@ export const MESSAGE_ORDER: KeysetOrder<Message> = {
 };
 
 /** One page of a conversation's messages; chat views ask for `last: n` (the newest n, oldest first). */
-export async function listMessages(em: SqlEntityManager, conversation: Conversation, page: PageRequest): Promise<Page<Message>> {
-  return keysetPage(em, Message, { conversationId: conversation.id, tenantId: conversation.tenantId }, MESSAGE_ORDER, page);
+export async function listMessages(
+  em: SqlEntityManager,
+  conversation: Pick<Conversation, 'id' | 'tenantId'>,
+  page: PageRequest,
+  entities = false,
+): Promise<Page<Message>> {
+  // Read models: a page of messages is only shown (mutations load their message through loaders.message).
+  const read = entities ? undefined : readRows;
+  return keysetPage(em, Message, { conversationId: conversation.id, tenantId: conversation.tenantId }, MESSAGE_ORDER, page, read);
 }
