@@ -291,6 +291,16 @@ export const queriesSection: BenchSection = {
         authorized: true,
         replay: true,
       },
+      {
+        key: 'messageByIdEntities',
+        label: 'message(id), managed entities (before #10)',
+        query: MESSAGE_BY_ID,
+        variables: workspace.messageIds.map((id) => ({ id })),
+        authorized: true,
+        entityReads: true,
+        replay: false,
+        abWith: 'messageById',
+      },
     ];
 
     const app = await startBenchServer(ctx);
@@ -481,6 +491,14 @@ function report(ctx: BenchContext, results: ScenarioResult[]): SectionResult {
     lines.push(
       `Conversation view, measured A/B/B/A: managed entities ${fmtRate(viewEntities.http.rps)} req/s, p50 ${fmtMs(viewEntities.http.latencyMs.p50)} ms` +
         ` → read models, as shipped: ${fmtRate(view.http.rps)} req/s, p50 ${fmtMs(view.http.latencyMs.p50)} ms (${fmtRatio(view.http.rps, viewEntities.http.rps)} the throughput)`,
+    );
+  }
+  const byId = results.find((r) => r.scenario.key === 'messageById');
+  const byIdEntities = results.find((r) => r.scenario.key === 'messageByIdEntities');
+  if (byId && byIdEntities) {
+    lines.push(
+      `message(id), measured A/B/B/A: managed entities ${fmtRate(byIdEntities.http.rps)} req/s, p50 ${fmtMs(byIdEntities.http.latencyMs.p50)} ms` +
+        ` → read models, as shipped: ${fmtRate(byId.http.rps)} req/s, p50 ${fmtMs(byId.http.latencyMs.p50)} ms (${fmtRatio(byId.http.rps, byIdEntities.http.rps)} the throughput)`,
     );
   }
   for (const r of failed) {
