@@ -185,6 +185,8 @@ interface Scenario {
   authorized: boolean;
   /** Served by the server with Apollo's default plugins left installed. */
   apolloDefaults?: boolean;
+  /** Served by a server whose read paths hydrate managed entities (the read models' A/B). */
+  entityReads?: boolean;
   /** Also replay its SQL straight through the driver. */
   replay: boolean;
   /** Measured interleaved with this scenario (an A/B comparison) instead of on its own. */
@@ -254,12 +256,32 @@ export const queriesSection: BenchSection = {
         abWith: 'inboxList',
       },
       {
+        key: 'inboxListEntities',
+        label: 'inbox list, managed entities (before #10)',
+        query: INBOX_LIST,
+        variables: [{ first: 50 }],
+        authorized: true,
+        entityReads: true,
+        replay: false,
+        abWith: 'inboxList',
+      },
+      {
         key: 'conversationView',
         label: `conversation view (last 50)`,
         query: CONVERSATION_VIEW,
         variables: workspace.viewConversationIds.map((id) => ({ id, last: 50 })),
         authorized: true,
         replay: true,
+      },
+      {
+        key: 'conversationViewEntities',
+        label: 'conversation view, managed entities (before #10)',
+        query: CONVERSATION_VIEW,
+        variables: workspace.viewConversationIds.map((id) => ({ id, last: 50 })),
+        authorized: true,
+        entityReads: true,
+        replay: false,
+        abWith: 'conversationView',
       },
       {
         key: 'messageById',
@@ -269,16 +291,27 @@ export const queriesSection: BenchSection = {
         authorized: true,
         replay: true,
       },
+      {
+        key: 'messageByIdEntities',
+        label: 'message(id), managed entities (before #10)',
+        query: MESSAGE_BY_ID,
+        variables: workspace.messageIds.map((id) => ({ id })),
+        authorized: true,
+        entityReads: true,
+        replay: false,
+        abWith: 'messageById',
+      },
     ];
 
     const app = await startBenchServer(ctx);
     const withDefaults = await startBenchServer(ctx, { apolloDefaultPlugins: true });
+    const withEntities = await startBenchServer(ctx, { entityReads: true });
     const results: ScenarioResult[] = [];
     const captured = new Map<string, string[][]>();
     try {
       const prepared: Prepared[] = [];
       for (const scenario of scenarios) {
-        const server: RunningServer = scenario.apolloDefaults ? withDefaults : app;
+        const server: RunningServer = scenario.apolloDefaults ? withDefaults : scenario.entityReads ? withEntities : app;
         const headers: Record<string, string> = scenario.authorized ? { authorization } : {};
         const bodies = scenario.variables.map((variables) => JSON.stringify({ query: scenario.query, variables }));
         const probes = [];
@@ -308,22 +341,21 @@ export const queriesSection: BenchSection = {
       const measured = new Map<string, LoadResult>();
       for (const p of prepared) {
         if (measured.has(p.scenario.key)) continue;
-        const partner = prepared.find((q) => q.scenario.abWith === p.scenario.key);
-        if (!partner) {
+        const partners = prepared.filter((q) => q.scenario.abWith === p.scenario.key);
+        if (partners.length === 0) {
           ctx.progress(`  ${p.scenario.label}: ${options.warmupS}s warm-up + ${options.durationS}s, ${options.connections} connections…`);
           measured.set(p.scenario.key, await ctx.load.measure(p.spec, options.warmupS));
           continue;
         }
-        // A/B/B/A halves: whatever else the machine is doing meanwhile hits both variants alike.
+        // A/B/B/A halves (A/B/C/C/B/A with two partners): whatever else the machine is doing meanwhile hits all variants alike.
+        const group = [p, ...partners];
         ctx.progress(
-          `  ${p.scenario.label} / ${partner.scenario.label}: ${options.warmupS}s warm-up each + ${options.durationS}s each, interleaved…`,
+          `  ${group.map((x) => x.scenario.label).join(' / ')}: ${options.warmupS}s warm-up each + ${options.durationS}s each, interleaved…`,
         );
-        if (options.warmupS > 0) for (const x of [p, partner]) await ctx.load.run({ ...x.spec, durationS: options.warmupS });
-        const parts = new Map<Prepared, LoadResult[]>([
-          [p, []],
-          [partner, []],
-        ]);
-        for (const x of [p, partner, partner, p]) parts.get(x)!.push(await ctx.load.run({ ...x.spec, durationS: options.durationS / 2 }));
+        if (options.warmupS > 0) for (const x of group) await ctx.load.run({ ...x.spec, durationS: options.warmupS });
+        const parts = new Map<Prepared, LoadResult[]>(group.map((x) => [x, []]));
+        for (const x of [...group, ...[...group].reverse()])
+          parts.get(x)!.push(await ctx.load.run({ ...x.spec, durationS: options.durationS / 2 }));
         for (const [x, runs] of parts) measured.set(x.scenario.key, mergeLoadResults(runs));
       }
       for (const p of prepared) {
@@ -336,6 +368,7 @@ export const queriesSection: BenchSection = {
         });
       }
     } finally {
+      await withEntities.close();
       await withDefaults.close();
       await app.close();
     }
@@ -443,6 +476,29 @@ function report(ctx: BenchContext, results: ScenarioResult[]): SectionResult {
     lines.push(
       `Inbox list, measured A/B/B/A: Apollo's default plugins (cache control) ${fmtRate(defaults.http.rps)} req/s, p50 ${fmtMs(defaults.http.latencyMs.p50)} ms` +
         ` → disabled, as shipped: ${fmtRate(inbox.http.rps)} req/s, p50 ${fmtMs(inbox.http.latencyMs.p50)} ms (${fmtRatio(inbox.http.rps, defaults.http.rps)} the throughput)`,
+    );
+  }
+  const entities = results.find((r) => r.scenario.key === 'inboxListEntities');
+  if (inbox && entities) {
+    lines.push(
+      `Inbox list, measured interleaved: managed entities ${fmtRate(entities.http.rps)} req/s, p50 ${fmtMs(entities.http.latencyMs.p50)} ms` +
+        ` → read models, as shipped: ${fmtRate(inbox.http.rps)} req/s, p50 ${fmtMs(inbox.http.latencyMs.p50)} ms (${fmtRatio(inbox.http.rps, entities.http.rps)} the throughput)`,
+    );
+  }
+  const view = results.find((r) => r.scenario.key === 'conversationView');
+  const viewEntities = results.find((r) => r.scenario.key === 'conversationViewEntities');
+  if (view && viewEntities) {
+    lines.push(
+      `Conversation view, measured A/B/B/A: managed entities ${fmtRate(viewEntities.http.rps)} req/s, p50 ${fmtMs(viewEntities.http.latencyMs.p50)} ms` +
+        ` → read models, as shipped: ${fmtRate(view.http.rps)} req/s, p50 ${fmtMs(view.http.latencyMs.p50)} ms (${fmtRatio(view.http.rps, viewEntities.http.rps)} the throughput)`,
+    );
+  }
+  const byId = results.find((r) => r.scenario.key === 'messageById');
+  const byIdEntities = results.find((r) => r.scenario.key === 'messageByIdEntities');
+  if (byId && byIdEntities) {
+    lines.push(
+      `message(id), measured A/B/B/A: managed entities ${fmtRate(byIdEntities.http.rps)} req/s, p50 ${fmtMs(byIdEntities.http.latencyMs.p50)} ms` +
+        ` → read models, as shipped: ${fmtRate(byId.http.rps)} req/s, p50 ${fmtMs(byId.http.latencyMs.p50)} ms (${fmtRatio(byId.http.rps, byIdEntities.http.rps)} the throughput)`,
     );
   }
   for (const r of failed) {

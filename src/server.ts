@@ -93,6 +93,8 @@ export interface ServerOptions {
    * field). Only the benchmark sets this, to measure what disabling them saves.
    */
   apolloDefaultPlugins?: boolean;
+  /** Read paths hydrate managed entities instead of read models: only the benchmark sets it, for an A/B. */
+  entityReads?: boolean;
   /** Where media bytes go (e.g. an S3-compatible store); otherwise `<dataDir>/media`. */
   mediaStorage?: MediaStorage;
   /** The simulated provider behind sandbox inboxes; pass one to share it across a restart (tests). */
@@ -167,6 +169,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     sharedExecution: new SharedExecution(),
     logger,
     metrics,
+    entityReads: options.entityReads,
   };
   const validationRules = [limitsRule(config.limits)];
 

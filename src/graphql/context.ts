@@ -46,6 +46,8 @@ export interface AppDeps {
   logger: Logger;
   /** The app's Prometheus metrics (its own registry, scraped at GET /metrics). */
   metrics: Metrics;
+  /** Read paths hydrate managed entities instead of read models (the benchmark's A/B only). */
+  entityReads?: boolean;
 }
 
 /** Per-operation state: a fresh EntityManager fork and fresh loaders; nothing outlives the request. */
@@ -78,7 +80,7 @@ export async function createContext(
     deps,
     em,
     viewer,
-    loaders: viewer ? createLoaders(em, viewer) : null,
+    loaders: viewer ? createLoaders(em, viewer, { entityReads: deps.entityReads }) : null,
     authError: token && !viewer ? 'invalid_token' : authorization && !token ? 'invalid_token' : null,
   };
 }
@@ -89,7 +91,7 @@ export async function createContext(
  */
 export function refreshContext(ctx: AppContext, viewer: Viewer | null = ctx.viewer): AppContext {
   const em = ctx.deps.db.em.fork() as SqlEntityManager;
-  return { ...ctx, em, viewer, loaders: viewer ? createLoaders(em, viewer) : null };
+  return { ...ctx, em, viewer, loaders: viewer ? createLoaders(em, viewer, { entityReads: ctx.deps.entityReads }) : null };
 }
 
 /** The authenticated viewer and their loaders, or UNAUTHENTICATED. */

@@ -44,6 +44,14 @@ function beyond<T>(order: KeysetOrder<T>, values: CursorValue[], ascending: bool
   return { $or: branches } as FilterQuery<T>;
 }
 
+/** Reads the rows of one page; `em.find` (managed entities) unless a read path passes {@link readRows}. */
+export type PageReader = <T extends object>(
+  em: EntityManager,
+  entity: new (...args: never[]) => T,
+  where: FilterQuery<T>,
+  options: { orderBy: Record<string, 'asc' | 'desc'>; limit: number },
+) => Promise<T[]>;
+
 /** Fetches one page of `entity` matching `where`, in `order`, as `req` asks. One SQL statement. */
 export async function keysetPage<T extends object>(
   em: EntityManager,
@@ -51,6 +59,7 @@ export async function keysetPage<T extends object>(
   where: FilterQuery<T>,
   order: KeysetOrder<T>,
   req: PageRequest,
+  read?: PageReader,
 ): Promise<Page<T>> {
   const backward = req.direction === 'backward';
   // Backward pages read the order reversed from the cursor, then flip the rows back.
@@ -67,10 +76,15 @@ export async function keysetPage<T extends object>(
   }
   if (req.size === 0) return { nodes: [], hasNextPage: false, hasPreviousPage: false };
   const orderBy = Object.fromEntries(order.keys.map((k) => [k.field, ascending ? 'asc' : 'desc']));
-  const rows = (await em.find(entity, { $and: conditions } as FilterQuery<T>, {
-    orderBy: orderBy as never,
-    limit: req.size + 1,
-  })) as T[];
+  const rows = read
+    ? await read(em, entity as new (...args: never[]) => T, { $and: conditions } as FilterQuery<T>, {
+        orderBy: orderBy as Record<string, 'asc' | 'desc'>,
+        limit: req.size + 1,
+      })
+    : ((await em.find(entity, { $and: conditions } as FilterQuery<T>, {
+        orderBy: orderBy as never,
+        limit: req.size + 1,
+      })) as T[]);
   const more = rows.length > req.size;
   const nodes = rows.slice(0, req.size);
   if (backward) nodes.reverse();

@@ -1,5 +1,6 @@
 import DataLoader from 'dataloader';
-import type { EntityManager, EntityName, FilterQuery } from '@mikro-orm/core';
+import { JsonType, type EntityManager, type EntityName, type FilterQuery } from '@mikro-orm/core';
+import type { SqlEntityManager } from '@mikro-orm/knex';
 
 /**
  * Loads rows by primary key in one `IN (…)` query per tick, scoped to the viewer's tenant and
@@ -14,10 +15,14 @@ export function byIdLoader<T extends { id: string; tenantId: string }>(
   entity: EntityName<T>,
   tenantId: string,
   visible: (row: T) => boolean = () => true,
+  /** `readModels` for loaders whose rows are only ever read (see {@link readRows}). */
+  rows: 'entities' | 'readModels' = 'entities',
 ): DataLoader<string, T | null> {
   return new DataLoader(async (ids) => {
-    const rows = (await em.find(entity, { id: { $in: [...ids] } } as unknown as FilterQuery<T>)) as T[];
-    const byId = new Map(rows.filter((r) => r.tenantId === tenantId && visible(r)).map((r) => [r.id, r]));
+    const where = { id: { $in: [...ids] } } as unknown as FilterQuery<T>;
+    const rows_ =
+      rows === 'readModels' ? await readRows(em, entity as new (...args: never[]) => T, where) : ((await em.find(entity, where)) as T[]);
+    const byId = new Map(rows_.filter((r) => r.tenantId === tenantId && visible(r)).map((r) => [r.id, r]));
     return ids.map((id) => byId.get(id) ?? null);
   });
 }
@@ -32,14 +37,18 @@ export function groupLoader<T extends { tenantId: string }, K extends keyof T & 
   key: K,
   where: { tenantId: string } & Record<string, unknown>,
   orderBy?: Record<string, 'asc' | 'desc'>,
+  /** `readModels` for loaders whose rows are only ever read (see {@link readRows}). */
+  rows: 'entities' | 'readModels' = 'entities',
 ): DataLoader<string, T[]> {
   const { tenantId, ...rest } = where;
   return new DataLoader(async (keys) => {
-    const rows = (await em.find(entity, { ...rest, [key]: { $in: [...keys] } } as FilterQuery<T>, {
-      orderBy: orderBy as never,
-    })) as T[];
+    const filter = { ...rest, [key]: { $in: [...keys] } } as FilterQuery<T>;
+    const found =
+      rows === 'readModels'
+        ? await readRows(em, entity as new (...args: never[]) => T, filter, { orderBy })
+        : ((await em.find(entity, filter, { orderBy: orderBy as never })) as T[]);
     const groups = new Map<string, T[]>();
-    for (const row of rows) {
+    for (const row of found) {
       if (row.tenantId !== tenantId) continue;
       const k = row[key] as unknown as string;
       const list = groups.get(k);
@@ -48,4 +57,49 @@ export function groupLoader<T extends { tenantId: string }, K extends keyof T & 
     }
     return keys.map((k) => groups.get(k) ?? []);
   });
+}
+
+/**
+ * Rows of `entity` as plain read models: the columns mapped to property names (dates parsed, JSON
+ * columns decoded) with the entity's prototype, so `instanceof` (union and interface resolution) and
+ * the GraphQL fields work, but without hydration, the identity map or change tracking — which cost
+ * about a quarter of the inbox list's CPU (issue #10's profile). Never persist or flush these: they
+ * are not managed. One SQL statement.
+ */
+export async function readRows<T extends object>(
+  em: EntityManager,
+  entity: new (...args: never[]) => T,
+  where: FilterQuery<T>,
+  options: { orderBy?: Record<string, 'asc' | 'desc'>; limit?: number } = {},
+): Promise<T[]> {
+  const qb = (em as SqlEntityManager)
+    .createQueryBuilder(entity)
+    .select('*')
+    .where(where as never);
+  if (options.orderBy) qb.orderBy(options.orderBy as never);
+  if (options.limit !== undefined) qb.limit(options.limit);
+  const rows = (await qb.execute('all', true)) as T[];
+  const json = jsonProps(em, entity);
+  const proto = entity.prototype as object;
+  for (const row of rows) {
+    // The result mapper leaves JSON columns as text on SQLite; the hydrator would have decoded them.
+    for (const name of json) {
+      const value = (row as Record<string, unknown>)[name];
+      if (typeof value === 'string') (row as Record<string, unknown>)[name] = JSON.parse(value);
+    }
+    Object.setPrototypeOf(row, proto);
+  }
+  return rows;
+}
+
+const jsonPropsCache = new WeakMap<object, string[]>();
+
+function jsonProps(em: EntityManager, entity: new (...args: never[]) => unknown): string[] {
+  let names = jsonPropsCache.get(entity);
+  if (!names) {
+    const meta = em.getMetadata().get(entity.name);
+    names = meta.props.filter((p) => p.customType instanceof JsonType).map((p) => p.name);
+    jsonPropsCache.set(entity, names);
+  }
+  return names;
 }

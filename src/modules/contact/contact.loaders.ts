@@ -1,7 +1,8 @@
 import DataLoader from 'dataloader';
 import type { FilterQuery } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/knex';
-import { groupLoader } from '../../graphql/loader-kit';
+import { groupLoader, readRows } from '../../graphql/loader-kit';
+import type { LoaderOptions } from '../../graphql/loaders';
 import type { Viewer } from '../auth/viewer';
 import { Conversation } from '../conversation/conversation.entity';
 import { ContactIdentity } from './contact-identity.entity';
@@ -11,7 +12,8 @@ import { Contact } from './contact.entity';
  * Per-request contact loaders. Owners and admins see every contact of the tenant; an agent sees a
  * contact only through a conversation with it in one of their inboxes (one statement per batch).
  */
-export function createContactLoaders(em: SqlEntityManager, viewer: Viewer) {
+/** The contact loader returns read models (see readRows): no caller modifies a contact it loaded. */
+export function createContactLoaders(em: SqlEntityManager, viewer: Viewer, options: LoaderOptions = {}) {
   return {
     contact: new DataLoader<string, Contact | null>(async (ids) => {
       // The tenant is checked on the rows, not in SQL: see byIdLoader (SQLite would scan the tenant index).
@@ -25,7 +27,7 @@ export function createContactLoaders(em: SqlEntityManager, viewer: Viewer) {
           .getKnexQuery();
         where.push({ id: { $in: reachable } } as unknown as FilterQuery<Contact>);
       }
-      const rows = await em.find(Contact, { $and: where });
+      const rows = options.entityReads ? await em.find(Contact, { $and: where }) : await readRows(em, Contact, { $and: where });
       const byId = new Map(rows.filter((c) => c.tenantId === viewer.tenantId).map((c) => [c.id, c]));
       return ids.map((id) => byId.get(id) ?? null);
     }),

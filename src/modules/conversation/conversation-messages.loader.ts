@@ -6,6 +6,8 @@ import { decodeCursor } from '../../lib/cursor';
 import { Message } from '../message/message.entity';
 import type { Conversation } from './conversation.entity';
 import { listMessages, MESSAGE_ORDER } from './conversation.service';
+import { readRows } from '../../graphql/loader-kit';
+import type { LoaderOptions } from '../../graphql/loaders';
 
 /** One conversation's page of messages, as `Conversation.messages` asks for it. */
 export interface ConversationMessagesKey extends PageRequest {
@@ -23,7 +25,12 @@ const pageArgsOf = (key: ConversationMessagesKey) =>
  * from the cursor on) and the first `size + 1` of each are kept, the extra row telling whether
  * more exist. Window functions: SQLite ≥ 3.25 and PostgreSQL alike.
  */
-async function pagesOf(em: SqlEntityManager, conversations: Conversation[], req: PageRequest): Promise<Map<string, Page<Message>>> {
+async function pagesOf(
+  em: SqlEntityManager,
+  conversations: Conversation[],
+  req: PageRequest,
+  entities: boolean,
+): Promise<Map<string, Page<Message>>> {
   const conversationIds = conversations.map((c) => c.id);
   const tenantIds = [...new Set(conversations.map((c) => c.tenantId))];
   const backward = req.direction === 'backward';
@@ -45,9 +52,9 @@ async function pagesOf(em: SqlEntityManager, conversations: Conversation[], req:
     .select('id')
     .from(numbered.as('numbered'))
     .where('rn', '<=', req.size + 1);
-  const rows = await em.find(Message, { id: { $in: kept } } as unknown as FilterQuery<Message>, {
-    orderBy: { id: ascending ? 'asc' : 'desc' },
-  });
+  const where = { id: { $in: kept } } as unknown as FilterQuery<Message>;
+  const orderBy = { id: ascending ? 'asc' : 'desc' } as const;
+  const rows = entities ? await em.find(Message, where, { orderBy }) : await readRows(em, Message, where, { orderBy });
 
   const byConversation = new Map<string, Message[]>(conversationIds.map((id) => [id, []]));
   for (const row of rows) byConversation.get(row.conversationId)?.push(row);
@@ -71,7 +78,8 @@ async function pagesOf(em: SqlEntityManager, conversations: Conversation[], req:
  * one), instead of one per conversation. A lone conversation (the conversation view) takes the
  * plain keyset query, which reads only the page from the (conversation_id, id) index.
  */
-export function createConversationMessagesLoaders(em: SqlEntityManager) {
+export function createConversationMessagesLoaders(em: SqlEntityManager, options: LoaderOptions = {}) {
+  const entities = options.entityReads === true;
   return {
     conversationMessages: new DataLoader<ConversationMessagesKey, Page<Message>, string>(
       async (keys) => {
@@ -87,13 +95,14 @@ export function createConversationMessagesLoaders(em: SqlEntityManager) {
           const req: PageRequest = { direction: group[0].direction, size: group[0].size, cursor: group[0].cursor };
           try {
             if (group.length === 1) {
-              results.set(group[0], await listMessages(em, group[0].conversation, req));
+              results.set(group[0], await listMessages(em, group[0].conversation, req, entities));
               continue;
             }
             const pages = await pagesOf(
               em,
               group.map((k) => k.conversation),
               req,
+              entities,
             );
             for (const key of group) results.set(key, pages.get(key.conversation.id)!);
           } catch (error) {

@@ -45,7 +45,7 @@ export class ConversationResolver {
   ) {
     const { viewer } = auth(ctx);
     const req = pageRequest(paging, { defaultSize: 20, maxSize: ctx.deps.config.limits.maxPageSize });
-    const { page, cursorOf } = await listConversations(ctx.em, viewer, filter, orderBy, req);
+    const { page, cursorOf } = await listConversations(ctx.em, viewer, filter, orderBy, req, ctx.deps.entityReads);
     // Counted only when `totalCount` is selected: the COUNT is a second statement most lists do not need.
     return Object.assign(toConnection(page, cursorOf), { countTotal: () => countConversations(ctx.em, viewer, filter) });
   }
@@ -65,13 +65,14 @@ export class ConversationResolver {
   }
 
   @FieldResolver(() => Inbox, { description: 'The inbox (connected sender) the conversation goes through.' })
-  async inbox(@Root() c: Conversation, @Ctx() ctx: AppContext): Promise<Inbox> {
-    return (await auth(ctx).loaders.inbox.load(c.inboxId))!;
+  inbox(@Root() c: Conversation, @Ctx() ctx: AppContext): Promise<Inbox> {
+    // The loader's promise itself, not an async wrapper's: one promise less per row (issue #10).
+    return auth(ctx).loaders.inbox.load(c.inboxId) as Promise<Inbox>;
   }
 
   @FieldResolver(() => Contact, { description: 'The customer.' })
-  async contact(@Root() c: Conversation, @Ctx() ctx: AppContext): Promise<Contact> {
-    return (await auth(ctx).loaders.contact.load(c.contactId))!;
+  contact(@Root() c: Conversation, @Ctx() ctx: AppContext): Promise<Contact> {
+    return auth(ctx).loaders.contact.load(c.contactId) as Promise<Contact>;
   }
 
   @FieldResolver(() => User, { nullable: true, description: 'The teammate responsible for the conversation; null when unassigned.' })
@@ -83,7 +84,7 @@ export class ConversationResolver {
   @RequireScopes(Scope.CONVERSATION_READ)
   @FieldResolver(() => Message, { nullable: true, description: 'The newest message, for previews with more than text.' })
   lastMessage(@Root() c: Conversation, @Ctx() ctx: AppContext): Promise<Message | null> | null {
-    return c.lastMessageId ? auth(ctx).loaders.message.load(c.lastMessageId) : null;
+    return c.lastMessageId ? auth(ctx).loaders.messageRead.load(c.lastMessageId) : null;
   }
 
   // Message text, so it needs what the messages themselves need (the inbox list asks only conversation:list).
@@ -94,21 +95,22 @@ export class ConversationResolver {
   }
 
   @FieldResolver(() => Int, { description: 'Customer messages newer than your read marker.' })
-  async unreadCount(@Root() c: Conversation, @Ctx() ctx: AppContext): Promise<number> {
-    return unreadFrom(c, await auth(ctx).loaders.readInboundCount.load(c.id));
+  unreadCount(@Root() c: Conversation, @Ctx() ctx: AppContext): Promise<number> {
+    return auth(ctx)
+      .loaders.readInboundCount.load(c.id)
+      .then((read) => unreadFrom(c, read));
   }
 
   @FieldResolver(() => WindowType, { description: 'Whether you (or the given actor) can send free-form content now.' })
-  async window(
+  window(
     @Root() c: Conversation,
     @Ctx() ctx: AppContext,
     @Arg('as', () => WindowActorKind, { nullable: true, description: 'Evaluate for this actor instead of yourself.' })
     as: WindowActorKind | null,
   ): Promise<WindowType> {
     const { viewer, loaders } = auth(ctx);
-    const inbox = (await loaders.inbox.load(c.inboxId))!;
     const actor = as ?? viewer.windowActor;
-    return { ...windowFor(c, inbox, actor), actor };
+    return loaders.inbox.load(c.inboxId).then((inbox) => ({ ...windowFor(c, inbox!, actor), actor }));
   }
 
   // Nullable like every field a scope can refuse: a refusal inside a mutation payload nulls this field, not the payload.

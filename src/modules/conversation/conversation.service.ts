@@ -2,6 +2,7 @@ import type { FilterQuery } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/knex';
 import type { PageRequest, Page } from '../../graphql/connection';
 import { cursorFor, keysetPage, type KeysetOrder } from '../../graphql/keyset';
+import { readRows } from '../../graphql/loader-kit';
 import { parseOptionalId } from '../../lib/parse-id';
 import type { Viewer } from '../auth/viewer';
 import { Message } from '../message/message.entity';
@@ -34,9 +35,11 @@ export async function listConversations(
   filter: ConversationFilter | null | undefined,
   orderBy: ConversationOrder,
   page: PageRequest,
+  entities = false,
 ): Promise<{ page: Page<Conversation>; cursorOf: (c: Conversation) => string }> {
   const order = ORDERS[orderBy];
-  const result = await keysetPage(em, Conversation, conversationWhere(em, viewer, filter), order, page);
+  // Read models (not managed): the list is only read, and hydrating 50 rows cost more than their SQL.
+  const result = await keysetPage(em, Conversation, conversationWhere(em, viewer, filter), order, page, entities ? undefined : readRows);
   return { page: result, cursorOf: (c) => cursorFor(order, c) };
 }
 
@@ -77,6 +80,13 @@ export const MESSAGE_ORDER: KeysetOrder<Message> = {
 };
 
 /** One page of a conversation's messages; chat views ask for `last: n` (the newest n, oldest first). */
-export async function listMessages(em: SqlEntityManager, conversation: Conversation, page: PageRequest): Promise<Page<Message>> {
-  return keysetPage(em, Message, { conversationId: conversation.id, tenantId: conversation.tenantId }, MESSAGE_ORDER, page);
+export async function listMessages(
+  em: SqlEntityManager,
+  conversation: Pick<Conversation, 'id' | 'tenantId'>,
+  page: PageRequest,
+  entities = false,
+): Promise<Page<Message>> {
+  // Read models: a page of messages is only shown (mutations load their message through loaders.message).
+  const read = entities ? undefined : readRows;
+  return keysetPage(em, Message, { conversationId: conversation.id, tenantId: conversation.tenantId }, MESSAGE_ORDER, page, read);
 }

@@ -32,16 +32,14 @@ export class MessageResolver {
     description:
       'One message with its delivery state; null when it does not exist or you cannot see it (no error). A malformed id is BAD_USER_INPUT naming `id`.',
   })
-  async message(
-    @Ctx() ctx: AppContext,
-    @Arg('id', () => ID, { description: 'A message id (`msg_…`).' }) id: string,
-  ): Promise<Message | null> {
-    return (await auth(ctx).loaders.message.load(parseId('id', id, 'message'))) ?? null;
+  message(@Ctx() ctx: AppContext, @Arg('id', () => ID, { description: 'A message id (`msg_…`).' }) id: string): Promise<Message | null> {
+    // A read model: a query never changes the message (mutations use loadMessage's managed one).
+    return auth(ctx).loaders.messageRead.load(parseId('id', id, 'message'));
   }
 
   @FieldResolver(() => Conversation, { description: 'The conversation the message belongs to.' })
-  async conversation(@Root() m: Message, @Ctx() ctx: AppContext): Promise<Conversation> {
-    return (await auth(ctx).loaders.conversation.load(m.conversationId))!;
+  conversation(@Root() m: Message, @Ctx() ctx: AppContext): Promise<Conversation> {
+    return auth(ctx).loaders.conversation.load(m.conversationId) as Promise<Conversation>;
   }
 
   // Message text like every other content field: a message:create token that sent it gets the id and status, not the body.
@@ -56,11 +54,12 @@ export class MessageResolver {
   }
 
   @FieldResolver(() => Actor, { nullable: true, description: 'The teammate or customer who wrote it; null for system messages.' })
-  async sender(@Root() m: Message, @Ctx() ctx: AppContext): Promise<User | Contact | null> {
+  sender(@Root() m: Message, @Ctx() ctx: AppContext): Promise<User | Contact | null> | null {
     const { loaders } = auth(ctx);
     if (m.senderType === SenderType.CUSTOMER) {
-      const conversation = await loaders.conversation.load(m.conversationId);
-      return conversation ? loaders.contact.load(conversation.contactId) : null;
+      return loaders.conversation
+        .load(m.conversationId)
+        .then((conversation) => (conversation ? loaders.contact.load(conversation.contactId) : null));
     }
     return m.senderUserId ? loaders.user.load(m.senderUserId) : null;
   }
@@ -100,8 +99,8 @@ export class MessageResolver {
 @Resolver(() => Reaction)
 export class ReactionResolver {
   @FieldResolver(() => Message, { description: 'The message reacted to.' })
-  async message(@Root() r: Reaction, @Ctx() ctx: AppContext): Promise<Message> {
-    return (await auth(ctx).loaders.message.load(r.messageId))!;
+  message(@Root() r: Reaction, @Ctx() ctx: AppContext): Promise<Message> {
+    return auth(ctx).loaders.message.load(r.messageId) as Promise<Message>;
   }
 
   @FieldResolver(() => Actor, { nullable: true, description: 'The teammate or customer who reacted; null when they are gone.' })
