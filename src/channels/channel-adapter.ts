@@ -215,6 +215,15 @@ export interface SenderRateLimits {
   rateLimitPauseMs?: number;
 }
 
+/** What an adapter that calls its provider over HTTP and is called back is built with, besides its inbox. */
+export interface HttpAdapterDeps {
+  fetch: typeof fetch;
+  /** `<PUBLIC_URL>/webhooks/<inboxId>`: where the provider calls this inbox back (and, for some, the URL it signs). */
+  webhookUrl: string;
+  /** The inbox's uploads and signed URLs. */
+  media?: AdapterMedia;
+}
+
 /** An uploaded file of the inbox's tenant, opened for an adapter (e.g. to push it to the provider). */
 export interface AdapterMediaFile {
   id: string;

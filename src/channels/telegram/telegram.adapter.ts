@@ -9,7 +9,7 @@ import {
   headerValue,
   type AdapterCapabilities,
   type AdapterInbox,
-  type AdapterMedia,
+  type HttpAdapterDeps,
   type ChannelAdapter,
   type ConnectionTestResult,
   type FetchedMedia,
@@ -69,14 +69,8 @@ export function telegramWebhookSecret(botToken: string, inboxId: string): string
   return createHmac('sha256', botToken).update(`switchboard-telegram-webhook:${inboxId}`).digest('hex');
 }
 
-/** What the adapter needs besides the inbox. */
-export interface TelegramAdapterDeps {
-  fetch: typeof fetch;
-  /** Where Telegram posts this inbox's updates (setWebhook). */
-  webhookUrl: string;
-  /** The inbox's uploads, for sendPhoto/sendDocument (Telegram may not reach our URLs, so bytes are uploaded). */
-  media?: AdapterMedia;
-}
+/** What the adapter needs besides the inbox: `webhookUrl` goes to setWebhook; uploads are sent as bytes (Telegram may not reach our URLs). */
+export type TelegramAdapterDeps = HttpAdapterDeps;
 
 /**
  * Adapter for the Telegram Bot API. Telegram has no idempotency key and no delivery or read

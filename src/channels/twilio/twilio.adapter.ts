@@ -8,7 +8,7 @@ import {
   WEBHOOK_QUERY_HEADER,
   type AdapterCapabilities,
   type AdapterInbox,
-  type AdapterMedia,
+  type HttpAdapterDeps,
   type ChannelAdapter,
   type ConnectionTestResult,
   type FetchedMedia,
@@ -58,13 +58,8 @@ export function twilioSettings(config: Record<string, unknown>): TwilioSettings 
   };
 }
 
-/** What the Twilio adapter uses besides the inbox. */
-export interface TwilioAdapterDeps {
-  fetch: typeof fetch;
-  /** `<PUBLIC_URL>/webhooks/<inboxId>`: where Twilio calls back, and the URL it signs. */
-  webhookUrl: string;
-  media?: AdapterMedia;
-}
+/** What the Twilio adapter uses besides the inbox: `webhookUrl` is where Twilio calls back, and the URL it signs. */
+export type TwilioAdapterDeps = HttpAdapterDeps;
 
 /**
  * Adapter for Twilio's Messages API (SMS/MMS). Messages has no idempotency key (`I-Twilio-Idempotency-Token`
