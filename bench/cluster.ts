@@ -21,7 +21,6 @@ import { signSandboxWebhook, SANDBOX_SIGNATURE_HEADER, type SandboxWireEvent } f
 import { DeliveryStatus } from '../src/modules/message/delivery-status';
 import { Message } from '../src/modules/message/message.entity';
 import { issueToken } from '../src/modules/auth/token.service';
-import { ConversationStatus } from '../src/modules/conversation/conversation-status';
 import { encodeEventCursor } from '../src/modules/event/event-cursor';
 import { Tenant } from '../src/modules/tenant/tenant.entity';
 import { seedDemo } from '../src/seed/demo';
@@ -31,6 +30,7 @@ import { startChildServer, type ChildServer } from '../test/helpers/child-server
 import { redisUnavailable, REDIS_URL } from '../test/helpers/cluster';
 import { createBenchDatabase } from './lib/database';
 import type { BenchSection } from './lib/section';
+import { openConversationSends } from './lib/send-targets';
 
 const EVENTS = Number(process.env.CLUSTER_BENCH_EVENTS ?? 3000);
 const SENDS = Number(process.env.CLUSTER_BENCH_SENDS ?? 1000);
@@ -206,16 +206,7 @@ export const clusterSection: BenchSection = {
         if (cross.length < expected.size) ctx.progress(`cluster: ${expected.size - cross.length} status changes never reached B`);
       }
 
-      const targets = demo.conversations
-        .filter((c) => c.status === ConversationStatus.OPEN)
-        .map((c) => ({
-          conversationId: c.id,
-          // A template on WhatsApp is allowed outside the 24 h window; SMS takes text.
-          content:
-            c.inboxId === demo.whatsapp.id
-              ? { template: { name: 'order_ready', language: 'en', components: [{ type: 'BODY', parameters: [{ text: '4827' }] }] } }
-              : { text: { body: 'Your order is ready' } },
-        }));
+      const targets = openConversationSends(demo);
       const sendRuns: SendRun[] = [];
       for (const instances of [1, 2]) {
         const urls = children.slice(0, instances).map((c) => c.url);

@@ -23,10 +23,10 @@ import { performance } from 'node:perf_hooks';
 import { loadConfig } from '../src/config';
 import { initDatabase } from '../src/db/orm';
 import { issueToken } from '../src/modules/auth/token.service';
-import { ConversationStatus } from '../src/modules/conversation/conversation-status';
 import { seedDemo } from '../src/seed/demo';
 import { createServer } from '../src/server';
 import { summarise } from './lib/stats';
+import { openConversationSends } from './lib/send-targets';
 
 const SENDERS = Number(process.env.SENDERS ?? 20);
 const SECONDS = Number(process.env.SECONDS ?? 30);
@@ -89,17 +89,8 @@ async function main(): Promise<void> {
     }
   };
 
-  // Outbound sends the delivery worker hands to the sandbox (whose status callbacks come back as
-  // webhooks): a template on WhatsApp (allowed outside the 24 h window), text on SMS.
-  const targets = demo.conversations
-    .filter((c) => c.status === ConversationStatus.OPEN)
-    .map((c) => ({
-      conversationId: c.id,
-      content:
-        c.inboxId === demo.whatsapp.id
-          ? { template: { name: 'order_ready', language: 'en', components: [{ type: 'BODY', parameters: [{ text: '4827' }] }] } }
-          : { text: { body: 'Your order is ready' } },
-    }));
+  // Outbound sends the delivery worker hands to the sandbox (whose status callbacks come back as webhooks).
+  const targets = openConversationSends(demo);
 
   const latencies: number[] = [];
   const errors = new Map<string, number>();

@@ -11,11 +11,12 @@ import {
 import type { GqlResponse } from './helpers/client';
 import { postgresUnavailable } from './helpers/postgres';
 import { startTestServer, type TestServer } from './helpers/server';
-import { newId } from '../src/lib/ids';
-import { ChannelKind } from '../src/modules/channel/channel-kind';
+import { createSalesInbox } from './helpers/whatsapp-inbox';
 import { ConversationSession } from '../src/modules/conversation/conversation-session.entity';
 import { ConversationStatus } from '../src/modules/conversation/conversation-status';
 import { Conversation } from '../src/modules/conversation/conversation.entity';
+import { startConversation } from '../src/modules/conversation/conversation-session.service';
+import { Contact } from '../src/modules/contact/contact.entity';
 import { DomainEvent } from '../src/modules/event/event.entity';
 import { EventType } from '../src/modules/event/event-type';
 import { Inbox } from '../src/modules/inbox/inbox.entity';
@@ -129,27 +130,10 @@ function threadTests(server: () => TestServer | null, sales: () => Inbox) {
     const farah = byName(s, 'Farah Haddad');
     const em = s.db.em.fork();
     const at = new Date();
-    em.create(Conversation, {
-      id: newId('conversation', at),
-      tenantId: s.demo.tenant.id,
-      inboxId: s.demo.whatsapp.id,
-      contactId: farah.contactId,
-      channel: ChannelKind.WHATSAPP,
-      externalId: '+971501234567',
-      name: 'Farah Haddad',
-      status: ConversationStatus.CLOSED,
-      assigneeId: null,
-      currentSessionId: null,
-      createdAt: at,
-      updatedAt: at,
-      lastActivityAt: at,
-      lastMessageAt: null,
-      lastMessageId: null,
-      lastMessagePreview: null,
-      lastMessageSender: null,
-      lastInboundAt: null,
-      inboundCount: 0,
-    });
+    // A second thread for the same (inbox, contact), started the way the app starts one.
+    const inbox = await em.findOneOrFail(Inbox, { id: s.demo.whatsapp.id });
+    const contact = await em.findOneOrFail(Contact, { id: farah.contactId });
+    startConversation(em, inbox, contact, '+971501234567', at);
     await assert.rejects(em.flush(), UniqueConstraintViolationException);
     assert.equal((await threads(s, s.demo.whatsapp.id, farah.contactId)).length, 1);
   });
@@ -168,17 +152,7 @@ function withSales(dialect: 'sqlite' | 'postgres') {
       deliveryWorker: false,
       beforeStart: async (db, demo) => {
         const em = db.em.fork();
-        sales = em.create(Inbox, {
-          tenantId: demo.tenant.id,
-          name: 'WhatsApp Sales',
-          channel: ChannelKind.WHATSAPP,
-          provider: 'sandbox',
-          senderAddress: '+14155550101',
-          windowHours: null,
-          humanAgentWindowHours: null,
-          providerConfig: { latencyMs: 300, failureRate: 0 },
-          createdAt: new Date(),
-        });
+        sales = createSalesInbox(em, demo.tenant.id);
         await em.flush();
       },
     });

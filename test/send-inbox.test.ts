@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { SendMessageDocument, type SendMessageInput, type SendMessageMutation } from './generated/graphql';
 import { errorCode, type GqlResponse } from './helpers/client';
 import { startTestServer, type TestServer } from './helpers/server';
-import { ChannelKind } from '../src/modules/channel/channel-kind';
+import { createSalesInbox } from './helpers/whatsapp-inbox';
 import { ConversationSession } from '../src/modules/conversation/conversation-session.entity';
 import { Conversation } from '../src/modules/conversation/conversation.entity';
 import { OutboxEntry } from '../src/modules/delivery/outbox-entry.entity';
@@ -46,17 +46,7 @@ describe('sendMessage: a conversation is served by its own inbox', () => {
       beforeStart: async (db, demo) => {
         // A second WhatsApp inbox of the same workspace; the owner sees it, the agent does not.
         const em = db.em.fork();
-        sales = em.create(Inbox, {
-          tenantId: demo.tenant.id,
-          name: 'WhatsApp Sales',
-          channel: ChannelKind.WHATSAPP,
-          provider: 'sandbox',
-          senderAddress: '+14155550101',
-          windowHours: null,
-          humanAgentWindowHours: null,
-          providerConfig: { latencyMs: 300, failureRate: 0 },
-          createdAt: new Date(),
-        });
+        sales = createSalesInbox(em, demo.tenant.id);
         await em.flush();
       },
     });

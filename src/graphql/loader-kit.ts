@@ -20,9 +20,9 @@ export function byIdLoader<T extends { id: string; tenantId: string }>(
 ): DataLoader<string, T | null> {
   return new DataLoader(async (ids) => {
     const where = { id: { $in: [...ids] } } as unknown as FilterQuery<T>;
-    const rows_ =
+    const found =
       rows === 'readModels' ? await readRows(em, entity as new (...args: never[]) => T, where) : ((await em.find(entity, where)) as T[]);
-    const byId = new Map(rows_.filter((r) => r.tenantId === tenantId && visible(r)).map((r) => [r.id, r]));
+    const byId = new Map(found.filter((r) => r.tenantId === tenantId && visible(r)).map((r) => [r.id, r]));
     return ids.map((id) => byId.get(id) ?? null);
   });
 }

@@ -19,3 +19,21 @@ export function createWhatsAppCloudInbox(em: EntityManager, tenantId: string, pr
     createdAt: new Date(),
   });
 }
+
+/**
+ * Creates (persists, not flushes) a second sandbox WhatsApp inbox, "WhatsApp Sales", in the
+ * workspace: the owner sees it, an agent who is not a member does not.
+ */
+export function createSalesInbox(em: EntityManager, tenantId: string): Inbox {
+  return em.create(Inbox, {
+    tenantId,
+    name: 'WhatsApp Sales',
+    channel: ChannelKind.WHATSAPP,
+    provider: 'sandbox',
+    senderAddress: '+14155550101',
+    windowHours: null,
+    humanAgentWindowHours: null,
+    providerConfig: { latencyMs: 300, failureRate: 0 },
+    createdAt: new Date(),
+  });
+}
